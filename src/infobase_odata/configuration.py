@@ -1,0 +1,366 @@
+"""The applied solution's declared metadata: catalogs, documents, enums, constants, registers...
+
+Declared in Python or loaded from a JSON file of the same structure. Names are kept exactly as
+written (Cyrillic included): they become entity-set names by the 1C rules in ``model.py``::
+
+    >>> conf = Configuration("trade", [
+    ...     Catalog("Units"),
+    ...     Catalog("Goods", attributes=[Attribute("Unit", "CatalogRef.Units")]),
+    ... ])
+    >>> conf.object("Catalog_Goods").attributes[0].type
+    Ref(target='CatalogRef.Units')
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .types import ConfigurationError, Ref, ValueType, parse_type, Composite
+
+__all__ = [
+    "Attribute", "TabularSection", "Catalog", "Document", "Enum", "Constant",
+    "ExchangePlan", "ChartOfCharacteristicTypes", "ChartOfAccounts", "ChartOfCalculationTypes",
+    "BusinessProcess", "Task", "DocumentJournal", "InformationRegister", "AccumulationRegister",
+    "Configuration", "ConfigurationError", "load_configuration",
+]
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """An attribute (реквизит), register dimension/resource, or tabular-section column."""
+
+    name: str
+    type: ValueType
+    column: str | None = None  # existing column this attribute maps to (publishing existing tables)
+
+    def __init__(self, name: str, type: Any, column: str | None = None) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "type", parse_type(type))
+        object.__setattr__(self, "column", column)
+
+
+@dataclass(frozen=True)
+class TabularSection:
+    name: str
+    attributes: tuple[Attribute, ...] = ()
+
+    def __init__(self, name: str, attributes: Iterable[Attribute] = ()) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "attributes", tuple(attributes))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetadataObject:
+    """Common part of every metadata object. ``kind`` is the entity-set prefix."""
+
+    kind = ""
+    name: str
+    published: bool = True
+    synonym: str = ""
+
+    @property
+    def object_id(self) -> str:
+        """``Catalog_Goods``: the id used in references and the main entity-set name."""
+        return f"{self.kind}_{self.name}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceObject(MetadataObject):
+    """Objects addressed by ``Ref_Key`` (catalogs, documents, charts, exchange plans, ...)."""
+
+    attributes: tuple[Attribute, ...] = ()
+    tabular_sections: tuple[TabularSection, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attributes", tuple(self.attributes))
+        object.__setattr__(self, "tabular_sections", tuple(self.tabular_sections))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Catalog(ReferenceObject):
+    kind = "Catalog"
+    code_length: int = 9
+    code_type: str = "String"  # "String" or "Number"
+    description_length: int = 25
+    hierarchical: bool = False
+    hierarchy: str = "folders_and_items"  # or "items"
+    owners: tuple[str, ...] = ()  # CatalogRef.X / ... of the owners (subordinate catalogs)
+    code_prefix: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "owners", tuple(self.owners))
+        if self.code_type not in ("String", "Number"):
+            raise ConfigurationError(f"{self.object_id}: code_type must be String or Number")
+        if self.hierarchy not in ("folders_and_items", "items"):
+            raise ConfigurationError(f"{self.object_id}: hierarchy must be folders_and_items or items")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document(ReferenceObject):
+    kind = "Document"
+    number_length: int = 9
+    number_type: str = "String"
+    number_prefix: str = ""
+    registers: tuple[str, ...] = ()  # register object ids this document posts to
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "registers", tuple(self.registers))
+        if self.number_type not in ("String", "Number"):
+            raise ConfigurationError(f"{self.object_id}: number_type must be String or Number")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExchangePlan(ReferenceObject):
+    kind = "ExchangePlan"
+    code_length: int = 9
+    description_length: int = 25
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChartOfCharacteristicTypes(ReferenceObject):
+    kind = "ChartOfCharacteristicTypes"
+    code_length: int = 9
+    description_length: int = 25
+    hierarchical: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChartOfAccounts(ReferenceObject):
+    kind = "ChartOfAccounts"
+    code_length: int = 9
+    description_length: int = 25
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChartOfCalculationTypes(ReferenceObject):
+    kind = "ChartOfCalculationTypes"
+    code_length: int = 9
+    description_length: int = 25
+
+
+@dataclass(frozen=True, kw_only=True)
+class BusinessProcess(ReferenceObject):
+    kind = "BusinessProcess"
+    number_length: int = 9
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task(ReferenceObject):
+    kind = "Task"
+    number_length: int = 9
+    description_length: int = 25
+
+
+@dataclass(frozen=True, kw_only=True)
+class Enum(MetadataObject):
+    kind = "Enum"
+    members: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "members", tuple(self.members))
+        if len(set(self.members)) != len(self.members):
+            raise ConfigurationError(f"{self.object_id}: duplicate enum member")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Constant(MetadataObject):
+    kind = "Constant"
+    type: ValueType = field(default_factory=lambda: parse_type("String(0)"))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", parse_type(self.type))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentJournal(MetadataObject):
+    kind = "DocumentJournal"
+    documents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterObject(MetadataObject):
+    dimensions: tuple[Attribute, ...] = ()
+    resources: tuple[Attribute, ...] = ()
+    attributes: tuple[Attribute, ...] = ()
+
+    def __post_init__(self) -> None:
+        for part in ("dimensions", "resources", "attributes"):
+            object.__setattr__(self, part, tuple(getattr(self, part)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class InformationRegister(RegisterObject):
+    kind = "InformationRegister"
+    periodicity: str = "none"  # none, second, day, month, quarter, year
+    write_mode: str = "independent"  # or "recorder" (subordinate to recorders)
+    recorders: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "recorders", tuple(self.recorders))
+        if self.periodicity not in ("none", "second", "day", "month", "quarter", "year"):
+            raise ConfigurationError(f"{self.object_id}: unknown periodicity {self.periodicity!r}")
+        if self.write_mode not in ("independent", "recorder"):
+            raise ConfigurationError(f"{self.object_id}: write_mode must be independent or recorder")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccumulationRegister(RegisterObject):
+    kind = "AccumulationRegister"
+    register_kind: str = "balance"  # or "turnovers"
+    recorders: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "recorders", tuple(self.recorders))
+        if self.register_kind not in ("balance", "turnovers"):
+            raise ConfigurationError(f"{self.object_id}: register_kind must be balance or turnovers")
+
+
+OBJECT_CLASSES: dict[str, type[MetadataObject]] = {
+    cls.kind: cls
+    for cls in (
+        Catalog, Document, Enum, Constant, ExchangePlan, ChartOfCharacteristicTypes,
+        ChartOfAccounts, ChartOfCalculationTypes, BusinessProcess, Task, DocumentJournal,
+        InformationRegister, AccumulationRegister,
+    )
+}
+
+
+class Configuration:
+    """A named set of metadata objects, validated on construction."""
+
+    def __init__(self, name: str, objects: Iterable[MetadataObject], *, handlers: str | None = None):
+        self.name = name
+        self.objects: tuple[MetadataObject, ...] = tuple(objects)
+        self.handlers = handlers
+        self._by_id: dict[str, MetadataObject] = {}
+        for obj in self.objects:
+            if obj.object_id in self._by_id:
+                raise ConfigurationError(f"duplicate object {obj.object_id}")
+            self._by_id[obj.object_id] = obj
+        self._validate()
+
+    def object(self, object_id: str) -> MetadataObject:
+        try:
+            return self._by_id[object_id]
+        except KeyError:
+            raise ConfigurationError(f"no object {object_id} in configuration {self.name!r}") from None
+
+    def find(self, object_id: str) -> MetadataObject | None:
+        return self._by_id.get(object_id)
+
+    def of_kind(self, cls: type) -> list:
+        return [obj for obj in self.objects if isinstance(obj, cls)]
+
+    def _validate(self) -> None:
+        for obj in self.objects:
+            where = obj.object_id
+            if not obj.name or not obj.name.replace("_", "a").isalnum() or obj.name[0].isdigit():
+                raise ConfigurationError(f"{where}: an object name is letters, digits and '_'")
+            for owner, attrs in _attribute_groups(obj):
+                seen: set[str] = set()
+                for attr in attrs:
+                    if attr.name in seen:
+                        raise ConfigurationError(f"{owner}: duplicate attribute {attr.name}")
+                    seen.add(attr.name)
+                    self._check_type(f"{owner}.{attr.name}", attr.type)
+            if isinstance(obj, ReferenceObject):
+                names = [t.name for t in obj.tabular_sections]
+                if len(set(names)) != len(names):
+                    raise ConfigurationError(f"{where}: duplicate tabular section")
+                clash = set(names) & {a.name for a in obj.attributes}
+                if clash:
+                    raise ConfigurationError(f"{where}: {sorted(clash)[0]} is both an attribute and a tabular section")
+            if isinstance(obj, Catalog):
+                for owner in obj.owners:
+                    self._check_type(f"{where}.Owner", Ref(owner))
+            if isinstance(obj, Constant):
+                self._check_type(f"{where}.Value", obj.type)
+            if isinstance(obj, Document):
+                for reg in obj.registers:
+                    if reg not in self._by_id:
+                        raise ConfigurationError(f"{where}: posts to unknown register {reg}")
+
+    def _check_type(self, where: str, value_type: ValueType) -> None:
+        types = value_type.types if isinstance(value_type, Composite) else (value_type,)
+        for t in types:
+            if isinstance(t, Ref) and t.object_id not in self._by_id:
+                raise ConfigurationError(f"{where}: type {t.target} refers to an unknown object {t.object_id}")
+
+    # --- JSON -----------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Configuration":
+        if not isinstance(data, Mapping) or "objects" not in data:
+            raise ConfigurationError('a configuration is an object with "name" and "objects"')
+        objects = []
+        for index, raw in enumerate(data["objects"]):
+            objects.append(_object_from_dict(raw, f"objects[{index}]"))
+        return cls(data.get("name", "infobase"), objects, handlers=data.get("handlers"))
+
+
+def _attribute_groups(obj: MetadataObject):
+    if isinstance(obj, ReferenceObject):
+        yield obj.object_id, obj.attributes
+        for tab in obj.tabular_sections:
+            yield f"{obj.object_id}.{tab.name}", tab.attributes
+    elif isinstance(obj, RegisterObject):
+        yield obj.object_id, obj.dimensions + obj.resources + obj.attributes
+
+
+def _attributes(raw: Any, where: str) -> tuple[Attribute, ...]:
+    if not isinstance(raw, list):
+        raise ConfigurationError(f"{where}: expected a list of attributes")
+    result = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping) or "name" not in item or "type" not in item:
+            raise ConfigurationError(f'{where}[{i}]: an attribute needs "name" and "type"')
+        try:
+            result.append(Attribute(item["name"], item["type"], item.get("column")))
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{where}[{i}] ({item['name']}): {exc}") from None
+    return tuple(result)
+
+
+def _object_from_dict(raw: Any, where: str) -> MetadataObject:
+    if not isinstance(raw, Mapping) or "kind" not in raw or "name" not in raw:
+        raise ConfigurationError(f'{where}: an object needs "kind" and "name"')
+    kind = raw["kind"]
+    if kind not in OBJECT_CLASSES:
+        raise ConfigurationError(f"{where}: unknown kind {kind!r}; expected one of {', '.join(OBJECT_CLASSES)}")
+    where = f"{where} ({kind}_{raw['name']})"
+    cls = OBJECT_CLASSES[kind]
+    fields = dict(raw)
+    fields.pop("kind")
+    for part in ("attributes", "dimensions", "resources"):
+        if part in fields:
+            fields[part] = _attributes(fields[part], f"{where}.{part}")
+    if "tabular_sections" in fields:
+        fields["tabular_sections"] = tuple(
+            TabularSection(t["name"], _attributes(t.get("attributes", []), f"{where}.{t['name']}"))
+            for t in fields["tabular_sections"]
+        )
+    try:
+        return cls(**fields)
+    except TypeError as exc:
+        raise ConfigurationError(f"{where}: {exc}") from None
+
+
+def load_configuration(path: str | Path) -> Configuration:
+    """Load ``configuration.json`` (or a folder holding it)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "configuration.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"no configuration file at {path}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid JSON: {exc}") from None
+    return Configuration.from_dict(data)

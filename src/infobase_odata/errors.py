@@ -1,0 +1,92 @@
+"""The one error type of the interface: 1C's internal code plus an HTTP status (reference §9).
+
+Raise it anywhere below the service; the service renders it as ``odata.error`` JSON or
+``m:error`` XML in the negotiated format::
+
+    raise ODataError.not_found("Catalog_Goods")
+"""
+
+from __future__ import annotations
+
+# 1C internal codes (§9.2) and the HTTP status each answers with.
+NOT_SUPPORTED = 0
+PARSE_STRING = 1
+BAD_REQUEST = 2
+FORMAT_NOT_SUPPORTED = 3
+BAD_PROPERTY_VALUE = 4
+REQUIRED_PROPERTY = 5
+BAD_URL = 6
+KEY_MISSING = 7
+ENTITY_TYPE_NOT_FOUND = 8
+ENTITY_NOT_FOUND = 9
+PROPERTY_NOT_FOUND = 10
+METHOD_NOT_FOUND = 11
+METHOD_ARGUMENT_MISSING = 12
+TABULAR_ROW_CREATE = 13
+QUERY_OPTION = 14
+DUPLICATE_KEY = 15
+CANNOT_ASSIGN = 16
+DATA_LOAD_MODE = 17
+METHOD_NOT_ALLOWED = 19
+ACCESS_DENIED = 20
+BAD_FUNCTION = 21
+INTERNAL = -1
+
+DEFAULT_STATUS = {
+    NOT_SUPPORTED: 501, PARSE_STRING: 400, BAD_REQUEST: 400, FORMAT_NOT_SUPPORTED: 406,
+    BAD_PROPERTY_VALUE: 400, REQUIRED_PROPERTY: 400, BAD_URL: 400, KEY_MISSING: 400,
+    ENTITY_TYPE_NOT_FOUND: 404, ENTITY_NOT_FOUND: 404, PROPERTY_NOT_FOUND: 404,
+    METHOD_NOT_FOUND: 404, METHOD_ARGUMENT_MISSING: 400, TABULAR_ROW_CREATE: 400,
+    QUERY_OPTION: 400, DUPLICATE_KEY: 409, CANNOT_ASSIGN: 400, DATA_LOAD_MODE: 400,
+    METHOD_NOT_ALLOWED: 405, ACCESS_DENIED: 401, BAD_FUNCTION: 400, INTERNAL: 500,
+}
+
+INTERNAL_MESSAGE = (
+    "Произошла внутренняя ошибка OData сервиса. "
+    "Дополнительные сведения можно найти в технологическом журнале."
+)
+
+
+class ODataError(Exception):
+    """An error with 1C's internal ``code`` (an int; ``None`` for 412) and an HTTP ``status``."""
+
+    def __init__(self, code: int | None, message: str, status: int | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status if status is not None else DEFAULT_STATUS.get(code, 400)  # type: ignore[arg-type]
+        self.headers = headers or {}
+
+    def __repr__(self) -> str:
+        return f"ODataError(code={self.code!r}, status={self.status}, message={self.message!r})"
+
+    @classmethod
+    def entity_set_not_found(cls, name: str) -> "ODataError":
+        return cls(ENTITY_TYPE_NOT_FOUND, f"Entity not found: {name}")
+
+    @classmethod
+    def not_found(cls, name: str) -> "ODataError":
+        return cls(ENTITY_NOT_FOUND, f'Экземпляр сущности "{name}" не найден по переданному ключу.')
+
+    @classmethod
+    def bad_key(cls, detail: str) -> "ODataError":
+        return cls(KEY_MISSING, f"Invalid entity key: {detail}")
+
+    @classmethod
+    def method_not_allowed(cls, method: str, allowed: tuple[str, ...] = ()) -> "ODataError":
+        headers = {"Allow": ", ".join(allowed)} if allowed else {}
+        return cls(METHOD_NOT_ALLOWED, f"HTTP method {method} is not allowed here", headers=headers)
+
+    @classmethod
+    def query_option(cls, option: str, detail: str, position: int | None = None) -> "ODataError":
+        where = f" at position {position}" if position is not None else ""
+        return cls(QUERY_OPTION, f"Ошибка при разборе опции запроса {option}{where}: {detail}")
+
+    @classmethod
+    def internal(cls) -> "ODataError":
+        return cls(INTERNAL, INTERNAL_MESSAGE)
+
+    @property
+    def code_text(self) -> str:
+        return "" if self.code is None else str(self.code)

@@ -1,0 +1,41 @@
+"""What a response writes for each entity of a set: properties, links, expansions.
+
+Built once per request from ``$select``/``$expand`` (or the default: every property and every
+navigation link); serializers only walk it, so every entry of a type carries the same elements::
+
+    >>> shape = default_shape(model.entity_set("Catalog_Goods"))
+    >>> [p.name for p in shape.properties][:3]
+    ['Ref_Key', 'Predefined', 'PredefinedDataName']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import EntitySet, NavigationProperty, Property
+
+
+@dataclass
+class Shape:
+    entity_set: EntitySet
+    properties: list[Property]
+    links: list[NavigationProperty]  # navigation links written for non-empty references
+    expanded: dict[str, "Shape"] = field(default_factory=dict)  # nav name -> shape of target
+    presentations: list[str] = field(default_factory=list)  # X____Presentation / Presentation
+    # Tabular section name -> the row properties to write (a subset with Tab/Field in $select).
+    row_properties: dict[str, list[Property]] = field(default_factory=dict)
+
+    @property
+    def type_name(self) -> str:
+        return self.entity_set.entity_type.name
+
+    def row_properties_of(self, prop: Property) -> list[Property]:
+        selected = self.row_properties.get(prop.name)
+        if selected is not None:
+            return selected
+        return prop.row_type.properties if prop.row_type is not None else []
+
+
+def default_shape(entity_set: EntitySet) -> Shape:
+    entity_type = entity_set.entity_type
+    return Shape(entity_set, list(entity_type.properties), list(entity_type.navigation))
