@@ -1,0 +1,243 @@
+"""Request handlers: the resource path decides the kind, the kind and method pick a function.
+
+    >>> HANDLERS[("collection", "GET")]
+    <function read_collection ...>
+
+Every handler gets a :class:`Context` and the resolved resource, and returns a webob Response;
+they raise :class:`ODataError` for every bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from webob import Request, Response
+
+from . import errors
+from .errors import ODataError
+from .expansion import decorate_rows
+from .keys import resolve_key
+from .model import EntitySet, NavigationProperty, Property, TABULAR
+from .negotiation import Format
+from .projection import build_shape
+from .query.ast import QueryOptions
+from .query.parser import QueryLimits, parse_query_options
+from .shape import Shape, default_shape
+from .urls import Segment, parse_query_string
+
+
+@dataclass
+class Context:
+    service: Any  # ODataService
+    request: Request
+    format: Format
+    base: str  # absolute service root URL ending in "/"
+
+    @property
+    def model(self):
+        return self.service.model
+
+    @property
+    def provider(self):
+        return self.service.provider
+
+    @property
+    def settings(self):
+        return self.service.settings
+
+    @property
+    def writer(self):
+        from .formats import atom, json as json_format
+
+        return json_format if self.format.json else atom
+
+    def query_options(self, entity_set: EntitySet) -> QueryOptions:
+        settings = self.settings
+        limits = QueryLimits(max_filter_depth=settings.max_filter_depth,
+                             max_filter_nodes=settings.max_filter_nodes,
+                             max_expand_depth=settings.max_expand_depth,
+                             max_top=settings.max_top)
+        pairs = parse_query_string(self.request.query_string)
+        return parse_query_options(pairs, entity_set, self.model, limits=limits)
+
+
+@dataclass
+class Resource:
+    kind: str  # service, metadata, collection, count, entity, property, value
+    entity_set: EntitySet | None = None
+    key: dict | None = None
+    row: dict | None = None  # the addressed entity, once read (for property paths)
+    prop: Property | None = None  # the addressed property (kind property / value)
+    path: list[str] = field(default_factory=list)
+
+
+def _content_type(ctx: Context, atom_kind: str) -> str:
+    """JSON's one content type, or the Atom one of this kind (FEED, ENTRY, SERVICE, XML)."""
+    writer = ctx.writer
+    return writer.CONTENT_TYPE if ctx.format.json else getattr(writer, f"{atom_kind}_CONTENT_TYPE")
+
+
+def _response(ctx: Context, body, content_type: str, status: int = 200) -> Response:
+    response = Response(status=status)
+    if isinstance(body, bytes):
+        response.body = body
+    else:
+        response.app_iter = body
+    response.headers["Content-Type"] = content_type
+    return response
+
+
+# --- resolution -------------------------------------------------------------------------------
+
+def _entity_set(ctx: Context, name: str) -> EntitySet:
+    entity_set = ctx.model.entity_set(name)
+    if entity_set is None:
+        raise ODataError.entity_set_not_found(name)
+    return entity_set
+
+
+def _read_entity(ctx: Context, entity_set: EntitySet, key: dict) -> dict:
+    row = ctx.provider.get(entity_set, key)
+    if row is None:
+        raise ODataError.not_found(entity_set.name)
+    return row
+
+
+def resolve(ctx: Context, segments: list[Segment]) -> Resource:
+    if not segments:
+        return Resource("service")
+    first, rest = segments[0], segments[1:]
+    if first.name == "$metadata" and first.args is None and not rest:
+        return Resource("metadata")
+    if first.name in ("$batch", "SelectChanges", "NotifyChangesReceived") and not rest:
+        raise ODataError(errors.NOT_SUPPORTED, f"{first.name} is not supported by this service", status=501)
+    entity_set = _entity_set(ctx, first.name)
+    if first.args is None and not (entity_set.kind == "constant" and rest):
+        if not rest:
+            return Resource("collection", entity_set)
+        if rest[0].name == "$count" and rest[0].args is None and len(rest) == 1:
+            return Resource("count", entity_set)
+        raise ODataError(errors.METHOD_NOT_FOUND, f"{entity_set.name} has no function {rest[0].name}")
+    key = resolve_key(entity_set, first.args)
+    resource = Resource("entity", entity_set, key)
+    for segment in rest:
+        resource = _step(ctx, resource, segment)
+    return resource
+
+
+def _step(ctx: Context, resource: Resource, segment: Segment) -> Resource:
+    """One more path segment after an entity or a property: a property, a navigation or $value."""
+    if resource.kind == "property":
+        if segment.name == "$value" and segment.args is None and resource.prop.role != TABULAR:
+            return Resource("value", resource.entity_set, resource.key, resource.row, resource.prop)
+        raise ODataError(errors.BAD_URL, f"Extra segments after {resource.prop.name} (лишние сегменты)")
+    if resource.kind != "entity":
+        raise ODataError(errors.BAD_URL, f"Extra segment {segment.name} (лишние сегменты)")
+    if segment.args is not None:
+        raise ODataError(errors.BAD_URL, f"{segment.name} takes no key here")
+    entity_type = resource.entity_set.entity_type
+    row = resource.row if resource.row is not None else _read_entity(ctx, resource.entity_set, resource.key)
+    nav = entity_type.navigation_property(segment.name)
+    if nav is not None:
+        return _navigate(ctx, row, nav)
+    prop = entity_type.property(segment.name)
+    if prop is None:
+        raise ODataError(errors.PROPERTY_NOT_FOUND,
+                         f"Property {segment.name} not found in {resource.entity_set.name}")
+    return Resource("property", resource.entity_set, resource.key, row, prop)
+
+
+def _navigate(ctx: Context, row: dict, nav: NavigationProperty) -> Resource:
+    from .edm import NIL_GUID
+
+    target_set = ctx.model.entity_sets[nav.target_set]
+    target_key = row.get(nav.key_property)
+    if not target_key or target_key == NIL_GUID:
+        raise ODataError.not_found(target_set.name)
+    key = {"Ref_Key": target_key}
+    return Resource("entity", target_set, key, _read_entity(ctx, target_set, key))
+
+
+# --- handlers ----------------------------------------------------------------------------------
+
+def service_document(ctx: Context, resource: Resource) -> Response:
+    writer = ctx.writer
+    return _response(ctx, writer.service_document(ctx.model, ctx.base), _content_type(ctx, "SERVICE"))
+
+
+def metadata(ctx: Context, resource: Resource) -> Response:
+    from .formats.atom import XML_CONTENT_TYPE
+
+    # $metadata is XML only (§1.1), whatever $format or Accept say.
+    return _response(ctx, ctx.service.metadata_bytes, XML_CONTENT_TYPE)
+
+
+def read_collection(ctx: Context, resource: Resource) -> Response:
+    from .service import stream
+
+    entity_set = resource.entity_set
+    options = ctx.query_options(entity_set)
+    shape = build_shape(ctx.model, entity_set, options)
+    result = ctx.provider.query(entity_set, options)
+    rows = decorate_rows(ctx, shape, result.rows)
+    writer = ctx.writer
+    chunks = writer.feed(shape, rows, base=ctx.base, count=result.total, flavour=ctx.format.flavour)
+    return _response(ctx, stream(chunks), _content_type(ctx, "FEED"))
+
+
+def read_count(ctx: Context, resource: Resource) -> Response:
+    options = ctx.query_options(resource.entity_set)
+    total = ctx.provider.count(resource.entity_set, options.filter)
+    return _response(ctx, str(total).encode("ascii"), "text/plain;charset=utf-8")
+
+
+def read_entity(ctx: Context, resource: Resource) -> Response:
+    entity_set = resource.entity_set
+    options = ctx.query_options(entity_set)
+    if options.expand and entity_set.kind != "constant":
+        # 1C refuses $expand on single-entity requests (§5.1); we are lenient and honour it.
+        pass
+    shape = build_shape(ctx.model, entity_set, options)
+    row = resource.row if resource.row is not None else _read_entity(ctx, entity_set, resource.key)
+    row = next(iter(decorate_rows(ctx, shape, [row])))
+    writer = ctx.writer
+    body = writer.entry(shape, row, base=ctx.base, flavour=ctx.format.flavour)
+    return _response(ctx, body, _content_type(ctx, "ENTRY"))
+
+
+def read_property(ctx: Context, resource: Resource) -> Response:
+    ctx.query_options(resource.entity_set)  # validates $format and friends
+    writer = ctx.writer
+    value = resource.row.get(resource.prop.name)
+    body = writer.property_value(resource.entity_set, resource.prop, value,
+                                 base=ctx.base, flavour=ctx.format.flavour)
+    return _response(ctx, body, _content_type(ctx, "XML"))
+
+
+def read_value(ctx: Context, resource: Resource) -> Response:
+    from .edm import text_value
+
+    value = resource.row.get(resource.prop.name)
+    return _response(ctx, text_value(value).encode("utf-8"), "text/plain;charset=utf-8")
+
+
+HANDLERS: dict[tuple[str, str], Callable[[Context, Resource], Response]] = {
+    ("service", "GET"): service_document,
+    ("metadata", "GET"): metadata,
+    ("collection", "GET"): read_collection,
+    ("count", "GET"): read_count,
+    ("entity", "GET"): read_entity,
+    ("property", "GET"): read_property,
+    ("value", "GET"): read_value,
+}
+
+
+def dispatch(ctx: Context, segments: list[Segment]) -> Response:
+    resource = resolve(ctx, segments)
+    method = ctx.request.method.upper()
+    handler = HANDLERS.get((resource.kind, method))
+    if handler is None:
+        allowed = tuple(m for (kind, m) in HANDLERS if kind == resource.kind)
+        raise ODataError.method_not_allowed(method, allowed)
+    return handler(ctx, resource)

@@ -1,0 +1,78 @@
+"""Entity keys from the parentheses of a URL segment, checked against the key properties (§2).
+
+    >>> resolve_key(goods_set, "guid'8d04ce3c-6360-11e9-dd92-fa163e8ba11d'")
+    {'Ref_Key': '8d04ce3c-6360-11e9-dd92-fa163e8ba11d'}
+
+Constants accept every lenient form of §2: none, ``0``, ``SurrogateKey=0`` and the nil GUID.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .edm import NIL_GUID
+from .errors import ODataError
+from .model import CONSTANT, EntitySet
+from .query.parser import parse_key_predicate
+
+# Literal types accepted for a key property of each EDM type (integers widen).
+_COMPATIBLE = {
+    "Edm.Guid": {"Edm.Guid"},
+    "Edm.Int16": {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.SByte"},
+    "Edm.Int32": {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.SByte"},
+    "Edm.Int64": {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.SByte"},
+    "Edm.String": {"Edm.String"},
+    "Edm.DateTime": {"Edm.DateTime"},
+    "Edm.Boolean": {"Edm.Boolean"},
+    "Edm.Double": {"Edm.Decimal", "Edm.Double", "Edm.Int16", "Edm.Int32", "Edm.Int64"},
+}
+
+
+def _constant_key(args: str | None) -> dict[str, Any]:
+    if args is None or args.strip() == "":
+        return {"SurrogateKey": 0}
+    parts = parse_key_predicate(args)
+    if len(parts) == 1:
+        part = parts[0]
+        if part.name in (None, "SurrogateKey") and part.value.value == 0 and part.value.edm_type.startswith("Edm.Int"):
+            return {"SurrogateKey": 0}
+        if part.name is None and part.value.edm_type == "Edm.Guid" and part.value.value == NIL_GUID:
+            return {"SurrogateKey": 0}
+    raise ODataError.not_found("constant")
+
+
+def resolve_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
+    if entity_set.kind == CONSTANT:
+        return _constant_key(args)
+    key_props = entity_set.entity_type.key
+    if args is None or args.strip() == "":
+        raise ODataError.bad_key(f"{entity_set.name} needs a key in parentheses")
+    parts = parse_key_predicate(args)
+    if len(parts) == 1 and parts[0].name is None:
+        if len(key_props) != 1:
+            raise ODataError.bad_key(
+                f"{entity_set.name} has a composite key: name every part "
+                f"({', '.join(p.name for p in key_props)})")
+        named = {key_props[0].name: parts[0].value}
+    else:
+        if any(p.name is None for p in parts):
+            raise ODataError.bad_key("mix of named and unnamed key values")
+        named = {}
+        for part in parts:
+            if part.name in named:
+                raise ODataError.bad_key(f"{part.name} is given twice")
+            named[part.name] = part.value
+    expected = {p.name for p in key_props}
+    unknown = set(named) - expected
+    if unknown:
+        raise ODataError.bad_key(f"{sorted(unknown)[0]} is not a key property of {entity_set.name}")
+    missing = [p.name for p in key_props if p.name not in named]
+    if missing:
+        raise ODataError.bad_key(f"key property {missing[0]} of {entity_set.name} is missing")
+    key: dict[str, Any] = {}
+    for prop in key_props:
+        literal = named[prop.name]
+        if literal.edm_type not in _COMPATIBLE.get(prop.edm_type, {prop.edm_type}):
+            raise ODataError.bad_key(f"{prop.name} must be a {prop.edm_type} literal, not {literal.edm_type}")
+        key[prop.name] = literal.value
+    return key

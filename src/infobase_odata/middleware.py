@@ -1,0 +1,103 @@
+"""WSGI middleware: ``<prefix>/odata/standard.odata/…`` goes to the OData service, every other
+path to the wrapped application untouched.
+
+From Python (a Flask app, say)::
+
+    app.wsgi_app = ODataMiddleware(app.wsgi_app, "samples/trade", prefix="trade")
+
+From a PasteDeploy pipeline::
+
+    [filter:odata]
+    use = egg:infobase-odata
+    configuration = %(here)s/trade
+    prefix = trade
+
+The constructor does no I/O beyond reading the configuration; the embedded SQLite store is
+created (and seeded from the configuration folder's ``seed.py``) by the first request of each
+process, under a file lock so that several gunicorn workers never seed twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .configuration import Configuration, load_configuration
+from .model import build_model
+from .service import ENVIRON_PATH, ODataService
+from .settings import Settings, settings_from_strings
+from .store import open_embedded_store
+from .urls import SERVICE_PATH, wsgi_path
+
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def make_service(configuration: Configuration | str | Path, provider: Any = None,
+                 settings: Settings | None = None, **overrides: Any) -> ODataService:
+    """An :class:`ODataService` for a configuration object or a configuration file/folder.
+    Without a provider, the embedded SQLite store at ``settings.database`` is used."""
+    settings = settings_from_strings(overrides, settings or Settings())
+    folder = None
+    if not isinstance(configuration, Configuration):
+        path = Path(configuration)
+        folder = path if path.is_dir() else path.parent
+        configuration = load_configuration(path)
+    if not settings.prefix:
+        settings = settings.replace(prefix=configuration.name)
+    model = build_model(configuration)
+    if provider is None:
+        provider = open_embedded_store(model, settings, seed_folder=folder)
+    return ODataService(configuration, provider, settings, model=model)
+
+
+def _not_found(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+    return [b"Not Found"]
+
+
+class ODataMiddleware:
+    def __init__(self, app: WSGIApp | None, configuration: Configuration | str | Path,
+                 provider: Any = None, prefix: str | None = None, settings: Settings | None = None,
+                 **overrides: Any) -> None:
+        if prefix is not None:
+            overrides["prefix"] = prefix
+        self.app = app or _not_found
+        self.service = make_service(configuration, provider, settings, **overrides)
+        self.mount = "/" + self.service.settings.prefix.strip("/") + SERVICE_PATH
+        self._lock = threading.Lock()
+
+    @classmethod
+    def factory(cls, global_conf: dict, **local_conf: str) -> Callable[[WSGIApp], "ODataMiddleware"]:
+        """oslo.middleware style: ``ODataMiddleware.factory(conf, **keys)(app)``."""
+        return lambda app: filter_app_factory(app, global_conf, **local_conf)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        try:
+            path = path.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+        if path != self.mount and not path.startswith(self.mount + "/"):
+            return self.app(environ, start_response)
+        raw = wsgi_path(environ)
+        marker = raw.find(SERVICE_PATH)
+        environ = dict(environ)
+        environ[ENVIRON_PATH] = raw[marker + len(SERVICE_PATH):] if marker >= 0 else ""
+        environ["infobase_odata.root"] = environ.get("SCRIPT_NAME", "") + self.mount[: -len(SERVICE_PATH)]
+        return self.service(environ, start_response)
+
+
+def filter_app_factory(app: WSGIApp, global_conf: dict, configuration: str, **local_conf: str) -> ODataMiddleware:
+    """PasteDeploy ``paste.filter_app_factory``: every other ini key is a setting."""
+    return ODataMiddleware(app, configuration, **settings_overrides(local_conf))
+
+
+def app_factory(global_conf: dict, configuration: str, **local_conf: str) -> ODataMiddleware:
+    """PasteDeploy ``paste.app_factory``: the interface alone (other paths answer 404)."""
+    return ODataMiddleware(None, configuration, **settings_overrides(local_conf))
+
+
+def settings_overrides(local_conf: dict) -> dict[str, Any]:
+    settings_from_strings(local_conf)  # reject unknown keys early, with the list of known ones
+    return dict(local_conf)

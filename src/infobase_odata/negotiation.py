@@ -1,0 +1,109 @@
+"""Response format: ``$format`` first, then ``Accept``, default Atom (reference §5.1, §12.1).
+
+    >>> negotiate(webob.Request.blank("/x?$format=json")).json
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webob import Request
+
+from .errors import FORMAT_NOT_SUPPORTED, ODataError
+
+ATOM = "atom"
+JSON = "json"
+FLAVOURS = ("minimalmetadata", "nometadata", "fullmetadata")
+
+
+@dataclass(frozen=True)
+class Format:
+    kind: str  # ATOM or JSON
+    flavour: str = "minimal"  # JSON only: minimal, nometadata, fullmetadata
+
+    @property
+    def json(self) -> bool:
+        return self.kind == JSON
+
+
+ATOM_FORMAT = Format(ATOM)
+JSON_FORMAT = Format(JSON)
+
+# webob matches parameters literally, so the odata= variants are explicit offers.
+_JSON_OFFERS = {
+    "application/json": "minimal",
+    "application/json;odata=minimalmetadata": "minimal",
+    "application/json;odata=nometadata": "nometadata",
+    "application/json;odata=fullmetadata": "fullmetadata",
+    "application/json;odata=verbose": "minimal",
+}
+_ATOM_OFFERS = ("application/atom+xml", "application/xml", "text/xml", "application/atomsvc+xml")
+_OFFERS = list(_ATOM_OFFERS) + list(_JSON_OFFERS)
+
+
+def _parse_format_value(value: str) -> Format | None:
+    text = value.strip().lower().replace(" ", "")
+    if text == "json":
+        return JSON_FORMAT
+    if text in ("atom", "xml"):
+        return ATOM_FORMAT
+    media, _, params = text.partition(";")
+    if media == "application/json":
+        flavour = "minimal"
+        for param in filter(None, params.split(";")):
+            name, _, val = param.partition("=")
+            if name == "odata":
+                if val not in FLAVOURS and val != "verbose":
+                    return None
+                flavour = "minimal" if val in ("minimalmetadata", "verbose") else val
+        return Format(JSON, flavour)
+    if media in _ATOM_OFFERS:
+        return ATOM_FORMAT
+    return None
+
+
+def format_from_query(value: str | None) -> Format | None:
+    """The format a ``$format`` value asks for; an unknown value is a 406 error (code 3)."""
+    if value is None:
+        return None
+    parsed = _parse_format_value(value)
+    if parsed is None:
+        raise ODataError(FORMAT_NOT_SUPPORTED, f"Unsupported $format value: {value}", status=406)
+    return parsed
+
+
+def format_from_accept(request: Request) -> Format:
+    accept = request.headers.get("Accept")
+    if not accept:
+        return ATOM_FORMAT
+    try:
+        offers = request.accept.acceptable_offers(_OFFERS)
+    except (ValueError, TypeError):
+        return ATOM_FORMAT
+    if not offers:
+        return ATOM_FORMAT  # lenient: 1C answers Atom to anything it does not recognise
+    best = offers[0][0]
+    if best in _JSON_OFFERS:
+        return Format(JSON, _JSON_OFFERS[best])
+    return ATOM_FORMAT
+
+
+def raw_format_option(query_string: str) -> str | None:
+    """``$format`` read straight from the query string, before full option parsing, so that even
+    an error in another option is answered in the requested format."""
+    from urllib.parse import unquote
+
+    for part in query_string.split("&"):
+        name, sep, value = part.partition("=")
+        if sep and unquote(name) == "$format":
+            try:
+                return unquote(value, errors="strict")
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def negotiate(request: Request) -> Format:
+    """$format wins over Accept; an unusable $format falls back to Accept for the error body."""
+    return format_from_query(raw_format_option(request.query_string)) or format_from_accept(request)

@@ -1,0 +1,101 @@
+"""The embedded SQLite store: created and seeded once, lazily, safe across gunicorn workers.
+
+    provider = open_embedded_store(model, settings, seed_folder=Path("samples/trade"))
+    provider.get(...)        # the first call creates the schema and seeds a new database
+
+A new database is recognised by ``PRAGMA user_version = 0``; creation and seeding run under an
+exclusive ``flock`` on ``<database>.lock`` so concurrent workers wait for the first one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import os
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from .model import Model
+from .settings import Settings
+
+SEEDED_VERSION = 1
+
+
+def load_seed(folder: Path | None) -> Callable | None:
+    """The ``seed(provider, model, *, goods, progress)`` function of ``<folder>/seed.py``."""
+    if folder is None or not (folder / "seed.py").is_file():
+        return None
+    name = f"infobase_odata_seed_{abs(hash(str(folder.resolve())))}"
+    if name in sys.modules:
+        return sys.modules[name].seed
+    spec = importlib.util.spec_from_file_location(name, folder / "seed.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.seed
+
+
+def prepare_database(provider: Any, model: Model, path: str, seed: Callable | None, goods: int,
+                     progress: Callable | None = None) -> bool:
+    """Create the schema and seed a new database. Returns True when this call seeded it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            connection = sqlite3.connect(path)
+            try:
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+            finally:
+                connection.close()
+            provider.create_schema()
+            if version >= SEEDED_VERSION:
+                return False
+            if seed is not None:
+                seed(provider, model, goods=goods, progress=progress)
+            connection = sqlite3.connect(path)
+            try:
+                connection.execute(f"PRAGMA user_version = {SEEDED_VERSION}")
+                connection.commit()
+            finally:
+                connection.close()
+            return seed is not None
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class LazyStore:
+    """Delegates to the SQLite provider after preparing the database once per process."""
+
+    def __init__(self, model: Model, settings: Settings, seed_folder: Path | None) -> None:
+        self._model = model
+        self._settings = settings
+        self._seed_folder = seed_folder
+        self._provider: Any = None
+        self._pid = None
+        self._lock = threading.Lock()
+        self.progress: Callable | None = None
+
+    @property
+    def provider(self) -> Any:
+        if self._provider is None or self._pid != os.getpid():
+            with self._lock:
+                if self._provider is None or self._pid != os.getpid():
+                    from .providers.sqlite import SQLiteProvider
+
+                    path = self._settings.database_path
+                    provider = SQLiteProvider(self._model, path)
+                    prepare_database(provider, self._model, path, load_seed(self._seed_folder),
+                                     self._settings.seed_goods, self.progress)
+                    self._provider, self._pid = provider, os.getpid()
+        return self._provider
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.provider, name)
+
+
+def open_embedded_store(model: Model, settings: Settings, seed_folder: Path | None = None) -> LazyStore:
+    return LazyStore(model, settings, seed_folder)

@@ -1,0 +1,63 @@
+"""Shared fixtures: the sample configuration, its model, and the sample published in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from infobase_odata.configuration import load_configuration
+from infobase_odata.middleware import ODataMiddleware
+from infobase_odata.model import build_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "trade"
+SERVICE = "/trade/odata/standard.odata/"
+M_NS = "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"
+D_NS = "http://schemas.microsoft.com/ado/2007/08/dataservices"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+@pytest.fixture(scope="session")
+def configuration():
+    return load_configuration(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def model(configuration):
+    return build_model(configuration)
+
+
+@pytest.fixture(scope="session")
+def sample_app(tmp_path_factory):
+    """The sample infobase on a seeded SQLite file, mounted at /trade (no wrapped app)."""
+    database = tmp_path_factory.mktemp("sample") / "trade.db"
+    return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_goods=120)
+
+
+def assert_odata_error(response, status: int, code: int | None) -> str:
+    """The one error shape, in JSON or XML by Content-Type; returns the message."""
+    assert response.status_code == status, response.body[:500]
+    assert response.headers["DataServiceVersion"] == "3.0"
+    content_type = response.headers["Content-Type"]
+    body = response.body
+    assert b"Traceback" not in body and b"SELECT" not in body and b"sqlite" not in body.lower()
+    expected_code = "" if code is None else str(code)
+    if content_type.startswith("application/json"):
+        payload = json.loads(body)
+        assert list(payload) == ["odata.error"]
+        error = payload["odata.error"]
+        assert set(error) == {"code", "message"}
+        assert error["code"] == expected_code
+        assert set(error["message"]) == {"lang", "value"}
+        assert error["message"]["value"]
+        return error["message"]["value"]
+    assert content_type.startswith("application/xml"), content_type
+    root = etree.fromstring(body)
+    assert root.tag == f"{{{M_NS}}}error"
+    assert [child.tag for child in root] == [f"{{{M_NS}}}code", f"{{{M_NS}}}message"]
+    assert (root[0].text or "") == expected_code
+    assert root[1].text
+    return root[1].text
