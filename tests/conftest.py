@@ -30,9 +30,21 @@ def model(configuration):
     return build_model(configuration)
 
 
-@pytest.fixture(scope="session")
-def sample_app(tmp_path_factory):
-    """The sample infobase on a seeded SQLite file, mounted at /trade (no wrapped app)."""
+def seeded_memory_provider(model, goods: int):
+    from infobase_odata.providers.memory import MemoryProvider
+    from infobase_odata.store import load_seed
+
+    provider = MemoryProvider(model)
+    load_seed(SAMPLE)(provider, model, goods=goods)
+    return provider
+
+
+@pytest.fixture(scope="session", params=["sqlite", "memory"])
+def sample_app(request, tmp_path_factory, model):
+    """The sample infobase mounted at /trade (no wrapped app): on a seeded SQLite file (the
+    embedded store) and on the in-memory provider."""
+    if request.param == "memory":
+        return ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 120), prefix="trade")
     database = tmp_path_factory.mktemp("sample") / "trade.db"
     return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_goods=120)
 

@@ -1,0 +1,69 @@
+"""Real server processes on 127.0.0.1 and a free port, stopped when the test ends."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(command: list[str], ready_url: str, log: Path, *, cwd: Path = ROOT, env: dict | None = None,
+           timeout: float = 90):
+    """Start ``command``, wait until ``ready_url`` answers, yield the process, then stop it."""
+    environment = dict(os.environ, **(env or {}))
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"server exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+                try:
+                    if requests.get(ready_url, timeout=30).status_code < 500:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"server did not answer within {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.2)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def gunicorn_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2", "--timeout", "60", *args]
+
+
+@pytest.fixture(scope="module")
+def cli_server(tmp_path_factory):
+    """``python -m infobase_odata serve samples/trade`` on a free port; yields the service root."""
+    folder = tmp_path_factory.mktemp("cli")
+    port = free_port()
+    root = f"http://127.0.0.1:{port}/trade/odata/standard.odata/"
+    command = [sys.executable, "-m", "infobase_odata", "serve", "samples/trade", "--db", str(folder / "trade.db"),
+               "--port", str(port), "--goods", "300", "--quiet"]
+    with server(command, root, folder / "server.log"):
+        yield root

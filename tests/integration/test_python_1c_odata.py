@@ -1,0 +1,59 @@
+"""python-1c-odata, a third-party client written against real 1C servers, reads the sample."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from python_1c_odata import Catalog, Document, Infobase
+
+pytestmark = pytest.mark.integration
+
+
+def _split(root: str) -> tuple[str, str]:
+    server, _, rest = root.partition("/trade/")
+    return server, "trade"
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.mark.parametrize("fmt", ["json", "atom"])
+def test_list_get_and_metadata(cli_server, fmt):
+    server, base = _split(cli_server)
+
+    async def scenario():
+        async with Infobase(server, base, "admin", "admin", format=fmt) as infobase:
+            metadata = await infobase.metadata()
+            assert "EnterpriseV8" in metadata
+            assert await infobase.has_entity_set("Catalog_Goods")
+            info = await infobase.entity_type_for_set("Catalog_Goods")
+            assert info.keys == ("Ref_Key",)
+            goods = Catalog(infobase, "Goods")
+            page = await goods.query(top=5, odata_filter="IsFolder eq false")
+            assert len(page.value) == 5
+            first = page.value[0]
+            again = await goods.get(first["Ref_Key"])
+            assert again["Description"] == first["Description"]
+            assert again["Ref_Key"] == first["Ref_Key"]
+            orders = Document(infobase, "SalesOrder")
+            order_page = await orders.query(top=2)
+            assert len(order_page.value) == 2
+            return True
+
+    assert run(scenario())
+
+
+def test_count_and_iterate(cli_server):
+    server, base = _split(cli_server)
+
+    async def scenario():
+        async with Infobase(server, base, "admin", "admin") as infobase:
+            units = Catalog(infobase, "Units")
+            total = await units.count()
+            seen = [row async for row in units.iterate(page_size=2)]
+            assert len(seen) == total > 0
+            return True
+
+    assert run(scenario())
