@@ -30,16 +30,7 @@ class Format:
 ATOM_FORMAT = Format(ATOM)
 JSON_FORMAT = Format(JSON)
 
-# webob matches parameters literally, so the odata= variants are explicit offers.
-_JSON_OFFERS = {
-    "application/json": "minimal",
-    "application/json;odata=minimalmetadata": "minimal",
-    "application/json;odata=nometadata": "nometadata",
-    "application/json;odata=fullmetadata": "fullmetadata",
-    "application/json;odata=verbose": "minimal",
-}
-_ATOM_OFFERS = ("application/atom+xml", "application/xml", "text/xml", "application/atomsvc+xml")
-_OFFERS = list(_ATOM_OFFERS) + list(_JSON_OFFERS)
+_ATOM_MEDIA = ("application/atom+xml", "application/xml", "text/xml", "application/atomsvc+xml")
 
 
 def _parse_format_value(value: str) -> Format | None:
@@ -58,7 +49,7 @@ def _parse_format_value(value: str) -> Format | None:
                     return None
                 flavour = "minimal" if val in ("minimalmetadata", "verbose") else val
         return Format(JSON, flavour)
-    if media in _ATOM_OFFERS:
+    if media in _ATOM_MEDIA:
         return ATOM_FORMAT
     return None
 
@@ -74,18 +65,19 @@ def format_from_query(value: str | None) -> Format | None:
 
 
 def format_from_accept(request: Request) -> Format:
-    accept = request.headers.get("Accept")
-    if not accept:
+    """The most preferred media range of ``Accept`` that names JSON or Atom/XML explicitly
+    decides (ties in header order); wildcards and anything unknown give Atom, as 1C does."""
+    if not request.headers.get("Accept"):
         return ATOM_FORMAT
     try:
-        offers = request.accept.acceptable_offers(_OFFERS)
-    except (ValueError, TypeError):
+        ranges = [(media, q) for media, q, _params, _ext in request.accept.parsed or () if q > 0]
+    except (ValueError, TypeError, AttributeError):
         return ATOM_FORMAT
-    if not offers:
-        return ATOM_FORMAT  # lenient: 1C answers Atom to anything it does not recognise
-    best = offers[0][0]
-    if best in _JSON_OFFERS:
-        return Format(JSON, _JSON_OFFERS[best])
+    ranges.sort(key=lambda item: -item[1])  # stable: header order among equal q
+    for media, _q in ranges:
+        parsed = _parse_format_value(media)
+        if parsed is not None:
+            return parsed
     return ATOM_FORMAT
 
 
