@@ -18,12 +18,13 @@ NIL_GUID = "00000000-0000-0000-0000-000000000000"
 
 
 def format_decimal(value: Decimal | int) -> str:
-    """Exact decimal text without exponent; integral values have no fraction (§3.1)."""
+    """Exact decimal text without exponent or trailing zeros, all 38 digits kept (§3.1)."""
     if isinstance(value, int):
         return str(value)
-    if value == value.to_integral_value():
-        return format(value.quantize(Decimal(1)), "f") if value else "0"
-    return format(value.normalize(), "f")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def format_datetime(value: dt.datetime | dt.date) -> str:
