@@ -19,16 +19,15 @@ process, under a file lock so that several gunicorn workers never seed twice.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .configuration import Configuration, load_configuration
 from .model import build_model
-from .service import ENVIRON_PATH, ODataService
+from .service import ODataService
 from .settings import Settings, settings_from_strings
 from .store import open_embedded_store
-from .urls import SERVICE_PATH, wsgi_path
+from .urls import SERVICE_PATH
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -65,7 +64,6 @@ class ODataMiddleware:
         self.app = app or _not_found
         self.service = make_service(configuration, provider, settings, **overrides)
         self.mount = "/" + self.service.settings.prefix.strip("/") + SERVICE_PATH
-        self._lock = threading.Lock()
 
     @classmethod
     def factory(cls, global_conf: dict, **local_conf: str) -> Callable[[WSGIApp], "ODataMiddleware"]:
@@ -80,10 +78,7 @@ class ODataMiddleware:
             pass
         if path != self.mount and not path.startswith(self.mount + "/"):
             return self.app(environ, start_response)
-        raw = wsgi_path(environ)
-        marker = raw.find(SERVICE_PATH)
         environ = dict(environ)
-        environ[ENVIRON_PATH] = raw[marker + len(SERVICE_PATH):] if marker >= 0 else ""
         environ["infobase_odata.root"] = environ.get("SCRIPT_NAME", "") + self.mount[: -len(SERVICE_PATH)]
         return self.service(environ, start_response)
 

@@ -23,11 +23,9 @@ from .handlers import Context, dispatch
 from .model import Model, build_model
 from .negotiation import ATOM_FORMAT, Format, format_from_accept, negotiate
 from .settings import Settings
-from .urls import split_segments, wsgi_path, SERVICE_PATH
+from .urls import SERVICE_PATH, service_relative_path, split_segments
 
 log = logging.getLogger("infobase_odata")
-
-ENVIRON_PATH = "infobase_odata.path"  # the still-encoded path below the service root
 
 
 class ODataService:
@@ -66,10 +64,7 @@ class ODataService:
             except ODataError:
                 fmt = format_from_accept(request)
                 raise
-            path = request.environ.get(ENVIRON_PATH)
-            if path is None:
-                path = wsgi_path(request.environ)[len(request.script_name):]
-            segments = split_segments(path)
+            segments = split_segments(service_relative_path(request.environ))
             context = Context(self, request, fmt, self.base_url(request))
             response = dispatch(context, segments)
         except ODataError as err:

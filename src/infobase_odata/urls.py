@@ -52,6 +52,16 @@ def wsgi_path(environ: dict) -> str:
     return decoded.replace("%", "%25")
 
 
+def service_relative_path(environ: dict) -> str:
+    """The (percent-encoded) path below the service root. Under ``ODataMiddleware`` the root is
+    the ``/odata/standard.odata`` marker in the raw path; a bare service answers PATH_INFO."""
+    if "infobase_odata.root" in environ:
+        raw = wsgi_path(environ)
+        marker = raw.find(SERVICE_PATH)
+        return raw[marker + len(SERVICE_PATH):] if marker >= 0 else ""
+    return wsgi_path({"PATH_INFO": environ.get("PATH_INFO", "")})
+
+
 def split_segments(path: str) -> list[Segment]:
     """Split a (still percent-encoded) resource path into segments; ``/`` inside quotes or
     parentheses does not split. Empty trailing segments are ignored."""

@@ -243,3 +243,16 @@ def test_feed_streams(orders):
 def test_writer_cached_on_shape(orders):
     assert J.writer_for(orders, "minimal", BASE) is J.writer_for(orders, "minimal", BASE)
     assert J.writer_for(orders, "minimal", BASE) is not J.writer_for(orders, "fullmetadata", BASE)
+
+
+def test_feed_is_valid_json_for_every_row_count_around_chunk_boundaries(model):
+    import json as std_json
+
+    from infobase_odata.formats import json as json_format
+    from infobase_odata.shape import default_shape
+
+    shape = default_shape(model.entity_set("Catalog_Units"))
+    row = {"Ref_Key": "00000000-0000-0000-0000-000000000001", "Description": "шт", "Code": "1"}
+    for count in (0, 1, 63, 64, 65, 128, 129):
+        body = b"".join(json_format.feed(shape, [row] * count, base="http://h/"))
+        assert len(std_json.loads(body)["value"]) == count

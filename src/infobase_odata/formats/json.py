@@ -158,6 +158,8 @@ def feed(shape: Shape, rows: Iterable[Mapping[str, Any]], *, base: str, count: i
             yield _encode(prefix + ",".join(buffer))
             prefix = ","
             buffer = []
+    if not buffer and prefix == ",":
+        prefix = ""  # the last chunk ended exactly at a chunk boundary
     yield _encode(prefix + ",".join(buffer) + "]}")
 
 

@@ -1,0 +1,194 @@
+"""MemoryProvider: the infobase in Python dicts, queried with ``query/evaluate.py``.
+
+It is the reference implementation of the provider Protocol (the SQLite provider must return
+the same rows) and a convenient store for tests and small demos::
+
+    provider = MemoryProvider(model)
+    goods = model.entity_set("Catalog_Goods")
+    row = provider.create(goods, {"Description": "Шлепанцы", "Price": Decimal("12.50")})
+    provider.get(goods, {"Ref_Key": row["Ref_Key"]})["Description"]  # 'Шлепанцы'
+
+Objects are stored per object set keyed by ``Ref_Key`` with their tabular sections inside the
+row (as lists of row dicts); tabular-section sets are views over those lists.  Returned rows are
+copies: callers may change them freely.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any, Iterable, Iterator
+
+from .. import edm, model as m
+from ..errors import DUPLICATE_KEY, ODataError
+from ..provider import Key, QueryResult, Row
+from ..query.ast import Binary, Expr, QueryOptions
+from ..query.evaluate import Evaluator, sort_rows
+from . import values as v
+
+
+class MemoryProvider:
+    def __init__(self, model: m.Model) -> None:
+        self.model = model
+        self._objects: dict[str, dict[str, Row]] = {}
+        self._constants: dict[str, Row] = {}
+        self._lock = threading.RLock()
+
+    # ---- storage helpers --------------------------------------------------------------------
+
+    def _table(self, entity_set: m.EntitySet) -> dict[str, Row]:
+        return self._objects.setdefault(entity_set.name, {})
+
+    def _lookup(self, entity_set: m.EntitySet, ref_key: Any) -> Row | None:
+        return self._objects.get(entity_set.name, {}).get(ref_key)
+
+    def _all_rows(self, entity_set: m.EntitySet) -> Iterable[Row]:
+        if entity_set.kind == m.CONSTANT:
+            return [self._constant(entity_set)]
+        if entity_set.kind == m.TABULAR_SECTION:
+            assert entity_set.parent is not None and entity_set.tabular_section is not None
+            name = entity_set.tabular_section.name
+            owners = list(self._objects.get(entity_set.parent.name, {}).values())
+            return [r for owner in owners for r in owner.get(name, [])]
+        return list(self._objects.get(entity_set.name, {}).values())
+
+    def _constant(self, entity_set: m.EntitySet) -> Row:
+        row = self._constants.get(entity_set.name)
+        return row if row is not None else v.constant_row(entity_set.entity_type)
+
+    def _evaluator(self, entity_set: m.EntitySet) -> Evaluator:
+        return Evaluator(self.model, entity_set, self._lookup)
+
+    @staticmethod
+    def _both(filter: Expr | None, restriction: Expr | None) -> Expr | None:
+        if filter is None or restriction is None:
+            return filter if restriction is None else restriction
+        return Binary("and", filter, restriction, "Edm.Boolean")
+
+    @staticmethod
+    def _output(row: Row, tabs: list[m.Property] | None) -> Row:
+        out = {k: (copy.deepcopy(val) if isinstance(val, list) else val) for k, val in row.items()}
+        if tabs is not None:
+            keep = {p.name for p in tabs}
+            for name, val in row.items():
+                if isinstance(val, list) and name not in keep:
+                    del out[name]
+        return out
+
+    # ---- read side --------------------------------------------------------------------------
+
+    def query(self, entity_set: m.EntitySet, options: QueryOptions, *,
+              restriction: Expr | None = None) -> QueryResult:
+        condition = self._both(options.filter, restriction)
+        evaluator = self._evaluator(entity_set)
+        with self._lock:
+            rows = [r for r in self._all_rows(entity_set) if evaluator.matches(condition, r)]
+        total = len(rows) if options.inlinecount else None
+        rows = sort_rows(rows, options.orderby, entity_set.entity_type.key_names, evaluator)
+        start = options.skip or 0
+        stop = None if options.top is None else start + options.top
+        tabs = v.tabular_to_load(entity_set.entity_type, options.select)
+        page = rows[start:stop]
+        return QueryResult((self._output(r, tabs) for r in page), total)
+
+    def get(self, entity_set: m.EntitySet, key: Key) -> Row | None:
+        with self._lock:
+            if entity_set.kind == m.CONSTANT:
+                return self._output(self._constant(entity_set), None)
+            if entity_set.kind == m.TABULAR_SECTION:
+                for r in self._all_rows(entity_set):
+                    if r["Ref_Key"] == str(key["Ref_Key"]).lower() and r["LineNumber"] == int(key["LineNumber"]):
+                        return self._output(r, None)
+                return None
+            row = self._table(entity_set).get(str(key["Ref_Key"]).lower())
+            return None if row is None else self._output(row, None)
+
+    def get_many(self, entity_set: m.EntitySet, keys: Iterable[Key]) -> Iterator[Row]:
+        names = entity_set.entity_type.key_names
+        wanted = {tuple(str(k[n]).lower() if n == "Ref_Key" else k[n] for n in names) for k in keys}
+        with self._lock:
+            found = [r for r in self._all_rows(entity_set) if tuple(r[n] for n in names) in wanted]
+        return (self._output(r, None) for r in found)
+
+    def count(self, entity_set: m.EntitySet, filter: Expr | None, *,
+              restriction: Expr | None = None) -> int:
+        condition = self._both(filter, restriction)
+        evaluator = self._evaluator(entity_set)
+        with self._lock:
+            return sum(1 for r in self._all_rows(entity_set) if evaluator.matches(condition, r))
+
+    # ---- write side -------------------------------------------------------------------------
+
+    def _new_row(self, entity_set: m.EntitySet, values: Row) -> Row:
+        entity_type = entity_set.entity_type
+        values = dict(values)
+        ref = values.get("Ref_Key")
+        if ref in (None, "", edm.NIL_GUID):
+            values["Ref_Key"] = edm.new_guid()
+        row = v.complete_row(entity_type.properties, values)
+        row["DataVersion"] = v.new_data_version()
+        for prop in v.tabular_properties(entity_type):
+            row[prop.name] = v.complete_tabular(prop, row["Ref_Key"], values.get(prop.name) or [])
+        return row
+
+    def create(self, entity_set: m.EntitySet, values: Row) -> Row:
+        if entity_set.kind == m.CONSTANT:
+            return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
+        if entity_set.read_only:
+            raise ValueError(f"{entity_set.name} is read-only")
+        row = self._new_row(entity_set, values)
+        with self._lock:
+            table = self._table(entity_set)
+            if row["Ref_Key"] in table:
+                raise ODataError(DUPLICATE_KEY, f"Запись с ключом {row['Ref_Key']} уже существует")
+            table[row["Ref_Key"]] = row
+        return self._output(row, None)
+
+    def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:
+        new = [self._new_row(entity_set, r) for r in rows]
+        with self._lock:
+            table = self._table(entity_set)
+            for row in new:
+                if row["Ref_Key"] in table:
+                    raise ODataError(DUPLICATE_KEY, f"Запись с ключом {row['Ref_Key']} уже существует")
+            for row in new:
+                table[row["Ref_Key"]] = row
+        return len(new)
+
+    def set_constant(self, entity_set: m.EntitySet, value: Any) -> Row:
+        row = v.constant_row(entity_set.entity_type, v.constant_values(entity_set.entity_type, value))
+        with self._lock:
+            self._constants[entity_set.name] = row
+        return dict(row)
+
+    def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
+               if_match: str | None = None, replace: bool = False) -> Row:
+        """Merge ``values`` into the stored row (``replace``: start from empty values);
+        a tabular section present in ``values`` replaces the stored one wholly."""
+        if entity_set.kind == m.CONSTANT:
+            return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
+        entity_type = entity_set.entity_type
+        with self._lock:
+            table = self._table(entity_set)
+            ref = str(key["Ref_Key"]).lower()
+            old = table.get(ref)
+            if old is None:
+                raise ODataError.not_found(entity_set.name)
+            base = {} if replace else {k: val for k, val in old.items()}
+            merged = {**base, **values, "Ref_Key": ref}
+            row = v.complete_row(entity_type.properties, merged)
+            for prop in v.tabular_properties(entity_type):
+                if prop.name in values:
+                    row[prop.name] = v.complete_tabular(prop, ref, values[prop.name] or [])
+                else:
+                    row[prop.name] = [] if replace else old[prop.name]
+            row["DataVersion"] = v.new_data_version()
+            table[ref] = row
+        return self._output(row, None)
+
+    def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
+        with self._lock:
+            table = self._table(entity_set)
+            if table.pop(str(key["Ref_Key"]).lower(), None) is None:
+                raise ODataError.not_found(entity_set.name)
+

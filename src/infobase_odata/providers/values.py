@@ -1,0 +1,176 @@
+"""Row values shared by every provider: empty values, input normalization, DataVersion.
+
+A row is completed and normalized the same way by the memory and the SQLite provider, so
+both return identical dicts for the same writes::
+
+    >>> complete_row(goods.entity_type, {"Description": "Шлепанцы"})["Price"]
+    Decimal('0.00')
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import struct
+import threading
+import time
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Any, Iterable, Mapping
+
+from .. import edm, model as m
+from ..types import Boolean, Date, Number, Ref, String, Uuid
+
+UNDEFINED_TYPE = "StandardODATA.Undefined"
+_ROUNDING = Context(prec=80, rounding=ROUND_HALF_UP)  # 1C numbers have up to 38 digits
+
+
+def empty_value(prop: m.Property) -> Any:
+    """The value a property holds when nothing was written (1C "empty value", reference §3.1)."""
+    role = prop.role
+    if role == m.TABULAR:
+        return []
+    if role == m.REF:
+        return edm.NIL_GUID
+    if role in (m.ENUM, m.COMPOSITE):
+        return ""
+    if role == m.COMPOSITE_TYPE:
+        return UNDEFINED_TYPE
+    t = prop.value_type
+    if isinstance(t, Number):
+        return Decimal(0).scaleb(-t.scale) if t.scale else 0
+    if isinstance(t, Date):
+        return edm.EMPTY_DATE
+    if isinstance(t, Boolean):
+        return False
+    if isinstance(t, (Uuid, Ref)):
+        return edm.NIL_GUID
+    if isinstance(t, String) and t.fixed:
+        return " " * t.length
+    return ""
+
+
+def normalize(prop: m.Property, value: Any) -> Any:
+    """Coerce a written value to the canonical Python value of the property.
+
+    Numbers are rounded half-up to the declared scale (as 1C does on assignment), so the
+    Decimal's exponent always equals the scale; fixed-length strings are space padded."""
+    if value is None:
+        return empty_value(prop)
+    role = prop.role
+    if role == m.TABULAR:
+        return value
+    if prop.edm_type == "Edm.Guid":
+        return str(value).lower()
+    t = prop.value_type
+    if role in (m.COMPOSITE, m.ENUM, m.COMPOSITE_TYPE):
+        return value if isinstance(value, str) else edm.text_value(value)
+    if isinstance(t, Number):
+        if t.scale == 0:
+            if isinstance(value, bool):
+                return int(value)
+            if isinstance(value, int):
+                return value
+            return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        return _ROUNDING.quantize(number, Decimal(1).scaleb(-t.scale))
+    if isinstance(t, Date):
+        if isinstance(value, str):
+            return dt.datetime.fromisoformat(value)
+        if not isinstance(value, dt.datetime):
+            return dt.datetime(value.year, value.month, value.day)
+        return value.replace(tzinfo=None, microsecond=0)
+    if isinstance(t, Boolean):
+        return bool(value)
+    if isinstance(t, Uuid):
+        return str(value).lower()
+    if isinstance(t, String):
+        text = str(value)
+        if t.fixed and len(text) < t.length:
+            text = text.ljust(t.length)
+        return text
+    return value
+
+
+def complete_row(properties: Iterable[m.Property], values: Mapping[str, Any]) -> dict[str, Any]:
+    """All properties in model order: given values normalized, the rest empty.
+    Tabular sections are completed row by row with :func:`complete_tabular`."""
+    row: dict[str, Any] = {}
+    for prop in properties:
+        if prop.name in values:
+            row[prop.name] = normalize(prop, values[prop.name])
+        else:
+            row[prop.name] = empty_value(prop)
+    return row
+
+
+def complete_tabular(prop: m.Property, owner_key: str, rows: Iterable[Mapping[str, Any]]) -> list[dict]:
+    """Rows of a tabular section with Ref_Key of the owner; LineNumber 1..n when not given
+    (1C requires it on writes, but seeding code may omit it); sorted by LineNumber."""
+    assert prop.row_type is not None
+    out = []
+    for index, raw in enumerate(rows, 1):
+        values = dict(raw)
+        values["Ref_Key"] = owner_key
+        values.setdefault("LineNumber", index)
+        out.append(complete_row(prop.row_type.properties, values))
+    out.sort(key=lambda r: r["LineNumber"])
+    return out
+
+
+def tabular_properties(entity_type: m.ComplexType) -> list[m.Property]:
+    return [p for p in entity_type.properties if p.role == m.TABULAR]
+
+
+def scalar_properties(entity_type: m.ComplexType) -> list[m.Property]:
+    return [p for p in entity_type.properties if p.role != m.TABULAR]
+
+
+def tabular_to_load(entity_type: m.ComplexType, select: tuple) -> list[m.Property]:
+    """Tabular sections a query must read for ``$select``: all of them without ``$select`` or
+    with ``*``; ``**`` excludes them (reference §5.1); otherwise those named in the list."""
+    tabs = tabular_properties(entity_type)
+    if not select or not tabs:
+        return tabs
+    first = {item.path[0] for item in select if item.path}
+    if "*" in first:
+        return tabs
+    return [p for p in tabs if p.name in first]
+
+
+_version_lock = threading.Lock()
+_last_version = 0
+
+
+def new_data_version() -> str:
+    """Base64 of 8 bytes, changing on every write: a strictly increasing microsecond clock,
+    so versions also differ across processes writing the same SQLite file."""
+    global _last_version
+    with _version_lock:
+        now = time.time_ns() // 1000
+        _last_version = max(now, _last_version + 1)
+        value = _last_version
+    return base64.b64encode(struct.pack(">Q", value)).decode("ascii")
+
+
+def constant_row(entity_type: m.ComplexType, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    row = complete_row(entity_type.properties, values or {})
+    row["SurrogateKey"] = 0
+    return row
+
+
+
+def constant_values(entity_type: m.ComplexType, value: Any) -> dict[str, Any]:
+    """Property values of a constant set to ``value``: ``Value`` (``Value_Key`` for a reference
+    constant); a ``(value, type)`` tuple sets a composite constant and its ``Value_Type``."""
+    name = entity_type.properties[0].name
+    if isinstance(value, tuple):
+        return {name: value[0], f"{name}_Type": value[1]}
+    return {name: value}
+
+
+def constant_input(entity_type: m.ComplexType, values: Mapping[str, Any]) -> Any:
+    """The inverse of :func:`constant_values` for a written row (create/update of a constant)."""
+    name = entity_type.properties[0].name
+    if f"{name}_Type" in values:
+        return (values.get(name), values[f"{name}_Type"])
+    return values.get(name)

@@ -1,0 +1,73 @@
+"""Fixtures of the provider contract suite: every test runs against every provider."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from infobase_odata.providers.memory import MemoryProvider
+from infobase_odata.providers.sqlite import SQLiteProvider
+
+PROVIDERS = ["memory", "sqlite"]
+
+UNIT_PCS = "11111111-0000-0000-0000-000000000001"
+UNIT_KG = "11111111-0000-0000-0000-000000000002"
+CUSTOMER = "22222222-0000-0000-0000-000000000001"
+
+
+def make_provider(kind: str, model, tmp_path, **kwargs):
+    if kind == "memory":
+        return MemoryProvider(model)
+    return SQLiteProvider(model, tmp_path / "infobase.db", **kwargs)
+
+
+@pytest.fixture(params=PROVIDERS)
+def provider(request, model, tmp_path):
+    p = make_provider(request.param, model, tmp_path)
+    yield p
+    if hasattr(p, "close"):
+        p.close()
+
+
+GOODS = [
+    # Description, Article, Price, Unit, Kind
+    ("Шлепанцы", "A-1", Decimal("12.50"), UNIT_PCS, "Product"),
+    ("O'Neil shirt", "B_2", Decimal("99.99"), UNIT_PCS, "Product"),
+    ("Доставка", "100%", Decimal("0"), "", "Service"),
+    ("шлепанцы детские", "a-1", Decimal("-3.25"), UNIT_KG, ""),
+    ("Ёлка", "", Decimal("1000000.01"), "00000000-0000-0000-0000-000000000000", "Product"),
+]
+
+
+def seed(provider, model) -> dict:
+    """A small infobase with Cyrillic names, quotes, LIKE metacharacters, empty references."""
+    units = model.entity_set("Catalog_Units")
+    goods = model.entity_set("Catalog_Goods")
+    orders = model.entity_set("Document_SalesOrder")
+    cps = model.entity_set("Catalog_Counterparties")
+    provider.create(units, {"Ref_Key": UNIT_PCS, "Description": "шт", "Code": "796"})
+    provider.create(units, {"Ref_Key": UNIT_KG, "Description": "кг", "Code": "166"})
+    provider.create(cps, {"Ref_Key": CUSTOMER, "Description": "ООО Ромашка", "INN": "7700000000"})
+    refs = []
+    for i, (desc, article, price, unit, kind) in enumerate(GOODS):
+        row = provider.create(goods, {"Ref_Key": f"33333333-0000-0000-0000-{i:012d}",
+                                      "Description": desc, "Article": article, "Price": price,
+                                      "Unit_Key": unit or None, "Kind": kind, "Code": f"{i:09d}"})
+        refs.append(row["Ref_Key"])
+    provider.create(orders, {
+        "Ref_Key": "44444444-0000-0000-0000-000000000001", "Number": "000000001",
+        "Date": dt.datetime(2024, 1, 31, 10, 30), "Customer_Key": CUSTOMER,
+        "Basis": CUSTOMER, "Basis_Type": "StandardODATA.Catalog_Counterparties",
+        "Total": Decimal("137.49"), "Comment": "первый",
+        "Goods": [
+            {"LineNumber": 1, "Product_Key": refs[0], "Quantity": Decimal("2"), "Price": Decimal("12.50"), "Amount": Decimal("25")},
+            {"LineNumber": 2, "Product_Key": refs[1], "Quantity": Decimal("1.125"), "Price": Decimal("99.99"), "Amount": Decimal("112.49")},
+        ]})
+    provider.create(orders, {
+        "Ref_Key": "44444444-0000-0000-0000-000000000002", "Number": "000000002",
+        "Date": dt.datetime(2024, 2, 29, 23, 59, 59), "Basis": "по звонку", "Basis_Type": "Edm.String",
+        "Goods": [{"LineNumber": 1, "Product_Key": refs[2], "Quantity": Decimal("5"), "Price": Decimal("0"), "Amount": Decimal("0")}]})
+    provider.create(orders, {"Ref_Key": "44444444-0000-0000-0000-000000000003", "Number": "000000003"})
+    return {"goods": refs}

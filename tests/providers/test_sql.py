@@ -1,0 +1,146 @@
+"""The AST -> SQL compiler and what the SQLite provider actually runs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from infobase_odata.configuration import Attribute, Catalog, Configuration
+from infobase_odata.model import build_model
+from infobase_odata.providers.sql import Compiler
+from infobase_odata.providers.sqlcalls import escape_like
+from infobase_odata.providers.sqlite import SQLiteProvider
+from infobase_odata.query.ast import Binary, Call, Literal, Member, QueryOptions
+
+from .conftest import seed
+
+
+def member(entity_set, name):
+    return Member((name,), resolved=(entity_set.entity_type.property(name),))
+
+
+def test_where_runs_in_sqlite(model, tmp_path):
+    statements: list[str] = []
+    provider = SQLiteProvider(model, tmp_path / "t.db", trace=statements.append)
+    seed(provider, model)
+    goods = model.entity_set("Catalog_Goods")
+    statements.clear()
+    f = Binary("eq", member(goods, "Description"), Literal("O'Neil shirt", "Edm.String"))
+    rows = list(provider.query(goods, QueryOptions(filter=f, top=10, inlinecount=True)).rows)
+    assert [r["Description"] for r in rows] == ["O'Neil shirt"]
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2  # the count and the page, nothing per row
+    assert all('WHERE ((t0."Description" IS ' in s for s in selects), selects
+    assert "LIMIT" in selects[1] and "ORDER BY" in selects[1]
+
+
+def test_tabular_sections_load_once_per_page(model, tmp_path):
+    statements: list[str] = []
+    provider = SQLiteProvider(model, tmp_path / "t.db", trace=statements.append)
+    orders = model.entity_set("Document_SalesOrder")
+    provider.bulk_insert(orders, ({"Goods": [{"Quantity": Decimal(i)}]} for i in range(30)))
+    statements.clear()
+    rows = list(provider.query(orders, QueryOptions()).rows)
+    assert len(rows) == 30 and all(len(r["Goods"]) == 1 for r in rows)
+    assert sum("Document_SalesOrder_Goods" in s for s in statements) == 1
+    statements.clear()
+    list(provider.get_many(orders, [{"Ref_Key": r["Ref_Key"]} for r in rows[:5]]))
+    assert len([s for s in statements if s.startswith("SELECT")]) == 2  # owners + one tabular query
+
+
+def test_values_are_bound_not_inlined(model):
+    goods = model.entity_set("Catalog_Goods")
+    c = Compiler(model, goods)
+    sql = c.where(Binary("eq", member(goods, "Description"), Literal("x' OR 1=1 --", "Edm.String")))
+    assert "OR 1=1" not in sql and ":p0" in sql
+    assert c.params == {"p0": "x' OR 1=1 --"}
+
+
+def test_decimal_literals_are_scaled_integers(model):
+    goods = model.entity_set("Catalog_Goods")
+    c = Compiler(model, goods)
+    sql = c.where(Binary("gt", member(goods, "Price"), Literal(Decimal("12.345"), "Edm.Decimal")))
+    assert sql == '(((t0."Price" * 10) > :p0))'
+    assert c.params == {"p0": 12345}
+
+
+def test_division_is_exact_decimal_not_integer_division(model):
+    goods = model.entity_set("Catalog_Goods")
+    c = Compiler(model, goods)
+    sql = c.where(Binary("eq", Binary("div", Literal(1, "Edm.Int32"), Literal(3, "Edm.Int32")),
+                         Literal(0, "Edm.Int32")))
+    assert "dec_arith" in sql and "/" not in sql
+
+
+def test_like_escaping():
+    assert escape_like("100%_\\") == "100\\%\\_\\\\"
+
+
+def test_startswith_uses_escaped_like(model):
+    goods = model.entity_set("Catalog_Goods")
+    c = Compiler(model, goods)
+    sql = c.where(Call("startswith", (member(goods, "Article"), Literal("5%_", "Edm.String"))))
+    assert "LIKE" in sql and "ESCAPE" in sql
+    assert "5\\%\\_%" in c.params.values()
+
+
+def test_navigation_compiles_to_correlated_subquery(model):
+    goods = model.entity_set("Catalog_Goods")
+    unit = goods.entity_type.navigation_property("Unit")
+    desc = model.entity_set("Catalog_Units").entity_type.property("Description")
+    c = Compiler(model, goods)
+    sql = c.where(Binary("eq", Member(("Unit", "Description"), resolved=(unit, desc)),
+                         Literal("шт", "Edm.String")))
+    assert 'FROM "Catalog_Units" AS a1 WHERE a1."Ref_Key" = t0."Unit_Key"' in sql
+
+
+def test_cyrillic_identifiers_are_quoted(model):
+    currencies = model.entity_set("Catalog_Валюты")
+    c = Compiler(model, currencies)
+    sql = c.where(Binary("eq", member(currencies, "ПолноеНаименование"), Literal("Рубль", "Edm.String")))
+    assert '"ПолноеНаименование"' in sql
+
+
+@pytest.fixture
+def wide_model():
+    conf = Configuration("wide", [Catalog(name="Big", attributes=[
+        Attribute("Amount", "Number(30,10)"), Attribute("Small", "Number(5,2)")])])
+    return build_model(conf)
+
+
+def test_wide_numbers_are_text_and_exact(wide_model, tmp_path):
+    big = wide_model.entity_set("Catalog_Big")
+    provider = SQLiteProvider(wide_model, tmp_path / "w.db")
+    huge = Decimal("12345678901234567890.0123456789")
+    provider.create(big, {"Amount": huge, "Small": Decimal("1.5")})
+    provider.create(big, {"Amount": Decimal("-1"), "Small": Decimal("999.99")})
+    assert [r["Amount"] for r in provider.query(big, QueryOptions()).rows if r["Amount"] > 0] == [huge]
+    f = Binary("gt", member(big, "Amount"), Literal(Decimal("12345678901234567890.0123456788"), "Edm.Decimal"))
+    assert provider.count(big, f) == 1
+    f = Binary("eq", Binary("add", member(big, "Amount"), member(big, "Small")),
+               Literal(Decimal("12345678901234567891.5123456789"), "Edm.Decimal"))
+    assert provider.count(big, f) == 1
+    f = Binary("gt", Binary("mul", member(big, "Small"), member(big, "Small")),
+               Literal(Decimal("999980.0001"), "Edm.Decimal"))
+    assert provider.count(big, f) == 0  # 999.99 ** 2 == 999980.0001 exactly
+
+
+def test_connections_are_per_thread(model, tmp_path):
+    import threading
+
+    provider = SQLiteProvider(model, tmp_path / "t.db")
+    seed(provider, model)
+    goods = model.entity_set("Catalog_Goods")
+    seen = {}
+
+    def work():
+        seen["count"] = provider.count(goods, None)
+        seen["conn"] = provider.conn
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen["count"] == 5
+    assert seen["conn"] is not provider.conn
+    assert provider.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
