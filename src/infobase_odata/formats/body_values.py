@@ -16,7 +16,10 @@ Choices (README compatibility notes):
   rejected; a "date" attribute keeps the date only, a "time" attribute the time on 0001-01-01.
 * Read-only properties are ignored; ``DataVersion`` is also returned as ``__DataVersion``.
 * Tabular rows: ``LineNumber`` is required in every row (1C answers 500/-1, §8.3; we answer
-  400 code 4) and must be unique; ``Ref_Key`` in rows is ignored.
+  400 code 4), must be >= 1 and unique; ``Ref_Key`` in rows is ignored; rows keep body order.
+* ``Nav@odata.bind`` (JSON) and related ``<link>`` (Atom) win over a ``Nav_Key`` in the same
+  body; a null bind clears the reference (nil GUID).
+* A composite ``X_Type`` without ``X`` sets ``X`` to that type's empty value.
 * A composite ``X`` sent without ``X_Type`` is kept as text unchecked (its type is unknown).
 """
 
@@ -188,7 +191,7 @@ def empty(prop: m.Property) -> Any:
     """The empty value stored for ``null`` (1C attributes are never null, §3.1)."""
     if prop.role == m.TABULAR:
         return []
-    if prop.role in (m.REF,):
+    if prop.role == m.REF:
         return NIL_GUID
     if prop.role in (m.ENUM, m.COMPOSITE):
         return ""
@@ -214,23 +217,14 @@ def _empty_of(t: ValueType | None) -> Any:
 # --- composites (X + X_Type, §3.1, §8.2) -----------------------------------------------------
 
 
+_PRIMITIVE_TYPE_NAMES = {String: "Edm.String", Number: "Edm.Double", Date: "Edm.DateTime",
+                         Boolean: "Edm.Boolean", Uuid: "Edm.Guid"}
+
+
 def composite_type_names(composite: Composite) -> dict[str, ValueType]:
     """``X_Type`` text of each allowed type: ``StandardODATA.Catalog_Y``, ``Edm.String``, ..."""
-    names: dict[str, ValueType] = {}
-    for t in composite.types:
-        if isinstance(t, Ref):
-            names[f"{m.NAMESPACE}.{t.object_id}"] = t
-        elif isinstance(t, String):
-            names["Edm.String"] = t
-        elif isinstance(t, Number):
-            names["Edm.Double"] = t
-        elif isinstance(t, Date):
-            names["Edm.DateTime"] = t
-        elif isinstance(t, Boolean):
-            names["Edm.Boolean"] = t
-        elif isinstance(t, Uuid):
-            names["Edm.Guid"] = t
-    return names
+    return {f"{m.NAMESPACE}.{t.object_id}" if isinstance(t, Ref) else _PRIMITIVE_TYPE_NAMES[type(t)]: t
+            for t in composite.types}
 
 
 def _composite_type(composite: Composite, value: Any, name: str) -> str:
@@ -250,19 +244,16 @@ def _composite_type(composite: Composite, value: Any, name: str) -> str:
 def _composite_text(t: ValueType, value: Any, model: m.Model, name: str) -> str:
     """The stored text of a composite value of type ``t`` (a GUID for references)."""
     if value is None:
-        empty_value = _empty_of(t)
-    else:
-        textual = isinstance(value, str)
-        if isinstance(t, String):
-            textual = True
-        empty_value = scalar(t, value, model, name, textual=textual)
-    if isinstance(empty_value, bool):
-        return "true" if empty_value else "false"
-    if isinstance(empty_value, (int, Decimal)):
-        return format_decimal(empty_value)
-    if isinstance(empty_value, dt.datetime):
-        return format_datetime(empty_value)
-    return empty_value
+        converted = _empty_of(t)
+    else:  # X is an Edm.String; typed JSON numbers and booleans are accepted for those types
+        converted = scalar(t, value, model, name, textual=isinstance(value, str) or isinstance(t, String))
+    if isinstance(converted, bool):
+        return "true" if converted else "false"
+    if isinstance(converted, (int, Decimal)):
+        return format_decimal(converted)
+    if isinstance(converted, dt.datetime):
+        return format_datetime(converted)
+    return converted
 
 
 def _read_composite(value_prop: m.Property | None, type_prop: m.Property | None,
@@ -405,6 +396,9 @@ def read_object(complex_type: m.ComplexType, raw: Mapping[str, Any], model: m.Mo
             continue  # unknown navigation: ignored like unknown properties
         key_property, target_set = target
         label = f"{where}{nav_name}{_BIND_SUFFIX}"
+        if url is None:
+            out[key_property] = NIL_GUID  # binding null clears the reference
+            continue
         set_name, key = parse_bind_url(url, base, name=label)
         if set_name != target_set:
             raise bad_value(label, f"{set_name} is not {target_set}")
@@ -432,6 +426,8 @@ def read_rows(prop: m.Property, value: Any, model: m.Model, *, textual: bool, ba
         row = read_object(prop.row_type, raw, model, textual=textual, base=base,
                           where=label + ".", ignore=frozenset({"Ref_Key"}))
         line = row["LineNumber"]
+        if line < 1:
+            raise bad_value(label + ".LineNumber", "LineNumber must be 1 or more")
         if line in seen:
             raise bad_value(label + ".LineNumber", f"duplicate LineNumber {line}")
         seen.add(line)

@@ -26,13 +26,17 @@ MAX_DEPTH = 20  # entity, tabular list, row: 3 levels are needed
 MAX_INT_DIGITS = 40  # Number has at most 38 digits (§3.1)
 MAX_FLOAT_CHARS = 100
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+# A string literal, or an unterminated one up to the end: this never fails to match, so the
+# scan stays linear (a failing pattern would retry from every quote: quadratic).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*\\?(?:"|\Z)', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def _depth(text: str) -> int:
     """Deepest bracket nesting outside strings, without recursion (C-speed scans)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0  # the common case: too few brackets to nest too deeply
     brackets = _BRACKET.findall(_STRING.sub("", text))
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
