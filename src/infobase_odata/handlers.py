@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from webob import Request, Response
 
-from . import errors
+from . import errors, paging, writes
 from .errors import ODataError
 from .expansion import decorate_rows
 from .keys import resolve_key
@@ -104,6 +104,11 @@ def _read_entity(ctx: Context, entity_set: EntitySet, key: dict) -> dict:
     return row
 
 
+def _resolve_for_write(ctx: Context, segment: Segment) -> Resource:
+    entity_set = _entity_set(ctx, segment.name)
+    return Resource("entity", entity_set, resolve_key(entity_set, segment.args))
+
+
 def resolve(ctx: Context, segments: list[Segment]) -> Resource:
     if not segments:
         return Resource("service")
@@ -179,10 +184,23 @@ def read_collection(ctx: Context, resource: Resource) -> Response:
     entity_set = resource.entity_set
     options = ctx.query_options(entity_set)
     shape = build_shape(ctx.model, entity_set, options)
-    result = ctx.provider.query(entity_set, options)
-    rows = decorate_rows(ctx, shape, result.rows)
-    writer = ctx.writer
-    chunks = writer.feed(shape, rows, base=ctx.base, count=result.total, flavour=ctx.format.flavour)
+    paged = paging.page_options(entity_set, options, ctx.settings.page_size)
+    next_link = None
+    if paged is None:
+        result = ctx.provider.query(entity_set, options)
+        rows, total = result.rows, result.total
+    else:
+        page = list(ctx.provider.query(entity_set, paged).rows)  # at most page_size + 1 rows
+        total = ctx.provider.count(entity_set, options.filter) if options.inlinecount else None
+        if len(page) > ctx.settings.page_size:
+            page = page[: ctx.settings.page_size]
+            token = paging.skiptoken(entity_set, options, page[-1])
+            pairs = parse_query_string(ctx.request.query_string)
+            next_link = paging.next_link(ctx.base, entity_set, pairs, token, len(page), options.top)
+        rows = page
+    rows = decorate_rows(ctx, shape, rows)
+    chunks = ctx.writer.feed(shape, rows, base=ctx.base, count=total, flavour=ctx.format.flavour,
+                             next_link=next_link)
     return _response(ctx, stream(chunks), _content_type(ctx, "FEED"))
 
 
@@ -222,20 +240,44 @@ def read_value(ctx: Context, resource: Resource) -> Response:
     return _response(ctx, text_value(value).encode("utf-8"), "text/plain;charset=utf-8")
 
 
+def update_collection(ctx: Context, resource: Resource) -> Response:
+    """``PATCH Constant_X`` without a key: the constant's one entity (§2 lenient forms)."""
+    if resource.entity_set.kind != "constant":
+        raise ODataError.method_not_allowed(ctx.request.method.upper(), ("GET", "POST"))
+    resource = Resource("entity", resource.entity_set, {"SurrogateKey": 0})
+    return writes.patch_entity(ctx, resource)
+
+
 HANDLERS: dict[tuple[str, str], Callable[[Context, Resource], Response]] = {
     ("service", "GET"): service_document,
     ("metadata", "GET"): metadata,
     ("collection", "GET"): read_collection,
+    ("collection", "POST"): writes.create_entity,
+    ("collection", "PATCH"): update_collection,
+    ("collection", "MERGE"): update_collection,
+    ("collection", "PUT"): update_collection,
     ("count", "GET"): read_count,
     ("entity", "GET"): read_entity,
+    ("entity", "PATCH"): writes.patch_entity,
+    ("entity", "MERGE"): writes.patch_entity,
+    ("entity", "PUT"): writes.put_entity,
+    ("entity", "DELETE"): writes.delete_entity,
     ("property", "GET"): read_property,
     ("value", "GET"): read_value,
 }
+TUNNELLED = ("MERGE", "PATCH", "PUT", "DELETE")  # X-HTTP-Method on a POST
 
 
 def dispatch(ctx: Context, segments: list[Segment]) -> Response:
-    resource = resolve(ctx, segments)
     method = ctx.request.method.upper()
+    tunnelled = ctx.request.headers.get("X-HTTP-Method", "").strip().upper()
+    if method == "POST" and tunnelled in TUNNELLED:
+        method = tunnelled
+    if method in ("PATCH", "MERGE", "PUT", "DELETE", "POST") and segments and len(segments) == 1 \
+            and segments[0].args is not None:
+        resource = _resolve_for_write(ctx, segments[0])
+    else:
+        resource = resolve(ctx, segments)
     handler = HANDLERS.get((resource.kind, method))
     if handler is None:
         allowed = tuple(m for (kind, m) in HANDLERS if kind == resource.kind)

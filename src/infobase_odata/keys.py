@@ -16,7 +16,7 @@ from .model import CONSTANT, EntitySet
 from .query.parser import parse_key_predicate
 
 # Literal types accepted for a key property of each EDM type (integers widen).
-_COMPATIBLE = {
+COMPATIBLE_LITERALS = {
     "Edm.Guid": {"Edm.Guid"},
     "Edm.Int16": {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.SByte"},
     "Edm.Int32": {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.SByte"},
@@ -72,7 +72,7 @@ def resolve_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
     key: dict[str, Any] = {}
     for prop in key_props:
         literal = named[prop.name]
-        if literal.edm_type not in _COMPATIBLE.get(prop.edm_type, {prop.edm_type}):
+        if literal.edm_type not in COMPATIBLE_LITERALS.get(prop.edm_type, {prop.edm_type}):
             raise ODataError.bad_key(f"{prop.name} must be a {prop.edm_type} literal, not {literal.edm_type}")
         key[prop.name] = literal.value
     return key

@@ -168,8 +168,9 @@ def service_document(model: Model, base: str) -> bytes:
 
 
 def feed(shape: Shape, rows: Iterable[Mapping[str, Any]], *, base: str, count: int | None = None,
-         flavour: str = "minimal") -> Iterator[bytes]:
-    """``<feed>`` streamed entry by entry; ``<m:count>`` at the end when given (§10)."""
+         flavour: str = "minimal", next_link: str | None = None) -> Iterator[bytes]:
+    """``<feed>`` streamed entry by entry; ``<m:count>`` at the end when given (§10), then the
+    ``<link rel="next">`` of server-driven paging."""
     write = writer_for(shape, base)
     updated = now_text()
     name = shape.entity_set.name
@@ -184,6 +185,8 @@ def feed(shape: Shape, rows: Iterable[Mapping[str, Any]], *, base: str, count: i
             buffer = []
     if count is not None:
         buffer.append("<m:count>%d</m:count>" % count)
+    if next_link is not None:
+        buffer.append(f'<link rel="next" href="{escape_attr(next_link)}"/>')
     buffer.append("</feed>")
     yield _encode("".join(buffer))
 

@@ -139,7 +139,7 @@ def service_document(model: Model, base: str) -> bytes:
 
 
 def feed(shape: Shape, rows: Iterable[Mapping[str, Any]], *, base: str, count: int | None = None,
-         flavour: str = MINIMAL) -> Iterator[bytes]:
+         flavour: str = MINIMAL, next_link: str | None = None) -> Iterator[bytes]:
     """The collection ``{"odata.metadata": …#Set, "odata.count": "n", "value": [...]}``, streamed.
 
     ``odata.count`` is a string (§3.1) and comes first: it is known before rows are read."""
@@ -160,7 +160,8 @@ def feed(shape: Shape, rows: Iterable[Mapping[str, Any]], *, base: str, count: i
             buffer = []
     if not buffer and prefix == ",":
         prefix = ""  # the last chunk ended exactly at a chunk boundary
-    yield _encode(prefix + ",".join(buffer) + "]}")
+    tail = "]}" if next_link is None else '],"odata.nextLink":%s}' % json_string(next_link)
+    yield _encode(prefix + ",".join(buffer) + tail)
 
 
 def entry(shape: Shape, row: Mapping[str, Any], *, base: str, flavour: str = MINIMAL) -> bytes:
