@@ -22,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .events import EventHandlers, load_handlers
 from .configuration import Configuration, load_configuration
 from .model import build_model
 from .service import ODataService
@@ -33,9 +34,11 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def make_service(configuration: Configuration | str | Path, provider: Any = None,
-                 settings: Settings | None = None, **overrides: Any) -> ODataService:
+                 settings: Settings | None = None, *, events: EventHandlers | None = None,
+                 **overrides: Any) -> ODataService:
     """An :class:`ODataService` for a configuration object or a configuration file/folder.
-    Without a provider, the embedded SQLite store at ``settings.database`` is used."""
+    Without a provider, the embedded SQLite store at ``settings.database`` is used; without
+    ``events``, the handler module the configuration names (``"handlers": "handlers.py"``)."""
     settings = settings_from_strings(overrides, settings or Settings())
     folder = None
     if not isinstance(configuration, Configuration):
@@ -47,7 +50,9 @@ def make_service(configuration: Configuration | str | Path, provider: Any = None
     model = build_model(configuration)
     if provider is None:
         provider = open_embedded_store(model, settings, seed_folder=folder)
-    return ODataService(configuration, provider, settings, model=model)
+    if events is None:
+        events = load_handlers(folder, configuration.handlers)
+    return ODataService(configuration, provider, settings, model=model, events=events)
 
 
 def _not_found(environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -58,11 +63,11 @@ def _not_found(environ: dict, start_response: Callable) -> Iterable[bytes]:
 class ODataMiddleware:
     def __init__(self, app: WSGIApp | None, configuration: Configuration | str | Path,
                  provider: Any = None, prefix: str | None = None, settings: Settings | None = None,
-                 **overrides: Any) -> None:
+                 *, events: EventHandlers | None = None, **overrides: Any) -> None:
         if prefix is not None:
             overrides["prefix"] = prefix
         self.app = app or _not_found
-        self.service = make_service(configuration, provider, settings, **overrides)
+        self.service = make_service(configuration, provider, settings, events=events, **overrides)
         self.mount = "/" + self.service.settings.prefix.strip("/") + SERVICE_PATH
 
     @classmethod

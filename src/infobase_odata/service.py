@@ -19,6 +19,7 @@ from webob import Request, Response
 from . import errors
 from .configuration import Configuration
 from .errors import ODataError
+from .events import EventHandlers
 from .handlers import Context, dispatch
 from .model import Model, build_model
 from .negotiation import ATOM_FORMAT, Format, format_from_accept, negotiate
@@ -30,11 +31,12 @@ log = logging.getLogger("infobase_odata")
 
 class ODataService:
     def __init__(self, configuration: Configuration, provider: Any, settings: Settings | None = None,
-                 *, model: Model | None = None) -> None:
+                 *, model: Model | None = None, events: EventHandlers | None = None) -> None:
         self.configuration = configuration
         self.model = model or build_model(configuration)
         self.provider = provider
         self.settings = settings or Settings()
+        self.events = events or EventHandlers()
         self._metadata: bytes | None = None
 
     @property

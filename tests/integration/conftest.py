@@ -54,7 +54,9 @@ def server(command: list[str], ready_url: str, log: Path, *, cwd: Path = ROOT, e
 
 
 def gunicorn_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2", "--timeout", "60", *args]
+    """gunicorn as the README recommends it for 1C clients (underscored headers, long URLs)."""
+    return [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2", "--timeout", "60",
+            "--header-map", "dangerous", "--limit-request-line", "0", *args]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,47 @@
+"""Business logic of the sample trade infobase, as 1C object-module event handlers.
+
+The configuration names this file (``"handlers": "handlers.py"``); the library loads its
+``events`` registry::
+
+    @events.before_write("Document_SalesOrder")
+    def fill_amounts(event): ...
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from infobase_odata.events import EventHandlers, Refusal
+
+events = EventHandlers()
+
+
+def _fill_amounts(event) -> None:
+    """Amount = Quantity × Price on every line, Total = the sum (ПередЗаписью)."""
+    total = Decimal(0)
+    for line in event.object.get("Goods") or []:
+        quantity = Decimal(line.get("Quantity") or 0)
+        price = Decimal(line.get("Price") or 0)
+        if quantity < 0 and not event.data_load:
+            raise Refusal(f"Строка {line.get('LineNumber')}: количество не может быть отрицательным")
+        line["Amount"] = (quantity * price).quantize(Decimal("0.01"))
+        total += line["Amount"]
+    if "Total" in event.object:
+        event.object["Total"] = total
+
+
+events.before_write("Document_SalesOrder")(_fill_amounts)
+events.before_write("Document_GoodsReceipt")(_fill_amounts)
+
+
+@events.before_write("Catalog_Goods")
+def check_price(event) -> None:
+    price = event.object.get("Price") or 0
+    if price < 0 and not event.data_load:
+        raise Refusal("Цена не может быть отрицательной")
+
+
+@events.before_delete("Catalog_Валюты")
+def keep_ruble(event) -> None:
+    if event.object.get("Code") == "643":
+        raise Refusal("Валюту регламентированного учета удалять нельзя")

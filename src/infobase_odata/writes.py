@@ -1,0 +1,207 @@
+"""Write handlers: POST (create), PATCH/MERGE and PUT (update), DELETE, constants (§8).
+
+Each write is one provider transaction around the object's event handlers, so a handler
+exception or a stale ``If-Match`` leaves nothing written::
+
+    HANDLERS[("collection", "POST")] = create_entity
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from webob import Response
+
+from . import errors
+from .edm import entity_path, new_guid
+from .errors import ODataError
+from .events import BEFORE_DELETE, BEFORE_WRITE, ON_DELETE, ON_WRITE, Event
+from .model import CONSTANT, TABULAR_SECTION, EntitySet
+from .providers.values import empty_value
+from .shape import default_shape
+
+log = logging.getLogger("infobase_odata")
+
+DATA_LOAD_HEADER = "1C_OData-DataLoadMode"
+# Properties a PUT keeps although the body does not carry them (§8.2).
+KEPT_BY_PUT = {"Ref_Key", "DataVersion", "Predefined", "PredefinedDataName", "Posted"}
+
+
+def read_body(ctx) -> bytes:
+    """The request body, refused with 413 above ``max_body_bytes`` before anything is parsed."""
+    limit = ctx.settings.max_body_bytes
+    length = ctx.request.content_length
+    if length is not None and length > limit:
+        raise ODataError(errors.BAD_REQUEST, f"The request body is larger than {limit} bytes", status=413)
+    body = ctx.request.body_file.read(limit + 1) if length != 0 else b""
+    if len(body) > limit:
+        raise ODataError(errors.BAD_REQUEST, f"The request body is larger than {limit} bytes", status=413)
+    return body
+
+
+def _body_reader(ctx, body: bytes):
+    from .formats import atom_reader, json_reader
+
+    content_type = (ctx.request.content_type or "").lower()
+    if content_type.endswith("json"):
+        return json_reader
+    if content_type.endswith("xml"):
+        return atom_reader
+    if content_type and content_type not in ("text/plain", "application/octet-stream"):
+        raise ODataError(errors.FORMAT_NOT_SUPPORTED, f"Unsupported request Content-Type {content_type}",
+                         status=415)
+    return atom_reader if body.lstrip()[:1] == b"<" else json_reader
+
+
+def read_values(ctx, entity_set: EntitySet) -> dict[str, Any]:
+    body = read_body(ctx)
+    if not body.strip():
+        raise ODataError(errors.BAD_REQUEST, "The request body is empty")
+    values = _body_reader(ctx, body).read_entity(body, entity_set, ctx.model, base=ctx.base)
+    values.pop("__DataVersion", None)  # the version token travels in If-Match (§8.5)
+    return values
+
+
+def if_match(ctx) -> str | None:
+    """The DataVersion of ``If-Match`` without ETag quoting; None when absent, ``*`` or off."""
+    if not ctx.settings.check_if_match:
+        return None
+    raw = ctx.request.headers.get("If-Match")
+    if raw is None:
+        return None
+    value = raw.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return None if value in ("", "*") else value
+
+
+def data_load_mode(ctx, entity_set: EntitySet) -> bool:
+    enabled = ctx.request.headers.get(DATA_LOAD_HEADER, "").strip().lower() == "true"
+    if enabled and entity_set.name in ctx.service.events.data_load_refused:
+        raise ODataError(errors.DATA_LOAD_MODE, f"{entity_set.name} does not support data-load mode")
+    return enabled
+
+
+def user_of(ctx) -> str | None:
+    environ = ctx.request.environ
+    return environ.get("infobase_odata.user") or environ.get("REMOTE_USER")
+
+
+class HandlerFailure(ODataError):
+    """An exception raised by application code: 500 code -1 with the handler's own message,
+    as 1C answers (§9.2); the transaction around it is rolled back."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(errors.INTERNAL, str(exc) or type(exc).__name__)
+
+
+def _fire(ctx, name: str, entity_set: EntitySet, obj: dict, **details: Any) -> None:
+    events = ctx.service.events
+    if not events.has(entity_set.name, name):
+        return
+    event = Event(name, entity_set, obj, user=user_of(ctx), provider=ctx.provider,
+                  data_load=details.pop("data_load", False), **details)
+    try:
+        events.fire(event)
+    except ODataError:
+        raise
+    except Exception as exc:
+        log.warning("%s handler of %s failed: %s", name, entity_set.name, exc, exc_info=True)
+        raise HandlerFailure(exc) from exc
+
+
+def _entity_response(ctx, entity_set: EntitySet, row: dict, status: int = 200) -> Response:
+    from .handlers import _content_type, _response
+
+    body = ctx.writer.entry(default_shape(entity_set), row, base=ctx.base, flavour=ctx.format.flavour)
+    return _response(ctx, body, _content_type(ctx, "ENTRY"), status)
+
+
+def _check_writable(entity_set: EntitySet, method: str) -> None:
+    if entity_set.kind == TABULAR_SECTION:
+        if method == "POST":
+            raise ODataError(errors.TABULAR_ROW_CREATE, "Создание строк табличной части напрямую не поддерживается")
+        raise ODataError.method_not_allowed(method, ("GET",))
+    if entity_set.read_only:
+        raise ODataError.method_not_allowed(method, ("GET",))
+
+
+def create_entity(ctx, resource) -> Response:
+    entity_set = resource.entity_set
+    _check_writable(entity_set, "POST")
+    if entity_set.kind == CONSTANT:
+        raise ODataError.method_not_allowed("POST", ("GET", "PATCH", "PUT"))
+    load = data_load_mode(ctx, entity_set)
+    values = read_values(ctx, entity_set)
+    values.setdefault("Ref_Key", new_guid())
+    obj = {p.name: values.get(p.name, empty_value(p)) for p in entity_set.entity_type.properties}
+    with ctx.provider.transaction():
+        _fire(ctx, BEFORE_WRITE, entity_set, obj, is_new=True, data_load=load)
+        row = ctx.provider.create(entity_set, obj)
+        _fire(ctx, ON_WRITE, entity_set, row, is_new=True, data_load=load)
+    response = _entity_response(ctx, entity_set, row, status=201)
+    key = {name: row[name] for name in entity_set.entity_type.key_names}
+    response.headers["Location"] = ctx.base + quote(entity_path(entity_set, key), safe="/()',=:$-_.~")
+    return response
+
+
+def _update(ctx, resource, *, replace: bool) -> Response:
+    entity_set = resource.entity_set
+    method = "PUT" if replace else "PATCH"
+    _check_writable(entity_set, method)
+    load = data_load_mode(ctx, entity_set)
+    values = read_values(ctx, entity_set)
+    version = if_match(ctx)
+    if entity_set.kind == CONSTANT:
+        with ctx.provider.transaction():
+            row = ctx.provider.set_constant(entity_set, values.get("Value", values.get("Value_Key")))
+        return _entity_response(ctx, entity_set, row)
+    with ctx.provider.transaction():
+        previous = ctx.provider.get(entity_set, resource.key)
+        if previous is None:
+            raise ODataError.not_found(entity_set.name)
+        if version is not None and previous.get("DataVersion") != version:
+            raise ODataError(None, "Версия объекта изменилась (If-Match не совпадает с DataVersion)",
+                             status=412)
+        obj = dict(previous)
+        if replace:
+            obj.update({p.name: empty_value(p) for p in entity_set.entity_type.properties
+                        if p.name not in KEPT_BY_PUT and p.name not in values})
+        obj.update(values)
+        obj.update(resource.key)  # the key of the URL wins over the body (Ref_Key is not changeable)
+        _fire(ctx, BEFORE_WRITE, entity_set, obj, previous=previous, data_load=load)
+        row = ctx.provider.update(entity_set, resource.key, obj, if_match=version, replace=replace)
+        _fire(ctx, ON_WRITE, entity_set, row, previous=previous, data_load=load)
+    return _entity_response(ctx, entity_set, row)
+
+
+def patch_entity(ctx, resource) -> Response:
+    return _update(ctx, resource, replace=False)
+
+
+def put_entity(ctx, resource) -> Response:
+    return _update(ctx, resource, replace=True)
+
+
+def delete_entity(ctx, resource) -> Response:
+    entity_set = resource.entity_set
+    _check_writable(entity_set, "DELETE")
+    if entity_set.kind == CONSTANT:
+        raise ODataError.method_not_allowed("DELETE", ("GET", "PATCH", "PUT"))
+    load = data_load_mode(ctx, entity_set)
+    version = if_match(ctx)
+    with ctx.provider.transaction():
+        previous = ctx.provider.get(entity_set, resource.key)
+        if previous is None:
+            raise ODataError.not_found(entity_set.name)
+        if version is not None and previous.get("DataVersion") != version:
+            raise ODataError(None, "Версия объекта изменилась (If-Match не совпадает с DataVersion)",
+                             status=412)
+        _fire(ctx, BEFORE_DELETE, entity_set, previous, previous=previous, data_load=load)
+        ctx.provider.delete(entity_set, resource.key, if_match=version)
+        _fire(ctx, ON_DELETE, entity_set, previous, previous=previous, data_load=load)
+    return Response(status=204)
