@@ -118,6 +118,12 @@ class FunctionImport:
 OBJECT = "object"  # catalog, document, chart, ... keyed by Ref_Key
 TABULAR_SECTION = "tabular_section"  # <Owner>_<Tab>, keyed by Ref_Key + LineNumber, read-only
 CONSTANT = "constant"  # Constant_X, keyed by SurrogateKey
+RECORD_SET = "record_set"  # <Reg>: keyed by the recorder, holds RecordSet (§1.5)
+RECORDS = "records"  # <Reg>_RecordType: one register record per entity
+INDEPENDENT_RECORDS = "independent_records"  # independent information register: Period + dimensions
+
+PERIOD_FIELDS = ("Period", "SecondPeriod", "MinutePeriod", "HourPeriod", "DayPeriod", "WeekPeriod",
+                 "TenDaysPeriod", "MonthPeriod", "QuarterPeriod", "HalfYearPeriod", "YearPeriod")
 
 
 @dataclass
@@ -129,9 +135,15 @@ class EntitySet:
     tabular_section: cfg.TabularSection | None = None  # for TABULAR_SECTION sets
     parent: "EntitySet | None" = field(default=None, repr=False)  # owner set of a tabular section
 
+    records: "EntitySet | None" = field(default=None, repr=False)  # RECORD_SET -> its RECORDS set
+
     @property
     def read_only(self) -> bool:
-        return self.kind == TABULAR_SECTION or isinstance(self.source, cfg.DocumentJournal)
+        return self.kind in (TABULAR_SECTION, RECORDS) or isinstance(self.source, cfg.DocumentJournal)
+
+    @property
+    def is_register(self) -> bool:
+        return self.kind in (RECORD_SET, RECORDS, INDEPENDENT_RECORDS)
 
     def tabular_sets(self, model: "Model") -> list["EntitySet"]:
         return [s for s in model.entity_sets.values() if s.parent is self]
@@ -240,8 +252,18 @@ class _Builder:
                 self.constant(obj)
             elif isinstance(obj, cfg.ReferenceObject):
                 self.reference_object(obj)
-            # Registers, journals: modelled by their own issue; declared objects of those kinds
-            # are accepted in configurations but not yet published.
+            # The register methods live in register_model.RegisterBuilder, the class build_model uses.
+            elif isinstance(obj, cfg.InformationRegister) and obj.write_mode == "independent":
+                self.independent_register(obj)
+            elif isinstance(obj, (cfg.InformationRegister, cfg.AccumulationRegister)):
+                self.recorder_register(obj)
+            # Document journals, accounting and calculation registers: declared objects of those
+            # kinds are accepted in configurations but not published yet.
+        for entity_set in list(self.model.entity_sets.values()):
+            if isinstance(entity_set.source, cfg.Document) and entity_set.kind == OBJECT:
+                for action in ("Post", "Unpost"):
+                    self.model.function_imports.append(FunctionImport(
+                        action, entity_set.name, (("PostingModeOperational", "Edm.Boolean"),), True))
         return self.model
 
     def standard_properties(self, obj: cfg.ReferenceObject) -> list[Property]:
@@ -337,4 +359,6 @@ class _Builder:
 
 
 def build_model(configuration: cfg.Configuration) -> Model:
-    return _Builder(configuration).build()
+    from .register_model import RegisterBuilder
+
+    return RegisterBuilder(configuration).build()

@@ -107,3 +107,87 @@ def test_cyrillic_names_are_kept_exactly():
     model = build_model(conf)
     assert model.entity_set("Catalog_Товары").entity_type.property("Вид").edm_type == "Edm.String"
     assert "ВидыТоваров" in model.enum_types
+
+
+def _register_conf():
+    from infobase_odata.configuration import AccumulationRegister, InformationRegister
+
+    return Configuration("t", [
+        Catalog(name="Goods"), Catalog(name="Wh"),
+        Document(name="Sale", registers=["AccumulationRegister_Stock", "AccumulationRegister_Sales"]),
+        Document(name="Rec", registers=["AccumulationRegister_Stock", "InformationRegister_Incoming"]),
+        AccumulationRegister(name="Stock", dimensions=[Attribute("Product", "CatalogRef.Goods"),
+                                                      Attribute("Warehouse", "CatalogRef.Wh")],
+                             resources=[Attribute("Quantity", "Number(15,3)")]),
+        AccumulationRegister(name="Sales", register_kind="turnovers",
+                             dimensions=[Attribute("Product", "CatalogRef.Goods")],
+                             resources=[Attribute("Amount", "Number(15,2)")]),
+        InformationRegister(name="Курсы", periodicity="day", dimensions=[Attribute("Товар", "CatalogRef.Goods")],
+                            resources=[Attribute("Курс", "Number(10,4)")]),
+        InformationRegister(name="Incoming", write_mode="recorder", dimensions=[Attribute("Product", "CatalogRef.Goods")],
+                            resources=[Attribute("Price", "Number(15,2)")]),
+    ])
+
+
+def test_accumulation_register_sets_composite_recorder():
+    model = build_model(_register_conf())
+    record_set = model.entity_set("AccumulationRegister_Stock")
+    assert record_set.kind == "record_set" and record_set.entity_type.open_type
+    assert record_set.entity_type.key_names == ("Recorder", "Recorder_Type")
+    assert names(record_set.entity_type) == ["Recorder", "RecordSet", "Recorder_Type"]
+    records = model.entity_set("AccumulationRegister_Stock_RecordType")
+    assert record_set.records is records and records.read_only
+    assert records.entity_type.key_names == ("Recorder", "LineNumber", "Recorder_Type")
+    assert names(records.entity_type) == ["Recorder", "Period", "LineNumber", "Active", "RecordType",
+                                          "Product_Key", "Warehouse_Key", "Quantity", "Recorder_Type"]
+    assert [p.name for p in records.entity_type.properties if not p.nullable] == ["Recorder", "LineNumber",
+                                                                                  "Recorder_Type"]
+    balance = model.complex_types["AccumulationRegister_Stock_Balance"]
+    assert [p.name for p in balance.properties] == ["Product_Key", "Warehouse_Key", "QuantityBalance"]
+    imports = {(f.name, f.binding_type): f for f in model.function_imports}
+    assert [p for p, _ in imports[("Balance", "AccumulationRegister_Stock")].parameters] == ["Condition", "Dimensions", "Period"]
+    assert [p for p, _ in imports[("Turnovers", "AccumulationRegister_Stock")].parameters] == [
+        "Condition", "Dimensions", "EndPeriod", "StartPeriod"]
+    assert ("BalanceAndTurnovers", "AccumulationRegister_Stock") in imports
+
+
+def test_turnover_register_single_recorder():
+    model = build_model(_register_conf())
+    record_set = model.entity_set("AccumulationRegister_Sales")
+    assert record_set.entity_type.key_names == ("Recorder_Key",)
+    assert [n.name for n in record_set.entity_type.navigation] == ["Recorder"]
+    records = model.entity_set("AccumulationRegister_Sales_RecordType").entity_type
+    assert "RecordType" not in names(records)
+    turnover = [p.name for p in model.complex_types["AccumulationRegister_Sales_Turnover"].properties]
+    assert turnover[-1] == "AmountTurnover" and "AmountReceipt" not in turnover
+    assert not any(f.binding_type == "AccumulationRegister_Sales" and f.name == "Balance" for f in model.function_imports)
+
+
+def test_information_registers():
+    model = build_model(_register_conf())
+    rates = model.entity_set("InformationRegister_Курсы")
+    assert rates.kind == "independent_records"
+    assert rates.entity_type.key_names == ("Period", "Товар_Key")
+    assert "InformationRegister_Курсы_RecordType" not in model.entity_sets
+    slices = [f for f in model.function_imports if f.binding_type == "InformationRegister_Курсы"]
+    assert {f.name for f in slices} == {"SliceLast", "SliceFirst"}
+    assert slices[0].return_type == "Collection(StandardODATA.InformationRegister_Курсы)"
+    incoming = model.entity_set("InformationRegister_Incoming")
+    assert incoming.kind == "record_set" and incoming.entity_type.key_names == ("Recorder_Key",)
+    records = model.entity_set("InformationRegister_Incoming_RecordType")
+    assert records.entity_type.key_names == ("Product_Key",)
+    assert any(f.binding_type == "InformationRegister_Incoming_RecordType" and f.name == "SliceLast"
+               for f in model.function_imports)
+
+
+def test_documents_get_post_and_unpost(model):
+    actions = {(f.name, f.binding_type) for f in model.function_imports if f.side_effecting}
+    assert ("Post", "Document_SalesOrder") in actions and ("Unpost", "Document_GoodsReceipt") in actions
+
+
+def test_register_without_recorder_is_an_error():
+    from infobase_odata.configuration import AccumulationRegister
+
+    conf = Configuration("t", [AccumulationRegister(name="Lonely", resources=[Attribute("Q", "Number(5)")])])
+    with pytest.raises(ConfigurationError, match="no document posts"):
+        build_model(conf)

@@ -1,0 +1,165 @@
+"""Registers in the EDM model: record sets, ``_RecordType`` records, independent information
+registers, virtual-table result types and their FunctionImports (reference §1.5, §3.3, §4.2).
+
+    >>> model = build_model(configuration)          # uses RegisterBuilder
+    >>> model.entity_set("AccumulationRegister_Stock").records.name
+    'AccumulationRegister_Stock_RecordType'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from . import configuration as cfg
+from .model import (
+    COMPOSITE, COMPOSITE_TYPE, INDEPENDENT_RECORDS, KEY, NAMESPACE, PERIOD_FIELDS, RECORD_SET, RECORDS, REF,
+    TABULAR, VALUE, ComplexType, EntitySet, EntityType, FunctionImport, Property, _Builder, edm_type_of,
+)
+from .types import Boolean, Composite, Date, Number, Ref, String
+
+
+def recorders_of(configuration: cfg.Configuration, register: cfg.RegisterObject) -> list[str]:
+    """Object ids of the documents that post to a register (declared on either side)."""
+    found = list(getattr(register, "recorders", ()))
+    for doc in configuration.of_kind(cfg.Document):
+        if register.object_id in doc.registers and doc.object_id not in found:
+            found.append(doc.object_id)
+    return found
+
+
+class RegisterBuilder(_Builder):
+    def recorder_properties(self, reg: cfg.RegisterObject, *, nullable: bool) -> tuple[list[Property], list[Property]]:
+        recorders = recorders_of(self.conf, reg)
+        if not recorders:
+            raise cfg.ConfigurationError(f"{reg.object_id}: no document posts to this register")
+        if len(recorders) == 1:
+            target = Ref(_ref_text(recorders[0]))
+            return [Property("Recorder_Key", "Edm.Guid", REF, target, nullable, "Recorder", target.object_id)], []
+        composite = Composite(tuple(Ref(_ref_text(r)) for r in recorders))
+        return ([Property("Recorder", "Edm.String", COMPOSITE, composite, nullable, "Recorder")],
+                [Property("Recorder_Type", "Edm.String", COMPOSITE_TYPE, composite, nullable, "Recorder")])
+
+    def register_attributes(self, reg: cfg.RegisterObject, key_dimensions: bool):
+        dims, dim_types = self.attribute_properties(
+            reg.dimensions, key_names={a.name for a in reg.dimensions} if key_dimensions else ())
+        rest, rest_types = self.attribute_properties(reg.resources + reg.attributes)
+        return dims + rest, dim_types + rest_types
+
+    def independent_register(self, reg: cfg.InformationRegister) -> None:
+        name = reg.object_id
+        props: list[Property] = []
+        key: list[str] = []
+        if reg.periodicity != "none":
+            props.append(Property("Period", "Edm.DateTime", KEY, Date("datetime"), False, "Period"))
+            key.append("Period")
+        attrs, types = self.register_attributes(reg, key_dimensions=True)
+        props += attrs + types
+        for prop in props:
+            if prop.attribute in {d.name for d in reg.dimensions}:
+                key.append(prop.name)
+        if not key:
+            raise cfg.ConfigurationError(f"{name}: an independent register needs a periodicity or a dimension")
+        entity_type = EntityType(name, props, tuple(key))
+        entity_type.navigation = self.navigation_for(name, props)
+        self.add_set(EntitySet(name, entity_type, INDEPENDENT_RECORDS, reg))
+        for function in ("SliceLast", "SliceFirst"):
+            self.model.function_imports.append(FunctionImport(
+                function, name, (("Condition", "Edm.String"), ("Period", "Edm.DateTime")), False,
+                f"Collection({NAMESPACE}.{name})"))
+
+    def recorder_register(self, reg: cfg.RegisterObject) -> None:
+        name = reg.object_id
+        balance = isinstance(reg, cfg.AccumulationRegister) and reg.register_kind == "balance"
+        periodic = not isinstance(reg, cfg.InformationRegister) or reg.periodicity != "none"
+        recorder, recorder_type = self.recorder_properties(reg, nullable=True)
+        record_props = list(recorder)
+        if periodic:
+            record_props.append(Property("Period", "Edm.DateTime", VALUE, Date("datetime"), True, "Period"))
+        record_props += [Property("LineNumber", "Edm.Int64", KEY, Number(9), False, "LineNumber"),
+                         Property("Active", "Edm.Boolean", VALUE, Boolean(), True, "Active")]
+        if balance:
+            record_props.append(Property("RecordType", "Edm.String", VALUE, String(0), True, "RecordType"))
+        attrs, types = self.register_attributes(reg, key_dimensions=isinstance(reg, cfg.InformationRegister))
+        record_props += attrs + recorder_type + types
+        row_type = ComplexType(f"{name}_RowType", record_props)
+        self.model.complex_types[row_type.name] = row_type
+
+        if isinstance(reg, cfg.InformationRegister):
+            key = (["Period"] if periodic else []) + [p.name for p in record_props
+                                                       if p.attribute in {d.name for d in reg.dimensions}]
+        else:
+            key = [p.name for p in recorder] + ["LineNumber"] + [p.name for p in recorder_type]
+        records_name = f"{name}_RecordType"
+        records_type = EntityType(records_name, [_key_nullable(p, key) for p in record_props], tuple(key))
+        records_type.navigation = self.navigation_for(records_name, records_type.properties)
+
+        set_key, set_type_props = self.recorder_properties(reg, nullable=False)
+        record_set_prop = Property("RecordSet", f"Collection({NAMESPACE}.{row_type.name})", TABULAR, None,
+                                   False, "RecordSet", row_type=row_type)
+        set_props = set_key + [record_set_prop] + set_type_props
+        record_set_type = EntityType(name, set_props, tuple(p.name for p in set_key + set_type_props))
+        record_set_type.navigation = self.navigation_for(name, set_props)
+        records = EntitySet(records_name, records_type, RECORDS, reg)
+        record_set = EntitySet(name, record_set_type, RECORD_SET, reg, records=records)
+        records.parent = record_set
+        self.add_set(record_set)
+        self.add_set(records)
+        if isinstance(reg, cfg.InformationRegister):
+            for function in ("SliceLast", "SliceFirst"):
+                self.model.function_imports.append(FunctionImport(
+                    function, records_name, (("Condition", "Edm.String"), ("Period", "Edm.DateTime")), False,
+                    f"Collection({NAMESPACE}.{records_name})"))
+        else:
+            self.virtual_table_types(reg, attrs, types, recorder, recorder_type, balance)
+
+    def virtual_table_types(self, reg, attrs, types, recorder, recorder_type, balance: bool) -> None:
+        name = reg.object_id
+        dim_names = {d.name for d in reg.dimensions}
+        dims = [p for p in attrs if p.attribute in dim_names]
+        dim_types = [p for p in types if p.attribute in dim_names]
+        resources = [r for r in reg.resources]
+
+        def resource_props(suffixes):
+            out = []
+            for res in resources:
+                for suffix in suffixes:
+                    out.append(Property(f"{res.name}{suffix}", edm_type_of(res.type), VALUE, res.type, True,
+                                        res.name))
+            return out
+
+        def complex_type(type_name, props):
+            self.model.complex_types[type_name] = ComplexType(type_name, [_key_nullable(p, ()) for p in props])
+
+        period_props = [Property(n, "Edm.DateTime", VALUE, Date("datetime"), True, n) for n in PERIOD_FIELDS]
+        line = [Property("LineNumber", "Edm.Int64", VALUE, Number(9), True, "LineNumber")]
+        recorder_cols = [_key_nullable(p, ()) for p in recorder]
+        turnover_suffixes = ("Turnover", "Receipt", "Expense") if balance else ("Turnover",)
+        vt_params = (("Condition", "Edm.String"), ("Dimensions", "Edm.String"))
+        range_params = vt_params + (("EndPeriod", "Edm.DateTime"), ("StartPeriod", "Edm.DateTime"))
+        if balance:
+            complex_type(f"{name}_Balance", dims + resource_props(("Balance",)) + dim_types)
+            self.model.function_imports.append(FunctionImport(
+                "Balance", name, vt_params + (("Period", "Edm.DateTime"),), False,
+                f"Collection({NAMESPACE}.{name}_Balance)"))
+        complex_type(f"{name}_Turnover", dims + period_props + recorder_cols + line
+                     + resource_props(turnover_suffixes) + dim_types + recorder_type)
+        self.model.function_imports.append(FunctionImport(
+            "Turnovers", name, range_params, False, f"Collection({NAMESPACE}.{name}_Turnover)"))
+        if balance:
+            complex_type(f"{name}_BalanceAndTurnover", dims + period_props + recorder_cols + line
+                         + resource_props(("OpeningBalance", "Turnover", "Receipt", "Expense", "ClosingBalance"))
+                         + dim_types + recorder_type)
+            self.model.function_imports.append(FunctionImport(
+                "BalanceAndTurnovers", name, range_params, False,
+                f"Collection({NAMESPACE}.{name}_BalanceAndTurnover)"))
+
+
+def _ref_text(object_id: str) -> str:
+    kind, _, name = object_id.partition("_")
+    return f"{kind}Ref.{name}"
+
+
+def _key_nullable(prop: Property, key_names) -> Property:
+    """A copy with Nullable="false" exactly on key properties (§4.2)."""
+    nullable = prop.name not in key_names
+    return prop if prop.nullable == nullable else dataclasses.replace(prop, nullable=nullable)
