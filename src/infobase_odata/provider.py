@@ -12,13 +12,17 @@ lowercase str; a tabular-section property holds a list of row dicts)::
         print(row["Description"])
 
 Capabilities are optional: a provider without ``create`` is read-only (the service answers 405
-code 19 on writes).
+code 19 on writes). Writers group their calls in the provider's transaction::
+
+    with provider.transaction():
+        row = provider.get(goods, key)
+        provider.update(goods, key, {"Price": row["Price"] + 1}, if_match=row["DataVersion"])
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Protocol, runtime_checkable
+from typing import Any, ContextManager, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
 from .model import EntitySet
 from .query.ast import Expr, QueryOptions
@@ -55,12 +59,52 @@ class ReadProvider(Protocol):
 
 @runtime_checkable
 class WriteProvider(Protocol):
-    def create(self, entity_set: EntitySet, values: Row) -> Row: ...
+    """The write side (reference §8). Every method is atomic: on any exception nothing of it
+    is stored. Errors raised (all :class:`~infobase_odata.errors.ODataError`):
+
+    * ``code 4, 400``: a ``Ref_Key`` that is not a GUID, a changed ``Ref_Key``, a repeated
+      ``LineNumber`` in a tabular section;
+    * ``code 9, 404`` (``ODataError.not_found``): update/delete of a missing object;
+    * ``code 13, 400``: create on a tabular-section set;
+    * ``code 15, 409``: create with an existing ``Ref_Key``;
+    * ``code None, 412``: ``if_match`` given and different from the stored DataVersion;
+    * ``code -1, 503`` (SQLite): the database stays locked by another writer, or a statement
+      exceeds the provider's time budget.
+    """
+
+    def transaction(self) -> ContextManager[Any]:
+        """Group writes: committed when the block ends, all undone when it raises (the exception
+        propagates). Writes and reads inside join it and see its changes; a nested
+        ``transaction()`` is undone alone when it raises. Outside a transaction every write is
+        its own transaction."""
+
+    def create(self, entity_set: EntitySet, values: Row) -> Row:
+        """Store a new object and return the stored row (tabular sections included).
+
+        Missing properties take empty values; a client ``Ref_Key`` is kept, otherwise a new
+        version-1 UUID; ``DataVersion`` is new (base64 of 8 bytes). An empty ``Code`` (catalogs)
+        or ``Number`` (documents) is assigned inside the transaction: prefix + (largest numeric
+        suffix among stored codes with that prefix + 1), zero-padded to the declared length
+        (``"000000124"``); a numeric code is the largest + 1. Tabular rows get the owner's
+        ``Ref_Key`` and keep their ``LineNumber``. A constant set is written as ``set_constant``."""
 
     def update(self, entity_set: EntitySet, key: Key, values: Row, *,
-               if_match: str | None = None, replace: bool = False) -> Row: ...
+               if_match: str | None = None, replace: bool = False) -> Row:
+        """Change a stored object and return the stored row.
 
-    def delete(self, entity_set: EntitySet, key: Key, *, if_match: str | None = None) -> None: ...
+        PATCH (``replace=False``) changes the given properties; PUT (``replace=True``) also
+        empties every property not given, except ``Ref_Key``, ``DataVersion``, ``Predefined``,
+        ``PredefinedDataName`` and ``Posted``. A tabular section given replaces all its rows; an
+        absent one is kept (PATCH) or emptied (PUT). ``DataVersion`` in ``values`` is ignored;
+        a new one is stamped only when the stored row (tabular rows included) changes. The
+        ``if_match`` compare and the write are one atomic step."""
+
+    def delete(self, entity_set: EntitySet, key: Key, *, if_match: str | None = None) -> None:
+        """Physically delete an object and its tabular rows (404 / 412 as ``update``)."""
+
+    def set_constant(self, entity_set: EntitySet, value: Any, *, if_match: str | None = None) -> Row:
+        """Set a constant's value (a ``(value, type)`` tuple for a composite constant) and return
+        its row. Constants carry no DataVersion, so ``if_match`` is accepted and not checked."""
 
 
 def key_of(entity_set: EntitySet, row: Mapping[str, Any]) -> tuple:

@@ -11,20 +11,31 @@ the same rows) and a convenient store for tests and small demos::
 Objects are stored per object set keyed by ``Ref_Key`` with their tabular sections inside the
 row (as lists of row dicts); tabular-section sets are views over those lists.  Returned rows are
 copies: callers may change them freely.
+
+Writes follow :mod:`providers.writes` (shared with SQLite).  ``transaction()`` holds the
+provider's re-entrant lock (other threads' reads and writes wait) and keeps an undo journal of
+every replaced row, replayed backwards when the block raises::
+
+    with provider.transaction():
+        provider.create(goods, {"Description": "временный"})
+        raise RuntimeError          # the row is gone again
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from typing import Any, Iterable, Iterator
 
-from .. import edm, model as m
-from ..errors import DUPLICATE_KEY, ODataError
+from .. import model as m
+from ..errors import ODataError
 from ..provider import Key, QueryResult, Row
 from ..query.ast import Binary, Expr, QueryOptions
 from ..query.evaluate import Evaluator, sort_rows
-from . import values as v
+from . import values as v, writes as w
+
+_MISSING = object()
 
 
 class MemoryProvider:
@@ -33,6 +44,8 @@ class MemoryProvider:
         self._objects: dict[str, dict[str, Row]] = {}
         self._constants: dict[str, Row] = {}
         self._lock = threading.RLock()
+        self._journal: list[tuple[dict, Any, Any]] | None = None  # undo log of the open transaction
+        self._rules: dict[str, w.Numbering | None] = {}
 
     # ---- storage helpers --------------------------------------------------------------------
 
@@ -119,76 +132,110 @@ class MemoryProvider:
 
     # ---- write side -------------------------------------------------------------------------
 
-    def _new_row(self, entity_set: m.EntitySet, values: Row) -> Row:
-        entity_type = entity_set.entity_type
-        values = dict(values)
-        ref = values.get("Ref_Key")
-        if ref in (None, "", edm.NIL_GUID):
-            values["Ref_Key"] = edm.new_guid()
-        row = v.complete_row(entity_type.properties, values)
-        row["DataVersion"] = v.new_data_version()
-        for prop in v.tabular_properties(entity_type):
-            row[prop.name] = v.complete_tabular(prop, row["Ref_Key"], values.get(prop.name) or [])
-        return row
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["MemoryProvider"]:
+        """Hold the provider's lock; on an exception undo every change made inside (nested
+        transactions undo back to their own start, like SQLite savepoints)."""
+        with self._lock:
+            outer = self._journal is None
+            if outer:
+                self._journal = []
+            journal = self._journal
+            assert journal is not None
+            mark = len(journal)
+            try:
+                yield self
+            except BaseException:
+                while len(journal) > mark:
+                    table, key, previous = journal.pop()
+                    if previous is _MISSING:
+                        table.pop(key, None)
+                    else:
+                        table[key] = previous
+                raise
+            finally:
+                if outer:
+                    self._journal = None
+
+    def _put(self, table: dict, key: Any, row: Row | None) -> None:
+        """The one way stored rows change (rows are replaced, never mutated in place), so the
+        undo journal of the open transaction sees every change."""
+        if self._journal is not None:
+            self._journal.append((table, key, table.get(key, _MISSING)))
+        if row is None:
+            table.pop(key, None)
+        else:
+            table[key] = row
+
+    def _numbering(self, entity_set: m.EntitySet) -> w.Numbering | None:
+        if entity_set.name not in self._rules:
+            self._rules[entity_set.name] = w.numbering(entity_set)
+        return self._rules[entity_set.name]
+
+    def _insert(self, entity_set: m.EntitySet, rows: list[Row]) -> None:
+        table = self._table(entity_set)
+        rule = self._numbering(entity_set)
+        if rule is not None:
+            current = w.max_number(rule, (r[rule.name] for r in table.values()))
+            w.assign_numbers(rule, rows, current)
+        seen: set[str] = set()
+        for row in rows:
+            if row["Ref_Key"] in table or row["Ref_Key"] in seen:
+                raise w.duplicate_key()
+            seen.add(row["Ref_Key"])
+        for row in rows:
+            self._put(table, row["Ref_Key"], row)
 
     def create(self, entity_set: m.EntitySet, values: Row) -> Row:
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
-        if entity_set.read_only:
-            raise ValueError(f"{entity_set.name} is read-only")
-        row = self._new_row(entity_set, values)
-        with self._lock:
-            table = self._table(entity_set)
-            if row["Ref_Key"] in table:
-                raise ODataError(DUPLICATE_KEY, f"Запись с ключом {row['Ref_Key']} уже существует")
-            table[row["Ref_Key"]] = row
+        w.check_writable(entity_set, "create")
+        row = w.new_object(entity_set, values)
+        with self.transaction():
+            self._insert(entity_set, [row])
         return self._output(row, None)
 
     def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:
-        new = [self._new_row(entity_set, r) for r in rows]
-        with self._lock:
-            table = self._table(entity_set)
-            for row in new:
-                if row["Ref_Key"] in table:
-                    raise ODataError(DUPLICATE_KEY, f"Запись с ключом {row['Ref_Key']} уже существует")
-            for row in new:
-                table[row["Ref_Key"]] = row
+        new = [w.new_object(entity_set, r) for r in rows]
+        with self.transaction():
+            self._insert(entity_set, new)
         return len(new)
 
-    def set_constant(self, entity_set: m.EntitySet, value: Any) -> Row:
+    def set_constant(self, entity_set: m.EntitySet, value: Any, *, if_match: str | None = None) -> Row:
+        """Constants carry no DataVersion (reference §3.3), so ``if_match`` is not checked."""
         row = v.constant_row(entity_set.entity_type, v.constant_values(entity_set.entity_type, value))
-        with self._lock:
-            self._constants[entity_set.name] = row
+        with self.transaction():
+            self._put(self._constants, entity_set.name, row)
         return dict(row)
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
                if_match: str | None = None, replace: bool = False) -> Row:
-        """Merge ``values`` into the stored row (``replace``: start from empty values);
-        a tabular section present in ``values`` replaces the stored one wholly."""
+        """See :func:`providers.writes.merge`; DataVersion changes only when the row does."""
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
-        entity_type = entity_set.entity_type
-        with self._lock:
+        w.check_writable(entity_set, "update")
+        with self.transaction():
             table = self._table(entity_set)
-            ref = str(key["Ref_Key"]).lower()
+            ref = w.key_ref(key)
             old = table.get(ref)
             if old is None:
                 raise ODataError.not_found(entity_set.name)
-            base = {} if replace else {k: val for k, val in old.items()}
-            merged = {**base, **values, "Ref_Key": ref}
-            row = v.complete_row(entity_type.properties, merged)
-            for prop in v.tabular_properties(entity_type):
-                if prop.name in values:
-                    row[prop.name] = v.complete_tabular(prop, ref, values[prop.name] or [])
-                else:
-                    row[prop.name] = [] if replace else old[prop.name]
-            row["DataVersion"] = v.new_data_version()
-            table[ref] = row
+            w.check_if_match(old, if_match)
+            row = w.merge(entity_set, old, values, replace=replace)
+            if row != old:
+                row["DataVersion"] = v.new_data_version()
+                self._put(table, ref, row)
+            else:
+                row = old
         return self._output(row, None)
 
     def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
-        with self._lock:
+        w.check_writable(entity_set, "delete")
+        with self.transaction():
             table = self._table(entity_set)
-            if table.pop(str(key["Ref_Key"]).lower(), None) is None:
+            ref = w.key_ref(key)
+            old = table.get(ref)
+            if old is None:
                 raise ODataError.not_found(entity_set.name)
-
+            w.check_if_match(old, if_match)
+            self._put(table, ref, None)

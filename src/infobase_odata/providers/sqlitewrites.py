@@ -1,0 +1,191 @@
+"""The write side of :class:`~infobase_odata.providers.sqlite.SQLiteProvider` (reference §8).
+
+Every write is one ``BEGIN IMMEDIATE`` transaction (or a savepoint of the caller's
+``provider.transaction()``) of prepared statements with bound parameters; the row itself is
+built by :mod:`providers.writes`, shared with the memory provider::
+
+    with provider.transaction():                        # e.g. around business-logic handlers
+        row = provider.create(currencies, {"Description": "юань"})   # Code "001" assigned
+        provider.update(currencies, {"Ref_Key": row["Ref_Key"]}, {"ПолноеНаименование": "…"},
+                        if_match=row["DataVersion"])
+
+Optimistic locking is a compare-and-set: ``UPDATE … WHERE _id = ? AND DataVersion = ?`` with a
+rowcount check, inside the write transaction that also read the stored row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Any, Iterable
+
+from sqlite_utils.db import quote_identifier as q
+
+from .. import model as m
+from ..errors import ODataError
+from ..provider import Key, Row
+from . import values as v, writes as w
+
+if TYPE_CHECKING:
+    from .sqlite import _SetInfo
+    from .sqlconn import Link
+
+BULK_BATCH = 5000
+
+
+class SQLiteWrites:
+    """Mixed into SQLiteProvider, which supplies ``link``, ``transaction``, ``_info`` and
+    ``_load``."""
+
+    _info: dict[str, "_SetInfo"]
+
+    if TYPE_CHECKING:
+        @property
+        def link(self) -> Link: ...
+        def transaction(self) -> Any: ...
+        def _load(self, info: "_SetInfo", ref: str) -> tuple[int, Row] | None: ...
+
+    # ---- numbering --------------------------------------------------------------------------
+
+    def _max_number(self, info: "_SetInfo") -> int:
+        rule = info.numbering
+        assert rule is not None
+        if rule.numeric:
+            (top,) = self.link.run(f"SELECT max({q(rule.name)}) FROM {q(info.table)}").fetchone()
+            return int(top or 0)
+        # One probe per code length on the (length(code), code) index: the greatest all-digit
+        # code of that length after the prefix. Lengths are compared as numbers afterwards
+        # ("000000123" sorts below "999" as text).
+        column, start = q(rule.name), len(rule.prefix) + 1
+        probes = [
+            f"(SELECT {column} FROM {q(info.table)} WHERE length({column}) = {start - 1 + width} "
+            f"AND {column} BETWEEN ? AND ? AND substr({column}, {start}) NOT GLOB '*[^0-9]*' "
+            f"ORDER BY {column} DESC LIMIT 1)"
+            for width in range(1, rule.width + 1)]
+        params: list[str] = []
+        for width in range(1, rule.width + 1):
+            params += [rule.prefix + "0" * width, rule.prefix + "9" * width]
+        found = self.link.run(f"SELECT {', '.join(probes)}", params).fetchone()
+        return w.max_number(rule, (code for code in found if code is not None))
+
+    def _number(self, info: "_SetInfo", rows: list[Row], current: int | None = None) -> int | None:
+        """Assign empty codes of ``rows``; returns the largest number now used (for batches)."""
+        rule = info.numbering
+        if rule is None:
+            return None
+        if current is None:
+            current = self._max_number(info)
+        w.assign_numbers(rule, rows, current)
+        return max(current, w.max_number(rule, (r[rule.name] for r in rows)))
+
+    # ---- statements -------------------------------------------------------------------------
+
+    def _insert_rows(self, info: "_SetInfo", rows: list[Row]) -> None:
+        encode = info.codec.encode_tuple
+        try:
+            if len(rows) == 1:
+                self.link.run(info.insert, encode(rows[0]))
+            else:
+                self.link.run_many(info.insert, [encode(r) for r in rows])
+        except sqlite3.IntegrityError:
+            raise w.duplicate_key() from None
+        self._insert_tabs(info, rows)
+
+    def _insert_tabs(self, info: "_SetInfo", rows: list[Row], tabs: Iterable[m.Property] | None = None) -> None:
+        for tab in info.tabs if tabs is None else tabs:
+            tab_info = self._info[f"{info.table}_{tab.name}"]
+            lines = [tab_info.codec.encode_tuple(line) for r in rows for line in r[tab.name]]
+            if lines:
+                self.link.run_many(tab_info.insert, lines)
+
+    def _delete_tabs(self, info: "_SetInfo", ref: str, tabs: Iterable[m.Property]) -> None:
+        for tab in tabs:
+            self.link.run(f'DELETE FROM {q(info.table + "_" + tab.name)} WHERE "Ref_Key" = ?', (ref,))
+
+    # ---- the write API ----------------------------------------------------------------------
+
+    def create(self, entity_set: m.EntitySet, values: Row) -> Row:
+        """A new object (see :func:`providers.writes.new_object`); an empty Code/Number gets the
+        next one; a duplicate Ref_Key is 409 code 15 and writes nothing."""
+        if entity_set.kind == m.CONSTANT:
+            return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
+        w.check_writable(entity_set, "create")
+        info = self._info[entity_set.name]
+        row = w.new_object(entity_set, values)
+        with self.transaction():
+            self._number(info, [row])
+            self._insert_rows(info, [row])
+        return row
+
+    def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:
+        """Many objects in one transaction (seeding): prepared statements in batches."""
+        info = self._info[entity_set.name]
+        count = 0
+        with self.transaction():
+            current: int | None = None
+            batch: list[Row] = []
+            for values in rows:
+                batch.append(w.new_object(entity_set, values))
+                if len(batch) >= BULK_BATCH:
+                    current = self._number(info, batch, current)
+                    self._insert_rows(info, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                self._number(info, batch, current)
+                self._insert_rows(info, batch)
+                count += len(batch)
+        return count
+
+    def set_constant(self, entity_set: m.EntitySet, value: Any, *, if_match: str | None = None) -> Row:
+        """Constants carry no DataVersion (reference §3.3), so ``if_match`` is not checked."""
+        info = self._info[entity_set.name]
+        row = v.constant_row(entity_set.entity_type, v.constant_values(entity_set.entity_type, value))
+        names = info.codec.names
+        sql = (f"INSERT OR REPLACE INTO {q(info.table)} ({', '.join(q(n) for n in names)}) "
+               f"VALUES ({', '.join('?' for _ in names)})")
+        with self.transaction():
+            self.link.run(sql, info.codec.encode_tuple(row))
+        return row
+
+    def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
+               if_match: str | None = None, replace: bool = False) -> Row:
+        """PATCH (``replace=False``) or PUT (see :func:`providers.writes.merge`); 404 when
+        missing, 412 on a stale ``if_match`` (nothing changed); DataVersion changes only when
+        the row does. Returns the stored row."""
+        if entity_set.kind == m.CONSTANT:
+            return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
+        w.check_writable(entity_set, "update")
+        info = self._info[entity_set.name]
+        with self.transaction():
+            found = self._load(info, w.key_ref(key))
+            if found is None:
+                raise ODataError.not_found(entity_set.name)
+            rowid, old = found
+            w.check_if_match(old, if_match)
+            row = w.merge(entity_set, old, values, replace=replace)
+            if row == old:
+                return old
+            row["DataVersion"] = v.new_data_version()
+            cursor = self.link.run(info.update, (*info.codec.encode_tuple(row), rowid, old["DataVersion"]))
+            if cursor.rowcount != 1:
+                raise w.stale_version()
+            changed = [tab for tab in info.tabs if row[tab.name] != old[tab.name]]
+            self._delete_tabs(info, row["Ref_Key"], changed)
+            self._insert_tabs(info, [row], changed)
+        return row
+
+    def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
+        """Physical delete of the object and its tabular rows; 404 / 412 as ``update``."""
+        w.check_writable(entity_set, "delete")
+        info = self._info[entity_set.name]
+        ref = w.key_ref(key)
+        with self.transaction():
+            found = self.link.run(f'SELECT _id, "DataVersion" FROM {q(info.table)} WHERE "Ref_Key" = ?',
+                                  (ref,)).fetchone()
+            if found is None:
+                raise ODataError.not_found(entity_set.name)
+            w.check_if_match({"DataVersion": found[1]}, if_match)
+            cursor = self.link.run(f'DELETE FROM {q(info.table)} WHERE _id = ? AND "DataVersion" = ?', found)
+            if cursor.rowcount != 1:
+                raise w.stale_version()
+            self._delete_tabs(info, ref, info.tabs)

@@ -1,0 +1,237 @@
+"""Write semantics shared by every provider: new objects, update merges, numbering, versions.
+
+Providers run these pure functions inside their write transaction, so the memory and the
+SQLite provider store the same rows for the same writes (reference §8)::
+
+    check_writable(entity_set, "create")
+    row = new_object(entity_set, {"Description": "юань"})   # Ref_Key, empty values, DataVersion
+    rule = numbering(entity_set)                               # Code/Number auto-assignment
+    if rule is not None:
+        assign_numbers(rule, [row], current_max)              # "000000124" after "000000123"
+
+    check_if_match(old, if_match)                              # 412 on a stale DataVersion
+    new = merge(entity_set, old, values, replace=False)        # PATCH; replace=True for PUT
+    if new != old:
+        new["DataVersion"] = new_data_version()
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from .. import configuration as cfg, edm, model as m
+from ..errors import (BAD_PROPERTY_VALUE, DUPLICATE_KEY, INTERNAL, TABULAR_ROW_CREATE,
+                      ODataError)
+from .values import complete_row, complete_tabular, empty_value, new_data_version, normalize
+
+Row = dict[str, Any]
+
+# Properties a PUT keeps although the body does not carry them (§8.2).
+KEPT_BY_PUT = frozenset({"Ref_Key", "DataVersion", "Predefined", "PredefinedDataName", "Posted"})
+DUPLICATE_MESSAGE = "Сущность с таким ключом уже существует"
+STALE_MESSAGE = "Версия объекта изменилась (If-Match не совпадает с DataVersion)"
+TABULAR_CREATE_MESSAGE = "Создание строк табличной части напрямую не поддерживается"
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+# ---- errors ---------------------------------------------------------------------------------
+
+def duplicate_key() -> ODataError:
+    return ODataError(DUPLICATE_KEY, DUPLICATE_MESSAGE, status=409)
+
+
+def stale_version() -> ODataError:
+    return ODataError(None, STALE_MESSAGE, status=412)
+
+
+def bad_value(name: str, detail: str) -> ODataError:
+    return ODataError(BAD_PROPERTY_VALUE, f"Неверное значение свойства {name}: {detail}", status=400)
+
+
+def check_writable(entity_set: m.EntitySet, operation: str) -> None:
+    """``operation`` is create, update or delete. Tabular-section rows are written only through
+    their owner (code 13 on create, as 1C); journals are read-only."""
+    if entity_set.kind == m.TABULAR_SECTION and operation == "create":
+        raise ODataError(TABULAR_ROW_CREATE, TABULAR_CREATE_MESSAGE, status=400)
+    if entity_set.read_only:
+        method = {"create": "POST", "update": "PATCH", "delete": "DELETE"}[operation]
+        raise ODataError.method_not_allowed(method, ("GET",))
+
+
+def check_if_match(stored: Mapping[str, Any], if_match: str | None) -> None:
+    if if_match is not None and stored.get("DataVersion") != if_match:
+        raise stale_version()
+
+
+def check_guid(value: Any, name: str = "Ref_Key") -> str:
+    """The canonical lowercase text of a GUID; code 4 for anything else."""
+    text = str(value)
+    if not _GUID.match(text):
+        raise bad_value(name, f"'{text}' не является GUID")
+    return text.lower()
+
+
+def key_ref(key: Mapping[str, Any]) -> str:
+    return str(key["Ref_Key"]).lower()
+
+
+# ---- rows -----------------------------------------------------------------------------------
+
+def tabular_rows(prop: m.Property, owner: str, rows: Iterable[Mapping[str, Any]] | None) -> list[Row]:
+    """A tabular section as stored: completed rows of the owner, sorted, LineNumbers unique."""
+    completed = complete_tabular(prop, owner, rows or [])
+    seen: set[int] = set()
+    for line in completed:
+        number = line["LineNumber"]
+        if number in seen:
+            raise bad_value(f"{prop.name}.LineNumber", f"номер строки {number} повторяется")
+        seen.add(number)
+    return completed
+
+
+def new_object(entity_set: m.EntitySet, values: Mapping[str, Any]) -> Row:
+    """A new object: a client-supplied ``Ref_Key`` kept (a version-1 UUID otherwise), missing
+    properties empty, tabular rows owned by it, a fresh DataVersion. Numbering is separate."""
+    given = values.get("Ref_Key")
+    ref = edm.new_guid() if given in (None, "", edm.NIL_GUID) else check_guid(given)
+    entity_type = entity_set.entity_type
+    scalars = [p for p in entity_type.properties if p.role != m.TABULAR]
+    row = complete_row(scalars, values)
+    row["Ref_Key"] = ref
+    row["DataVersion"] = new_data_version()
+    for prop in entity_type.properties:
+        if prop.role == m.TABULAR:
+            row[prop.name] = tabular_rows(prop, ref, values.get(prop.name))
+    return row
+
+
+def merge(entity_set: m.EntitySet, old: Row, values: Mapping[str, Any], *, replace: bool) -> Row:
+    """The row an update stores, still carrying the old DataVersion (the caller stamps a new
+    one only when the result differs from ``old``).
+
+    PATCH (``replace=False``) changes the given properties; PUT also empties every property not
+    given, except those in :data:`KEPT_BY_PUT`. A tabular section in ``values`` replaces all its
+    rows; an absent one is kept (PATCH) or emptied (PUT). ``DataVersion`` in ``values`` is
+    ignored; a different ``Ref_Key`` is refused with code 4."""
+    ref = old["Ref_Key"]
+    given = values.get("Ref_Key")
+    if given not in (None, "") and check_guid(given) != ref:
+        raise bad_value("Ref_Key", "ключ объекта изменить нельзя")
+    row: Row = {}
+    for prop in entity_set.entity_type.properties:
+        name = prop.name
+        if name in ("Ref_Key", "DataVersion"):
+            row[name] = old[name]
+        elif prop.role == m.TABULAR:
+            if name in values:
+                row[name] = tabular_rows(prop, ref, values[name])
+            else:
+                row[name] = [] if replace else old[name]
+        elif name in values:
+            row[name] = normalize(prop, values[name])
+        elif replace and name not in KEPT_BY_PUT:
+            row[name] = empty_value(prop)
+        else:
+            row[name] = old[name]
+    return row
+
+
+# ---- numbering ------------------------------------------------------------------------------
+
+_CODED = (cfg.Catalog, cfg.ChartOfCharacteristicTypes, cfg.ChartOfCalculationTypes)
+_NUMBERED = (cfg.Document, cfg.BusinessProcess, cfg.Task)
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """How ``Code``/``Number`` is assigned when written empty: a string code is the prefix plus
+    (the largest numeric suffix among codes with that prefix + 1), zero-padded to the declared
+    length; a numeric (Int64) code is the largest + 1."""
+
+    name: str  # "Code" or "Number"
+    numeric: bool
+    length: int
+    prefix: str = ""
+
+    @property
+    def width(self) -> int:
+        return self.length - len(self.prefix)
+
+    def is_empty(self, value: Any) -> bool:
+        if self.numeric:
+            return not value
+        return value is None or not str(value).strip()
+
+    def parse(self, value: Any) -> int | None:
+        """The number a stored code carries, or None when it does not follow the rule."""
+        if self.numeric:
+            return int(value) if value else None
+        text = str(value)
+        if not text.startswith(self.prefix):
+            return None
+        rest = text[len(self.prefix):]
+        if not rest or len(rest) > self.width or not (rest.isascii() and rest.isdigit()):
+            return None
+        return int(rest)
+
+    def format(self, number: int) -> Any:
+        if self.numeric:
+            if number >= 10 ** self.length:
+                raise self._overflow()
+            return number
+        digits = str(number)
+        if len(digits) > self.width:
+            raise self._overflow()
+        return self.prefix + digits.zfill(self.width)
+
+    def _overflow(self) -> ODataError:
+        return ODataError(INTERNAL, f"Не удалось присвоить {self.name}: исчерпана длина {self.length}",
+                          status=500)
+
+
+def numbering(entity_set: m.EntitySet) -> Numbering | None:
+    """The numbering rule of an object set, or None (charts of accounts, exchange plans, sets
+    without a code/number)."""
+    source = entity_set.source
+    if entity_set.kind != m.OBJECT:
+        return None
+    if isinstance(source, _CODED):
+        name, prefix = "Code", getattr(source, "code_prefix", "")
+        numeric, length = getattr(source, "code_type", "String") == "Number", source.code_length
+    elif isinstance(source, _NUMBERED):
+        name, prefix = "Number", getattr(source, "number_prefix", "")
+        numeric = getattr(source, "number_type", "String") == "Number"
+        length = source.number_length
+    else:
+        return None
+    if entity_set.entity_type.property(name) is None or length <= 0:
+        return None
+    rule = Numbering(name, numeric, length, "" if numeric else prefix)
+    return rule if rule.width > 0 else None
+
+
+def assign_numbers(rule: Numbering, rows: list[Row], current_max: int) -> None:
+    """Give every row with an empty code the next number, after ``current_max`` (the largest in
+    storage) and after every code the rows themselves carry."""
+    top = current_max
+    for row in rows:
+        parsed = rule.parse(row[rule.name]) if not rule.is_empty(row[rule.name]) else None
+        if parsed is not None and parsed > top:
+            top = parsed
+    for row in rows:
+        if rule.is_empty(row[rule.name]):
+            top += 1
+            row[rule.name] = rule.format(top)
+
+
+def max_number(rule: Numbering, codes: Iterable[Any]) -> int:
+    """The largest number among stored codes (0 when none follows the rule)."""
+    best = 0
+    for code in codes:
+        parsed = rule.parse(code)
+        if parsed is not None and parsed > best:
+            best = parsed
+    return best

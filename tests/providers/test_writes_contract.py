@@ -1,0 +1,346 @@
+"""The write contract (reference §8): the same behaviour from the memory and the SQLite provider.
+
+Creates, numbering, PATCH/PUT merges, DataVersion and If-Match, deletes, constants and
+``provider.transaction()`` rollbacks, with Cyrillic names and values.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from infobase_odata import edm
+from infobase_odata.configuration import Catalog, Configuration, Document, TabularSection, Attribute
+from infobase_odata.errors import ODataError
+from infobase_odata.model import build_model
+
+from .conftest import PROVIDERS, make_provider, seed
+
+NIL = edm.NIL_GUID
+CURRENCIES = "Catalog_Валюты"
+ORDER_1 = {"Ref_Key": "44444444-0000-0000-0000-000000000001"}
+
+
+def currencies(model):
+    return model.entity_set(CURRENCIES)
+
+
+def error_of(call, *args, **kwargs) -> ODataError:
+    with pytest.raises(ODataError) as info:
+        call(*args, **kwargs)
+    return info.value
+
+
+@pytest.fixture(scope="module")
+def numbering_model():
+    return build_model(Configuration("numbering", [
+        Catalog(name="Склады", code_length=8, code_prefix="МС-"),
+        Catalog(name="Счета", code_type="Number", code_length=5),
+        Document(name="Акт", number_length=6, number_prefix="А",
+                 tabular_sections=[TabularSection("Услуги", [Attribute("Сумма", "Number(15,2)")])]),
+    ]))
+
+
+@pytest.fixture(params=PROVIDERS)
+def numbered(request, numbering_model, tmp_path):
+    p = make_provider(request.param, numbering_model, tmp_path)
+    yield p
+    if hasattr(p, "close"):
+        p.close()
+
+
+# ---- create -------------------------------------------------------------------------------------
+
+def test_create_keeps_cyrillic_values_and_assigns_version_1_key(provider, model):
+    row = provider.create(currencies(model), {"Description": "юань", "ПолноеНаименование": "Китайский юань"})
+    assert row["ПолноеНаименование"] == "Китайский юань"
+    assert len(base64.b64decode(row["DataVersion"])) == 8
+    assert row["Ref_Key"][14] == "1"  # a version-1 UUID, like the platform's references
+    assert provider.get(currencies(model), {"Ref_Key": row["Ref_Key"]}) == row
+
+
+@pytest.mark.parametrize("ref", ["not-a-guid", "{41aa6331-954f-11e3-814b-005056c00008}",
+                                 "41aa6331954f11e3814b005056c00008", "41aa6331-954f-11e3-814b-005056c0000"])
+def test_client_ref_key_must_be_a_guid(provider, model, ref):
+    error = error_of(provider.create, currencies(model), {"Ref_Key": ref, "Description": "x"})
+    assert (error.code, error.status) == (4, 400) and "Ref_Key" in error.message
+    assert provider.count(currencies(model), None) == 0
+
+
+def test_duplicate_key_is_409_code_15_and_writes_nothing(provider, model):
+    ref = "41AA6331-954F-11E3-814B-005056C00008"
+    first = provider.create(currencies(model), {"Ref_Key": ref, "Description": "рубль", "Code": "643"})
+    error = error_of(provider.create, currencies(model), {"Ref_Key": ref.lower(), "Description": "другой"})
+    assert (error.code, error.status, error.message) == (15, 409, "Сущность с таким ключом уже существует")
+    assert provider.count(currencies(model), None) == 1
+    assert provider.get(currencies(model), {"Ref_Key": ref}) == first
+
+
+def test_duplicate_key_with_tabular_rows_leaves_the_stored_rows(provider, model):
+    seed(provider, model)
+    orders = model.entity_set("Document_SalesOrder")
+    error = error_of(provider.create, orders, {**ORDER_1, "Goods": [{"LineNumber": 1, "Quantity": 9}]})
+    assert error.code == 15
+    assert [x["Quantity"] for x in provider.get(orders, ORDER_1)["Goods"]] == [Decimal("2"), Decimal("1.125")]
+    assert provider.count(model.entity_set("Document_SalesOrder_Goods"), None) == 3
+
+
+def test_codes_are_numbered_padded_and_continue_after_the_largest(provider, model):
+    cur = currencies(model)
+    codes = [provider.create(cur, {"Description": f"в{i}"})["Code"] for i in range(3)]
+    assert codes == ["001", "002", "003"]
+    provider.create(cur, {"Description": "доллар", "Code": "840"})
+    provider.create(cur, {"Description": "буквы", "Code": "USD"})  # not numeric: ignored
+    provider.create(cur, {"Description": "коротко", "Code": "9"})  # 9 < 840
+    assert provider.create(cur, {"Description": "следующая"})["Code"] == "841"
+    assert provider.create(cur, {"Description": "пробелы", "Code": "   "})["Code"] == "842"
+
+
+def test_document_numbers_are_assigned(provider, model):
+    seed(provider, model)  # numbers 000000001..000000003
+    orders = model.entity_set("Document_SalesOrder")
+    assert provider.create(orders, {"Comment": "новый"})["Number"] == "000000004"
+
+
+def test_numbering_with_prefix_and_numeric_codes(numbered, numbering_model):
+    stores = numbering_model.entity_set("Catalog_Склады")
+    assert numbered.create(stores, {})["Code"] == "МС-00001"
+    numbered.create(stores, {"Code": "МС-00041"})
+    numbered.create(stores, {"Code": "ЮГ-00099"})  # another prefix: not counted
+    assert numbered.create(stores, {})["Code"] == "МС-00042"
+    accounts = numbering_model.entity_set("Catalog_Счета")
+    assert numbered.create(accounts, {})["Code"] == 1
+    numbered.create(accounts, {"Code": 77})
+    assert numbered.create(accounts, {"Code": 0})["Code"] == 78
+    acts = numbering_model.entity_set("Document_Акт")
+    assert numbered.create(acts, {})["Number"] == "А00001"
+
+
+def test_bulk_insert_numbers_after_codes_of_the_batch(numbered, numbering_model):
+    stores = numbering_model.entity_set("Catalog_Склады")
+    numbered.bulk_insert(stores, [{}, {"Code": "МС-00010"}, {}])
+    codes = sorted(r["Code"] for r in numbered.query(stores, _all()).rows)
+    assert codes == ["МС-00010", "МС-00011", "МС-00012"]
+
+
+def test_numbering_overflow_is_an_error(provider, model):
+    cur = currencies(model)
+    provider.create(cur, {"Code": "999"})
+    error = error_of(provider.create, cur, {"Description": "лишняя"})
+    assert error.code == -1 and error.status == 500
+    assert provider.count(cur, None) == 1
+
+
+def test_tabular_rows_inline_belong_to_the_owner(provider, model):
+    orders = model.entity_set("Document_SalesOrder")
+    row = provider.create(orders, {"Goods": [{"LineNumber": 2, "Quantity": Decimal(3), "Ref_Key": NIL},
+                                             {"LineNumber": "1", "Quantity": Decimal(1)}]})
+    assert [(x["LineNumber"], x["Ref_Key"]) for x in row["Goods"]] == [(1, row["Ref_Key"]), (2, row["Ref_Key"])]
+    assert provider.get(orders, {"Ref_Key": row["Ref_Key"]})["Goods"] == row["Goods"]
+
+
+def test_duplicate_line_numbers_are_400_code_4(provider, model):
+    orders = model.entity_set("Document_SalesOrder")
+    error = error_of(provider.create, orders, {"Goods": [{"LineNumber": 1}, {"LineNumber": "1"}]})
+    assert (error.code, error.status) == (4, 400) and "LineNumber" in error.message
+    assert provider.count(orders, None) == 0
+
+
+def test_creating_tabular_rows_directly_is_code_13(provider, model):
+    lines = model.entity_set("Document_SalesOrder_Goods")
+    error = error_of(provider.create, lines, {"Ref_Key": ORDER_1["Ref_Key"], "LineNumber": 1})
+    assert (error.code, error.status) == (13, 400)
+    assert error.message == "Создание строк табличной части напрямую не поддерживается"
+
+
+# ---- update -------------------------------------------------------------------------------------
+
+def test_identical_patch_keeps_data_version(provider, model):
+    cur = currencies(model)
+    row = provider.create(cur, {"Description": "юань", "ПолноеНаименование": "Китайский юань"})
+    key = {"Ref_Key": row["Ref_Key"]}
+    same = provider.update(cur, key, {"ПолноеНаименование": "Китайский юань", "DataVersion": "AAAAAAAAAAA="})
+    assert same == row
+    # the lead's handler sends the whole previous row merged with the body
+    assert provider.update(cur, key, dict(row))["DataVersion"] == row["DataVersion"]
+    changed = provider.update(cur, key, {"ПолноеНаименование": "Жэньминьби"})
+    assert changed["DataVersion"] != row["DataVersion"]
+    assert changed["ПолноеНаименование"] == "Жэньминьби" and changed["Description"] == "юань"
+    assert provider.get(cur, key) == changed
+
+
+def test_tabular_change_alone_changes_data_version(provider, model):
+    seed(provider, model)
+    orders = model.entity_set("Document_SalesOrder")
+    before = provider.get(orders, ORDER_1)
+    same = provider.update(orders, ORDER_1, {"Goods": before["Goods"]})
+    assert same["DataVersion"] == before["DataVersion"]
+    lines = [dict(x) for x in before["Goods"]]
+    lines[1]["Quantity"] = Decimal("3")
+    changed = provider.update(orders, ORDER_1, {"Goods": lines})
+    assert changed["DataVersion"] != before["DataVersion"]
+    assert provider.get(orders, ORDER_1)["Goods"][1]["Quantity"] == Decimal("3.000")
+
+
+def test_stale_if_match_is_412_and_changes_nothing(provider, model):
+    cur = currencies(model)
+    row = provider.create(cur, {"Description": "евро"})
+    key = {"Ref_Key": row["Ref_Key"]}
+    fresh = provider.update(cur, key, {"Description": "Евро"}, if_match=row["DataVersion"])
+    error = error_of(provider.update, cur, key, {"Description": "EUR"}, if_match=row["DataVersion"])
+    assert error.code is None and error.status == 412
+    assert provider.get(cur, key) == fresh
+    error = error_of(provider.update, cur, key, {"Description": "EUR"}, if_match=row["DataVersion"], replace=True)
+    assert error.status == 412 and provider.get(cur, key) == fresh
+
+
+def test_put_empties_properties_not_given(provider, model):
+    seed(provider, model)
+    orders = model.entity_set("Document_SalesOrder")
+    before = provider.get(orders, ORDER_1)
+    row = provider.update(orders, ORDER_1, {"Comment": "заменён"}, replace=True)
+    assert row["Comment"] == "заменён"
+    assert row["Customer_Key"] == NIL and row["Total"] == Decimal("0") and row["Date"] == dt.datetime(1, 1, 1)
+    assert row["Basis"] == "" and row["Basis_Type"] == "StandardODATA.Undefined"
+    assert row["Number"] == "" and row["Goods"] == []
+    assert row["Ref_Key"] == before["Ref_Key"] and row["Posted"] == before["Posted"]
+    assert provider.get(orders, ORDER_1) == row
+    assert provider.count(model.entity_set("Document_SalesOrder_Goods"), None) == 1
+
+
+def test_put_keeps_predefined_and_posted(provider, model):
+    cur = currencies(model)
+    row = provider.create(cur, {"Description": "рубль", "Predefined": True, "PredefinedDataName": "Рубль"})
+    put = provider.update(cur, {"Ref_Key": row["Ref_Key"]}, {"Description": "Рубль"}, replace=True)
+    assert (put["Predefined"], put["PredefinedDataName"], put["Code"]) == (True, "Рубль", "")
+    orders = model.entity_set("Document_SalesOrder")
+    order = provider.create(orders, {"Posted": True, "Comment": "проведён"})
+    put = provider.update(orders, {"Ref_Key": order["Ref_Key"]}, {}, replace=True)
+    assert put["Posted"] is True and put["Comment"] == ""
+
+
+def test_patch_tabular_section_replaces_all_rows_or_keeps_them(provider, model):
+    seed(provider, model)
+    orders = model.entity_set("Document_SalesOrder")
+    row = provider.update(orders, ORDER_1, {"Comment": "только шапка"})
+    assert len(row["Goods"]) == 2
+    row = provider.update(orders, ORDER_1, {"Goods": [{"LineNumber": 1, "Quantity": Decimal(5)},
+                                                      {"LineNumber": 3, "Quantity": Decimal(6)}]})
+    assert [(x["LineNumber"], x["Quantity"], x["Price"]) for x in row["Goods"]] == [
+        (1, Decimal("5.000"), Decimal("0.00")), (3, Decimal("6.000"), Decimal("0.00"))]
+    assert provider.get(orders, ORDER_1) == row
+    row = provider.update(orders, ORDER_1, {"Goods": []})
+    assert row["Goods"] == [] and provider.get(orders, ORDER_1)["Goods"] == []
+    assert provider.count(model.entity_set("Document_SalesOrder_Goods"), None) == 1
+
+
+def test_ref_key_cannot_change(provider, model):
+    cur = currencies(model)
+    row = provider.create(cur, {"Description": "фунт"})
+    key = {"Ref_Key": row["Ref_Key"].upper()}
+    assert provider.update(cur, key, {"Ref_Key": row["Ref_Key"].upper(), "Code": "826"})["Code"] == "826"
+    other = "41aa6331-954f-11e3-814b-005056c00008"
+    error = error_of(provider.update, cur, key, {"Ref_Key": other, "Description": "иное"})
+    assert (error.code, error.status) == (4, 400)
+    assert provider.get(cur, {"Ref_Key": other}) is None
+    assert provider.get(cur, key)["Description"] == "фунт"
+
+
+def test_update_and_delete_of_a_missing_entity_are_404(provider, model):
+    missing = {"Ref_Key": "99999999-0000-0000-0000-000000000000"}
+    for call, args in ((provider.update, (currencies(model), missing, {"Description": "x"})),
+                       (provider.delete, (currencies(model), missing))):
+        error = error_of(call, *args)
+        assert (error.code, error.status) == (9, 404) and CURRENCIES in error.message
+
+
+def test_duplicate_line_numbers_on_update_change_nothing(provider, model):
+    seed(provider, model)
+    orders = model.entity_set("Document_SalesOrder")
+    before = provider.get(orders, ORDER_1)
+    error = error_of(provider.update, orders, ORDER_1, {"Comment": "x", "Goods": [{"LineNumber": 2}, {"LineNumber": 2}]})
+    assert error.code == 4 and provider.get(orders, ORDER_1) == before
+
+
+# ---- delete, constants --------------------------------------------------------------------------
+
+def test_delete_with_if_match(provider, model):
+    seed(provider, model)
+    orders = model.entity_set("Document_SalesOrder")
+    version = provider.get(orders, ORDER_1)["DataVersion"]
+    provider.update(orders, ORDER_1, {"Comment": "изменён"})
+    error = error_of(provider.delete, orders, ORDER_1, if_match=version)
+    assert error.status == 412 and error.code is None
+    assert provider.get(orders, ORDER_1)["Comment"] == "изменён"
+    assert provider.count(model.entity_set("Document_SalesOrder_Goods"), None) == 3
+    provider.delete(orders, ORDER_1, if_match=provider.get(orders, ORDER_1)["DataVersion"])
+    assert provider.get(orders, ORDER_1) is None
+    assert provider.count(model.entity_set("Document_SalesOrder_Goods"), None) == 1
+
+
+def test_set_constant_ignores_if_match(provider, model):
+    const = model.entity_set("Constant_CompanyName")
+    row = provider.set_constant(const, "ООО «Ромашка»", if_match="AAAAAAAAAAA=")
+    assert row == {"Value": "ООО «Ромашка»", "SurrogateKey": 0}
+    assert provider.update(const, {"SurrogateKey": 0}, {"Value": "ИП Иванов"})["Value"] == "ИП Иванов"
+    assert provider.get(const, {"SurrogateKey": 0})["Value"] == "ИП Иванов"
+
+
+# ---- transactions -------------------------------------------------------------------------------
+
+class Boom(Exception):
+    pass
+
+
+def test_rollback_after_create(provider, model):
+    cur = currencies(model)
+    with pytest.raises(Boom):
+        with provider.transaction():
+            row = provider.create(cur, {"Description": "временная"})
+            assert provider.get(cur, {"Ref_Key": row["Ref_Key"]})["Description"] == "временная"
+            assert provider.count(cur, None) == 1
+            raise Boom()
+    assert provider.get(cur, {"Ref_Key": row["Ref_Key"]}) is None
+    assert provider.count(cur, None) == 0
+    assert provider.create(cur, {})["Code"] == "001"  # the rolled-back code is free again
+
+
+def test_rollback_after_update_and_delete(provider, model):
+    seed(provider, model)
+    orders = model.entity_set("Document_SalesOrder")
+    before = provider.get(orders, ORDER_1)
+    other = {"Ref_Key": "44444444-0000-0000-0000-000000000002"}
+    with pytest.raises(Boom):
+        with provider.transaction():
+            provider.update(orders, ORDER_1, {"Comment": "новое", "Goods": []}, replace=True)
+            provider.delete(orders, other)
+            provider.set_constant(model.entity_set("Constant_CompanyName"), "временно")
+            raise Boom()
+    assert provider.get(orders, ORDER_1) == before
+    assert provider.get(orders, other)["Goods"][0]["Quantity"] == Decimal("5.000")
+    assert provider.count(model.entity_set("Document_SalesOrder_Goods"), None) == 3
+    assert provider.get(model.entity_set("Constant_CompanyName"), {"SurrogateKey": 0})["Value"] == ""
+
+
+def test_commit_and_a_caught_failure_inside(provider, model):
+    cur = currencies(model)
+    with provider.transaction():
+        kept = provider.create(cur, {"Description": "сохранится"})
+        with pytest.raises(ODataError):
+            provider.create(cur, {"Ref_Key": kept["Ref_Key"]})
+        with pytest.raises(Boom):
+            with provider.transaction():  # nested: undone alone
+                provider.create(cur, {"Description": "пропадёт"})
+                raise Boom()
+        provider.update(cur, {"Ref_Key": kept["Ref_Key"]}, {"ПолноеНаименование": "да"})
+    assert [r["Description"] for r in provider.query(cur, _all()).rows] == ["сохранится"]
+    assert provider.get(cur, {"Ref_Key": kept["Ref_Key"]})["ПолноеНаименование"] == "да"
+
+
+def _all():
+    from infobase_odata.query.ast import QueryOptions
+
+    return QueryOptions()
