@@ -1,0 +1,592 @@
+"""Throughput, latency and memory of infobase-odata against a raw sqlite3 + json WSGI app.
+
+    python benchmarks/run.py [--goods 100000] [--duration 10] [--connections 8] [--loadgen auto]
+
+1. Seeds ``benchmarks/var/trade-<goods>.db`` once with the sample's seed (reused later when its
+   goods count matches).
+2. Starts two gunicorn servers on 127.0.0.1 (2 sync workers each, ``--limit-request-line 0``):
+   ``ours_app:app`` (infobase-odata) and ``raw_app:app`` (the baseline), same database file.
+3. Warms both, checks that they answer the JSON cases with the same rows, then drives every case
+   with ``wrk`` (or, without it, a Python keep-alive load generator), each bounded by
+   ``--duration`` seconds, and prints req/s, p50, p99, the ratio and the target.
+4. Starts a fresh server of ours and samples its workers' RSS while one client reads a
+   100,000-row JSON response (no ``$top``): peak minus idle must stay under 30 MiB (streaming).
+
+Only 127.0.0.1 is used; every server is killed (its whole process group) on exit, errors
+included.  Exit status: 0 when every target passes, 1 when one is missed, 2 on errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VAR = HERE / "var"
+SERVICE = "/trade/odata/standard.odata/"
+MIB = 1024 * 1024
+HEADERS: dict[str, str] = {}  # sent with every request (Basic credentials of --user)
+MEMORY_LIMIT_MIB = 30
+
+# A goods item in the middle of the table (the seed's GUIDs are deterministic).
+KEY = "00186a00-a7b0-11ee-8002-0050569f1c00"
+FILTER = "Price%20le%203.5%20or%20Price%20gt%20200"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    label: str
+    path: str
+    raw: bool          # does the raw app answer it (JSON)?
+    base: str          # what the target compares with: "raw:<case>" or "ours:<case>"
+    target: float
+
+
+CASES = [
+    Case("a", "entity by key", f"Catalog_Goods(guid'{KEY}')?$format=json", True, "raw:a", 0.5),
+    Case("b", "$top=100", "Catalog_Goods?$top=100&$format=json", True, "raw:b", 0.5),
+    Case("c", "$filter=Price le 3.5 or Price gt 200&$top=100",
+         f"Catalog_Goods?$filter={FILTER}&$top=100&$format=json", True, "raw:c", 0.5),
+    Case("d", "/$count", "Catalog_Goods/$count", True, "raw:d", 1.1),
+    Case("e", "$top=1000 JSON", "Catalog_Goods?$top=1000&$format=json", True, "raw:e", 0.4),
+    Case("f", "$top=1000 Atom", "Catalog_Goods?$top=1000", False, "ours:e", 0.5),
+    Case("g", "$expand=Unit&$top=100", "Catalog_Goods?$expand=Unit&$top=100&$format=json", True,
+         "raw:b", 0.35),
+]
+CASE = {case.name: case for case in CASES}
+BIG = "Catalog_Goods?$format=json"  # the streamed 100,000-row response
+
+
+@dataclass
+class Result:
+    rps: float
+    p50: float  # ms
+    p99: float  # ms
+    requests: int
+    errors: int
+    other: float = 0.0  # CPU used meanwhile by processes not of this benchmark, % of one CPU
+    server_ticks: int = 0  # CPU ticks the driven server's processes used
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: steadier than req/s when the machine is shared."""
+        return 1000.0 * self.server_ticks / TICK / self.requests if self.requests else float("nan")
+
+
+# ---- database ----------------------------------------------------------------------------------
+
+def seeded_goods(path: Path) -> int | None:
+    """Goods items (not folders) of a finished seed at ``path``, None when absent or unfinished."""
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < 1:
+                return None
+            return conn.execute('SELECT count(*) FROM "Catalog_Goods" WHERE "IsFolder" = 0').fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def prepare_database(goods: int) -> Path:
+    VAR.mkdir(exist_ok=True)
+    path = VAR / f"trade-{goods}.db"
+    for log in VAR.glob("*.log"):
+        log.unlink()
+    if seeded_goods(path) == goods:
+        print(f"reusing {path.relative_to(ROOT)} ({goods} goods)", flush=True)
+        checkpoint(path)
+        return path
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    print(f"seeding {path.relative_to(ROOT)} with {goods} goods ...", flush=True)
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "infobase_odata", "serve", str(ROOT / "samples" / "trade"),
+                    "--db", str(path), "--goods", str(goods), "--get", SERVICE + "$metadata"],
+                   check=True, stdout=subprocess.DEVNULL, timeout=1800, cwd=ROOT)
+    if seeded_goods(path) != goods:
+        raise RuntimeError(f"seeding {path} did not produce {goods} goods")
+    print(f"seeded in {time.monotonic() - started:.1f} s", flush=True)
+    checkpoint(path)
+    return path
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file: reads through a large WAL are slower, and a run must
+    not depend on how the previous one left the file (both apps read the same file)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+# ---- servers -----------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _gunicorn_flags() -> list[str]:
+    """``--no-control-socket`` where gunicorn has one (>= 27): otherwise the two servers would
+    share ``~/.gunicorn/gunicorn.ctl``."""
+    try:
+        from gunicorn.config import KNOWN_SETTINGS
+    except ImportError:
+        return []
+    flags = {flag for setting in KNOWN_SETTINGS for flag in (setting.cli or [])}
+    return ["--no-control-socket"] if "--no-control-socket" in flags else []
+
+
+_EXTRA_FLAGS = _gunicorn_flags()
+
+
+class Server:
+    """A gunicorn in its own process group (killed as a group)."""
+
+    def __init__(self, name: str, module: str, database: Path, goods: int, workers: int = 2) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log = open(VAR / f"{name}-{self.port}.log", "wb")
+        env = dict(os.environ, BENCH_DB=str(database), BENCH_GOODS=str(goods))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync",
+             "-b", f"127.0.0.1:{self.port}", "--limit-request-line", "0", "--timeout", "120",
+             "--chdir", str(HERE), *_EXTRA_FLAGS, module],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{SERVICE}{path}"
+
+    def get(self, path: str, timeout: float = 60) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", SERVICE + path, headers=HEADERS)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def wait_ready(self, deadline: float = 60) -> None:
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} server exited; see {self.log.name}")
+            try:
+                if self.get("Catalog_Goods/$count", timeout=5)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} server not ready after {deadline} s; see {self.log.name}")
+
+    def workers(self) -> list[int]:
+        master = self.process.pid
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                    found.append(int(entry))
+        return sorted(found)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        self.log.close()
+
+
+def warm(server: Server, paths: list[str], rounds: int = 10) -> None:
+    """Every path ``rounds`` times from 4 threads, so both workers parse, connect and cache."""
+    def loop() -> None:
+        for _ in range(rounds):
+            for path in paths:
+                status, _ = server.get(path)
+                if status != 200:
+                    raise RuntimeError(f"{server.name}: {path} answered {status}")
+
+    threads = [threading.Thread(target=loop) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+# ---- load generators ---------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not m:
+        raise ValueError(text)
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def run_wrk(url: str, duration: int, connections: int) -> Result:
+    threads = min(2, connections)
+    headers = [arg for name, value in HEADERS.items() for arg in ("-H", f"{name}: {value}")]
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+                          "--timeout", "10s", *headers, url],
+                         capture_output=True, text=True, timeout=duration + 30, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        # gunicorn's sync workers close every connection: wrk may count those closes as "read"
+        errors += int(m.group(1)) + int(m.group(3)) + int(m.group(4))
+    return Result(rps, p50, p99, requests, errors)
+
+
+def run_python(url: str, duration: int, connections: int, max_requests: int = 1_000_000) -> Result:
+    """``connections`` threads, each a keep-alive http.client connection (reopened when the
+    server closes it), for ``duration`` seconds or ``max_requests`` in all."""
+    rest = url.split("://", 1)[1]
+    hostport, path = rest.split("/", 1)
+    host, port = hostport.split(":")
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    errors = [0] * connections
+    stop = time.monotonic() + duration
+    budget = max_requests // connections
+
+    def loop(i: int) -> None:
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        mine = latencies[i]
+        while time.monotonic() < stop and len(mine) < budget:
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", "/" + path, headers=HEADERS)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors[i] += 1
+                if response.will_close:
+                    conn.close()
+            except (OSError, http.client.HTTPException):
+                errors[i] += 1
+                conn.close()
+                continue
+            mine.append((time.perf_counter() - t0) * 1000)
+        conn.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    every = sorted(x for per in latencies for x in per)
+    if not every:
+        return Result(0.0, float("nan"), float("nan"), 0, sum(errors))
+
+    def pct(p: float) -> float:
+        return every[min(len(every) - 1, int(p / 100 * len(every)))]
+
+    return Result(len(every) / elapsed, pct(50), pct(99), len(every), sum(errors))
+
+
+def combine(runs: list[Result]) -> Result:
+    """Two equal-length runs as one: requests over total time; p50/p99 the mean of the runs."""
+    seconds = sum(r.requests / r.rps for r in runs if r.rps)
+    requests = sum(r.requests for r in runs)
+    return Result(requests / seconds if seconds else 0.0, sum(r.p50 for r in runs) / len(runs),
+                  sum(r.p99 for r in runs) / len(runs), requests, sum(r.errors for r in runs),
+                  max(r.other for r in runs), sum(r.server_ticks for r in runs))
+
+
+# ---- CPU noise: this machine may be shared; measure what other processes take meanwhile --------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _system_busy() -> int:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    return user + nice + system + irq + softirq
+
+
+def _process_ticks(pid: int) -> int:
+    try:
+        rest = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(rest[11]) + int(rest[12])
+
+
+def _server_ticks(server: "Server") -> int:
+    return sum(_process_ticks(pid) for pid in [server.process.pid, *server.workers()])
+
+
+def _own_ticks(servers: list["Server"]) -> int:
+    own = os.times()
+    ticks = round((own.user + own.system + own.children_user + own.children_system) * TICK)
+    for server in servers:
+        ticks += _server_ticks(server)
+    return ticks
+
+
+def probe(drive, servers: list["Server"], server: "Server", path: str, duration: int,
+          connections: int) -> Result:
+    """``drive`` one URL; note the server's CPU and how much other processes used meanwhile."""
+    busy, own, started = _system_busy(), _own_ticks(servers), time.monotonic()
+    mine = _server_ticks(server)
+    result = drive(server.url(path), duration, connections)
+    wall = time.monotonic() - started
+    result.server_ticks = _server_ticks(server) - mine
+    other = (_system_busy() - busy) - (_own_ticks(servers) - own)
+    result.other = max(0.0, 100.0 * other / TICK / wall)
+    return result
+
+
+def measure_case(case: Case, ours: "Server", raw: "Server", drive, duration: int,
+                 connections: int) -> dict[str, Result]:
+    """Ours, the raw app on the same URL and the target's base, in A B C C B A order (each half
+    the duration), so that a drift of the machine's speed hits every side alike."""
+    plan = [("ours", ours, case.path)]
+    if case.raw:
+        plan.append(("raw", raw, case.path))
+    side, base_case = case.base.split(":")
+    if (side, base_case) != ("raw", case.name):
+        plan.append(("base", ours if side == "ours" else raw, CASE[base_case].path))
+    half = max(1, round(duration / 2))
+    runs: dict[str, list[Result]] = {}
+    for key, server, path in plan + plan[::-1]:
+        runs.setdefault(key, []).append(probe(drive, [ours, raw], server, path, half, connections))
+    results = {key: combine(r) for key, r in runs.items()}
+    results.setdefault("base", results.get("raw"))  # type: ignore[arg-type]
+    return results
+
+
+# ---- memory ------------------------------------------------------------------------------------
+
+def _status(pid: int) -> dict[str, int]:
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            key, value = line.split(":")
+            values[key] = int(value.split()[0]) * 1024
+    return values
+
+
+def _reset_hwm(pid: int) -> bool:
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+        return True
+    except OSError:
+        return False
+
+
+def measure_memory(server: Server, path: str) -> dict:
+    """Idle RSS of each worker, then its peak while one client reads ``path`` fully."""
+    pids = server.workers()
+    idle = {pid: _status(pid)["VmRSS"] for pid in pids}
+    hwm_reset = all(_reset_hwm(pid) for pid in pids)
+    peak = dict(idle)
+    samples = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for pid in pids:
+                try:
+                    peak[pid] = max(peak[pid], _status(pid)["VmRSS"])
+                except OSError:
+                    pass
+            samples[0] += 1
+            time.sleep(0.002)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.monotonic()
+    try:
+        status, body = server.get(path, timeout=300)
+    finally:
+        done.set()
+        sampler.join()
+    elapsed = time.monotonic() - started
+    if hwm_reset:
+        for pid in pids:
+            peak[pid] = max(peak[pid], _status(pid)["VmHWM"])
+    rows = len(json.loads(body)["value"]) if status == 200 else 0
+    worker = max(pids, key=lambda pid: peak[pid] - idle[pid])
+    return {"status": status, "bytes": len(body), "rows": rows, "seconds": elapsed,
+            "worker": worker, "idle": idle[worker], "peak": peak[worker],
+            "delta": peak[worker] - idle[worker], "samples": samples[0], "hwm": hwm_reset}
+
+
+# ---- report ------------------------------------------------------------------------------------
+
+def fmt(result: Result | None) -> list[str]:
+    if result is None:
+        return ["-", "-", "-"]
+    return [f"{result.rps:.0f}", f"{result.p50:.2f}", f"{result.p99:.2f}"]
+
+
+def print_table(results: dict[str, dict[str, Result]]) -> bool:
+    header = ["case", "ours req/s", "p50 ms", "p99 ms", "raw req/s", "p50 ms", "p99 ms",
+              "ours/raw", "target", "base req/s", "ratio", "result", "CPU ms/req", "raw", "base",
+              "ratio by CPU", "other CPU"]
+    lines, all_pass, failed = [], True, []
+    for case in CASES:
+        r = results[case.name]
+        mine, theirs, base = r["ours"], r.get("raw"), r["base"]
+        ratio = mine.rps / base.rps if base.rps else 0.0
+        for key, result in r.items():
+            if result.errors:
+                failed.append(f"!! ({case.name}) {key}: {result.errors} failed requests")
+        ok = ratio >= case.target and not any(x.errors for x in r.values())
+        all_pass &= ok
+        side, base_case = case.base.split(":")
+        lines.append([f"({case.name}) {case.label}", *fmt(mine), *fmt(theirs),
+                      f"{mine.rps / theirs.rps:.2f}" if theirs and theirs.rps else "-",
+                      f">= {case.target:.2f} x {side}({base_case})", f"{base.rps:.0f}", f"{ratio:.2f}",
+                      "PASS" if ok else "MISS", f"{mine.cpu_ms:.2f}",
+                      f"{theirs.cpu_ms:.2f}" if theirs else "-", f"{base.cpu_ms:.2f}",
+                      f"{base.cpu_ms / mine.cpu_ms:.2f}", f"{max(x.other for x in r.values()):.0f}%"])
+    widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
+    for i, row in enumerate([header, *lines]):
+        print("  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w)
+                        for j, (c, w) in enumerate(zip(row, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    for line in failed:
+        print(line)
+    noisy = max(x.other for r in results.values() for x in r.values())
+    if noisy > 10:
+        print(f"!! other processes used up to {noisy:.0f}% of a CPU during a run: the machine was "
+              f"not quiet, numbers are noisy (ratios less so: each side ran interleaved)")
+    return all_pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--goods", type=int, default=100_000, help="goods in the seeded catalog")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per case and server")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
+                        help="auto: wrk when installed (apt-get install wrk), else Python")
+    parser.add_argument("--skip-memory", action="store_true", help="skip the 100,000-row memory run")
+    parser.add_argument("--user", default="admin",
+                        help="Basic credentials sent to both apps (the sample's users; raw ignores them)")
+    parser.add_argument("--password", default="admin")
+    args = parser.parse_args(argv)
+    if args.user:
+        token = base64.b64encode(f"{args.user}:{args.password}".encode()).decode()
+        HEADERS["Authorization"] = f"Basic {token}"
+
+    loadgen = args.loadgen
+    if loadgen == "auto":
+        loadgen = "wrk" if shutil.which("wrk") else "python"
+    if loadgen == "wrk" and not shutil.which("wrk"):
+        parser.error("wrk is not installed (apt-get install -y wrk)")
+    drive = run_wrk if loadgen == "wrk" else run_python
+
+    database = prepare_database(args.goods)
+    servers: list[Server] = []
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
+    try:
+        ours = Server("ours", "ours_app:app", database, args.goods)
+        servers.append(ours)
+        raw = Server("raw", "raw_app:app", database, args.goods)
+        servers.append(raw)
+        ours.wait_ready()
+        raw.wait_ready()
+        warm(ours, [c.path for c in CASES])
+        warm(raw, [c.path for c in CASES if c.raw])
+
+        print("same answers (ours vs raw):", end="")
+        for case in CASES:
+            if not case.raw:
+                continue
+            (s1, b1), (s2, b2) = ours.get(case.path), raw.get(case.path)
+            b1 = b1.replace(f"127.0.0.1:{ours.port}".encode(), b"HOST")  # odata.metadata URLs
+            b2 = b2.replace(f"127.0.0.1:{raw.port}".encode(), b"HOST")
+            same = "bytes" if (s1, b1) == (s2, b2) else \
+                "json" if s1 == s2 == 200 and json.loads(b1) == json.loads(b2) else "DIFFERENT"
+            print(f" ({case.name}) {same}", end="")
+        print(flush=True)
+
+        print(f"load: {loadgen}, {args.connections} connections, {args.duration} s per case and "
+              f"side (two halves, interleaved), gunicorn -w 2 -k sync on 127.0.0.1, "
+              f"{os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.2f}", flush=True)
+        results: dict[str, dict[str, Result]] = {}
+        for case in CASES:
+            r = results[case.name] = measure_case(case, ours, raw, drive, args.duration,
+                                                  args.connections)
+            print(f"  ({case.name}) " + ", ".join(f"{k} {v.rps:.0f} req/s" for k, v in r.items()),
+                  file=sys.stderr, flush=True)
+        for server in servers:
+            server.stop()
+        servers.clear()
+        print()
+        all_pass = print_table(results)
+
+        if not args.skip_memory:
+            print()
+            mem_server = Server("ours-memory", "ours_app:app", database, args.goods)
+            servers.append(mem_server)
+            mem_server.wait_ready()
+            warm(mem_server, [CASES[1].path, CASES[3].path], rounds=5)
+            time.sleep(0.5)
+            m = measure_memory(mem_server, BIG)
+            ok = m["status"] == 200 and m["delta"] <= MEMORY_LIMIT_MIB * MIB
+            all_pass &= ok
+            print(f"memory, ours: GET {BIG} -> {m['status']}, {m['rows']} rows, "
+                  f"{m['bytes'] / MIB:.1f} MiB in {m['seconds']:.2f} s")
+            print(f"  worker {m['worker']}: idle RSS {m['idle'] / MIB:.1f} MiB, peak RSS "
+                  f"{m['peak'] / MIB:.1f} MiB, delta {m['delta'] / MIB:.1f} MiB "
+                  f"(limit {MEMORY_LIMIT_MIB} MiB) {'PASS' if ok else 'MISS'}  "
+                  f"[{m['samples']} samples every ~2 ms{', VmHWM reset before' if m['hwm'] else ''}]")
+            raw_server = Server("raw-memory", "raw_app:app", database, args.goods)
+            servers.append(raw_server)
+            raw_server.wait_ready()
+            warm(raw_server, [CASES[1].path, CASES[3].path], rounds=5)
+            r = measure_memory(raw_server, BIG)
+            print(f"memory, raw (for reference, builds the whole body): idle {r['idle'] / MIB:.1f} MiB, "
+                  f"peak {r['peak'] / MIB:.1f} MiB, delta {r['delta'] / MIB:.1f} MiB, "
+                  f"{r['seconds']:.2f} s")
+        return 0 if all_pass else 1
+    finally:
+        for server in servers:
+            server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
