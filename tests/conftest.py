@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -39,14 +40,34 @@ def seeded_memory_provider(model, goods: int):
     return provider
 
 
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
+
+
+class AsUser:
+    """WSGI wrapper: requests without an Authorization header are sent as ``user`` (the sample
+    configuration declares users, so tests that are not about security run as admin)."""
+
+    def __init__(self, app, user: str = "admin", password: str = "admin") -> None:
+        self.app = app
+        self.authorization = basic(user, password)
+
+    def __call__(self, environ, start_response):
+        environ.setdefault("HTTP_AUTHORIZATION", self.authorization)
+        return self.app(environ, start_response)
+
+    def __getattr__(self, name):
+        return getattr(self.app, name)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "memory"])
 def sample_app(request, tmp_path_factory, model):
-    """The sample infobase mounted at /trade (no wrapped app): on a seeded SQLite file (the
-    embedded store) and on the in-memory provider."""
+    """The sample infobase mounted at /trade (no wrapped app), requests sent as admin: on a
+    seeded SQLite file (the embedded store) and on the in-memory provider."""
     if request.param == "memory":
-        return ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 120), prefix="trade")
+        return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 120), prefix="trade"))
     database = tmp_path_factory.mktemp("sample") / "trade.db"
-    return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_goods=120)
+    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_goods=120))
 
 
 def assert_odata_error(response, status: int, code: int | None) -> str:

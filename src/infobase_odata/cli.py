@@ -3,7 +3,9 @@
     $ infobase-odata serve samples/trade --port 8080
     Serving http://127.0.0.1:8080/trade/odata/standard.odata/
 
-``--get PATH`` answers one request in-process and prints the body (handy in scripts and docs).
+``--get PATH`` answers one request in-process and prints the body (handy in scripts and docs;
+``--user NAME:PASSWORD`` sends Basic credentials). ``infobase-odata hash-password`` prints the
+password hash for a user of the configuration.
 The built-in server is threaded and accepts request lines up to 1 MiB (1C clients send long
 ``$filter``s); for production, run the same application under gunicorn.
 """
@@ -11,6 +13,7 @@ The built-in server is threaded and accepts request lines up to 1 MiB (1C client
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 import time
 from socketserver import ThreadingMixIn
@@ -18,6 +21,7 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer,
 
 from .configuration import ConfigurationError
 from .middleware import ODataMiddleware
+from .security_auth import PBKDF2_ITERATIONS, hash_password
 from .settings import SETTING_NAMES, Settings
 
 MAX_REQUEST_LINE = 1024 * 1024
@@ -63,17 +67,37 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--prefix", help="publication name (default: the configuration's name)")
     serve.add_argument("--goods", dest="seed_goods", type=int, help="goods the sample seed creates")
     serve.add_argument("--get", metavar="PATH", help="answer one GET request for PATH and exit")
+    serve.add_argument("--user", metavar="NAME:PASSWORD", help="Basic credentials of the --get request")
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     for field in Settings.__dataclass_fields__.values():
         if field.name in ("database", "prefix", "seed_goods"):
             continue
         flag = "--" + field.name.replace("_", "-")
         serve.add_argument(flag, dest=field.name, help=field.metadata["help"])
+    hasher = commands.add_parser("hash-password", help="print a password hash for the configuration's users")
+    hasher.add_argument("password", nargs="?", help="the password (default: asked for, or read from stdin)")
+    hasher.add_argument("--algorithm", choices=("pbkdf2_sha256", "scrypt"), default="pbkdf2_sha256")
+    hasher.add_argument("--iterations", type=int, default=PBKDF2_ITERATIONS, help="PBKDF2 iterations")
     return parser
+
+
+def hash_command(args: argparse.Namespace) -> int:
+    password = args.password
+    if password is None:
+        if sys.stdin.isatty():
+            import getpass
+
+            password = getpass.getpass("Password: ")
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+    print(hash_password(password, algorithm=args.algorithm, iterations=args.iterations))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "hash-password":
+        return hash_command(args)
     overrides = {name: getattr(args, name) for name in SETTING_NAMES
                  if getattr(args, name, None) is not None}
     try:
@@ -92,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.get:
         from webob import Request
 
-        response = Request.blank(args.get).get_response(app)
+        request = Request.blank(args.get)
+        if args.user:
+            request.headers["Authorization"] = "Basic " + base64.b64encode(args.user.encode("utf-8")).decode("ascii")
+        response = request.get_response(app)
         sys.stdout.buffer.write(response.body + b"\n")
         return 0 if response.status_code < 400 else 1
     handler = _LongLineHandler

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -24,7 +25,7 @@ __all__ = [
     "Attribute", "TabularSection", "Catalog", "Document", "Enum", "Constant",
     "ExchangePlan", "ChartOfCharacteristicTypes", "ChartOfAccounts", "ChartOfCalculationTypes",
     "BusinessProcess", "Task", "DocumentJournal", "InformationRegister", "AccumulationRegister",
-    "Configuration", "ConfigurationError", "load_configuration",
+    "Configuration", "ConfigurationError", "load_configuration", "Role", "User", "RIGHTS",
 ]
 
 
@@ -222,6 +223,60 @@ class AccumulationRegister(RegisterObject):
             raise ConfigurationError(f"{self.object_id}: register_kind must be balance or turnovers")
 
 
+# --- users and roles (DESIGN.md "Security") ------------------------------------------------------
+
+RIGHTS = ("Read", "Insert", "Update", "Delete", "Posting", "UndoPosting")
+PASSWORD_SCHEMES = ("pbkdf2_sha256$", "scrypt$")
+
+
+@dataclass(frozen=True)
+class Role:
+    """Rights per object id or glob (``"Catalog_*"``, ``"*"``) and row restrictions per object id:
+    a ``$filter`` expression over the object (``"Warehouse/Code eq '000000001'"``)."""
+
+    name: str
+    rights: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    restrictions: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rights, Mapping) or not isinstance(self.restrictions, Mapping):
+            raise ConfigurationError(f"role {self.name}: rights and restrictions are objects")
+        rights = {}
+        for pattern, names in self.rights.items():
+            names = (names,) if isinstance(names, str) else tuple(names)
+            unknown = [n for n in names if n not in RIGHTS and n != "*"]
+            if unknown:
+                raise ConfigurationError(f"role {self.name}: unknown right {unknown[0]!r}; "
+                                         f"rights are {', '.join(RIGHTS)} or *")
+            rights[pattern] = RIGHTS if "*" in names else names
+        for object_id, text in self.restrictions.items():
+            if not isinstance(text, str) or not text.strip():
+                raise ConfigurationError(f"role {self.name}: the restriction of {object_id} is not a filter text")
+        object.__setattr__(self, "rights", rights)
+        object.__setattr__(self, "restrictions", dict(self.restrictions))
+
+    def rights_on(self, object_id: str) -> set[str]:
+        """Rights this role grants on an object; any right implies Read (as in 1C)."""
+        granted = {r for pattern, names in self.rights.items() if fnmatchcase(object_id, pattern) for r in names}
+        return granted | {"Read"} if granted else granted
+
+
+@dataclass(frozen=True)
+class User:
+    """An infobase user; ``password`` is a hash (``infobase-odata hash-password``), never plain
+    text; without one the user cannot log in with Basic (host authentication only)."""
+
+    name: str
+    password: str = field(default="", repr=False)
+    roles: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", (self.roles,) if isinstance(self.roles, str) else tuple(self.roles))
+        if self.password and not self.password.startswith(PASSWORD_SCHEMES):
+            raise ConfigurationError(f"user {self.name}: the password must be a hash "
+                                     f"(pbkdf2_sha256$… or scrypt$…, see infobase-odata hash-password)")
+
+
 OBJECT_CLASSES: dict[str, type[MetadataObject]] = {
     cls.kind: cls
     for cls in (
@@ -235,16 +290,20 @@ OBJECT_CLASSES: dict[str, type[MetadataObject]] = {
 class Configuration:
     """A named set of metadata objects, validated on construction."""
 
-    def __init__(self, name: str, objects: Iterable[MetadataObject], *, handlers: str | None = None):
+    def __init__(self, name: str, objects: Iterable[MetadataObject], *, handlers: str | None = None,
+                 roles: Iterable[Role] = (), users: Iterable[User] = ()):
         self.name = name
         self.objects: tuple[MetadataObject, ...] = tuple(objects)
         self.handlers = handlers
+        self.roles: tuple[Role, ...] = tuple(roles)
+        self.users: tuple[User, ...] = tuple(users)
         self._by_id: dict[str, MetadataObject] = {}
         for obj in self.objects:
             if obj.object_id in self._by_id:
                 raise ConfigurationError(f"duplicate object {obj.object_id}")
             self._by_id[obj.object_id] = obj
         self._validate()
+        self._validate_security()
 
     def object(self, object_id: str) -> MetadataObject:
         try:
@@ -287,6 +346,27 @@ class Configuration:
                     if reg not in self._by_id:
                         raise ConfigurationError(f"{where}: posts to unknown register {reg}")
 
+    def _validate_security(self) -> None:
+        roles = {role.name: role for role in self.roles}
+        if len(roles) != len(self.roles):
+            raise ConfigurationError("duplicate role name")
+        for role in self.roles:
+            for pattern in role.rights:
+                if not any(fnmatchcase(obj.object_id, pattern) for obj in self.objects):
+                    raise ConfigurationError(f"role {role.name}: rights for {pattern}, which names no object")
+            for object_id in role.restrictions:
+                obj = self.find(object_id)
+                if not isinstance(obj, (ReferenceObject, RegisterObject)):
+                    raise ConfigurationError(f"role {role.name}: a restriction for {object_id}, "
+                                             "which is not a reference object or register")
+        names = [user.name.casefold() for user in self.users]  # 1C user names ignore case
+        if len(set(names)) != len(names):
+            raise ConfigurationError("duplicate user name")
+        for user in self.users:
+            missing = [r for r in user.roles if r not in roles]
+            if missing:
+                raise ConfigurationError(f"user {user.name}: unknown role {missing[0]}")
+
     def _check_type(self, where: str, value_type: ValueType) -> None:
         types = value_type.types if isinstance(value_type, Composite) else (value_type,)
         for t in types:
@@ -302,7 +382,18 @@ class Configuration:
         objects = []
         for index, raw in enumerate(data["objects"]):
             objects.append(_object_from_dict(raw, f"objects[{index}]"))
-        return cls(data.get("name", "infobase"), objects, handlers=data.get("handlers"))
+        roles = [_entry(Role, raw, f"roles[{i}]") for i, raw in enumerate(data.get("roles", []))]
+        users = [_entry(User, raw, f"users[{i}]") for i, raw in enumerate(data.get("users", []))]
+        return cls(data.get("name", "infobase"), objects, handlers=data.get("handlers"), roles=roles, users=users)
+
+
+def _entry(cls: type, raw: Any, where: str) -> Any:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
+        raise ConfigurationError(f'{where}: an entry needs a "name"')
+    try:
+        return cls(**raw)
+    except TypeError as exc:
+        raise ConfigurationError(f"{where}: {exc}") from None
 
 
 def _attribute_groups(obj: MetadataObject):

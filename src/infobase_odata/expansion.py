@@ -1,7 +1,8 @@
 """``$expand`` and presentations, one provider round trip per navigation per page of rows.
 
 Rows stream through in pages; for each page the keys of every expanded navigation are
-collected and read with one ``get_many`` call, never one call per row::
+collected and read with one ``get_many`` call (one restricted query under row-level security),
+never one call per row::
 
     rows = decorate_rows(ctx, shape, result.rows)   # a generator, pages of PAGE rows
 """
@@ -15,6 +16,7 @@ from typing import Any, Iterable, Iterator
 from .edm import NIL_GUID, text_value
 from .model import COMPOSITE_TYPE, ENUM, REF, TABULAR, Property
 from .projection import PRESENTATION
+from .security import readable
 from .shape import Shape
 
 PAGE = 500
@@ -48,9 +50,7 @@ def _decorate_page(ctx: Any, shape: Shape, page: list[dict]) -> None:
         nav = shape.entity_set.entity_type.navigation_property(nav_name)
         target_set = ctx.model.entity_sets[nav.target_set]
         keys = {row.get(nav.key_property) for row in page} - {None, "", NIL_GUID}
-        found = {}
-        if keys:
-            found = {r["Ref_Key"]: r for r in ctx.provider.get_many(target_set, [{"Ref_Key": k} for k in keys])}
+        found = readable(ctx, target_set, keys) if keys else {}
         targets = list(found.values())
         if targets:
             _decorate_page(ctx, target_shape, targets)
@@ -87,7 +87,7 @@ def _attach_presentations(ctx: Any, shape: Shape, page: list[dict]) -> None:
             keys = {row.get(prop.name) for row in page} - {None, "", NIL_GUID}
             texts: dict[str, str] = {}
             if target_set is not None and keys:
-                for target in ctx.provider.get_many(target_set, [{"Ref_Key": k} for k in keys]):
+                for target in readable(ctx, target_set, keys).values():
                     texts[target["Ref_Key"]] = _entity_presentation(target_set, target)
             for row in page:
                 row[name] = texts.get(row.get(prop.name), "")

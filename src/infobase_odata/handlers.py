@@ -14,14 +14,14 @@ from typing import Any, Callable
 
 from webob import Request, Response
 
-from . import errors, paging, writes
+from . import errors, paging, security, writes
 from .errors import ODataError
 from .expansion import decorate_rows
 from .keys import resolve_key
 from .model import EntitySet, NavigationProperty, Property, TABULAR
 from .negotiation import Format
 from .projection import build_shape
-from .query.ast import QueryOptions
+from .query.ast import Binary, Call, Lambda, Member, QueryOptions, Unary
 from .query.parser import QueryLimits, parse_query_options
 from .shape import Shape, default_shape
 from .urls import Segment, parse_query_string
@@ -33,6 +33,7 @@ class Context:
     request: Request
     format: Format
     base: str  # absolute service root URL ending in "/"
+    subject: Any = None  # security.Subject of the request's user
 
     @property
     def model(self):
@@ -59,7 +60,31 @@ class Context:
                              max_expand_depth=settings.max_expand_depth,
                              max_top=settings.max_top)
         pairs = parse_query_string(self.request.query_string)
-        return parse_query_options(pairs, entity_set, self.model, limits=limits)
+        options = parse_query_options(pairs, entity_set, self.model, limits=limits)
+        _check_joins(options)
+        return options
+
+
+MAX_JOINS = 60  # navigation steps and lambdas in $filter + $orderby (SQLite allows 200 FROM terms)
+
+
+def _check_joins(options: QueryOptions) -> None:
+    """Refuse a query that would join more tables than a database statement can hold."""
+    stack: list[Any] = [options.filter, *(item.expr for item in options.orderby)]
+    joins = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Member):
+            joins += len(node.path) - 1
+            stack.append(node.base)
+        elif isinstance(node, Lambda):
+            joins += len(node.collection.path)
+            stack += [node.collection.base, node.predicate]
+        elif isinstance(node, (Binary, Unary, Call)):
+            stack += [node.left, node.right] if isinstance(node, Binary) else \
+                [node.operand] if isinstance(node, Unary) else list(node.args)
+        if joins > MAX_JOINS:
+            raise ODataError.query_option("$filter", f"more than {MAX_JOINS} navigation steps")
 
 
 @dataclass
@@ -98,9 +123,14 @@ def _entity_set(ctx: Context, name: str) -> EntitySet:
 
 
 def _read_entity(ctx: Context, entity_set: EntitySet, key: dict) -> dict:
+    restriction = security.require(ctx, entity_set, "Read")
     row = ctx.provider.get(entity_set, key)
     if row is None:
         raise ODataError.not_found(entity_set.name)
+    if restriction is not None:
+        # With allowedOnly a forbidden row is "filtered": not found (§11).
+        missing = ODataError.not_found(entity_set.name) if security.allowed_only(ctx) else None
+        security.check_row(ctx, entity_set, key, restriction, missing=missing)
     return row
 
 
@@ -184,14 +214,16 @@ def read_collection(ctx: Context, resource: Resource) -> Response:
     entity_set = resource.entity_set
     options = ctx.query_options(entity_set)
     shape = build_shape(ctx.model, entity_set, options)
+    restriction = security.restrict_read(ctx, entity_set, options.filter, options.allowed_only)
     paged = paging.page_options(entity_set, options, ctx.settings.page_size)
     next_link = None
     if paged is None:
-        result = ctx.provider.query(entity_set, options)
+        result = ctx.provider.query(entity_set, options, restriction=restriction)
         rows, total = result.rows, result.total
     else:
-        page = list(ctx.provider.query(entity_set, paged).rows)  # at most page_size + 1 rows
-        total = ctx.provider.count(entity_set, options.filter) if options.inlinecount else None
+        page = list(ctx.provider.query(entity_set, paged, restriction=restriction).rows)  # page_size + 1 rows
+        total = (ctx.provider.count(entity_set, options.filter, restriction=restriction)
+                 if options.inlinecount else None)
         if len(page) > ctx.settings.page_size:
             page = page[: ctx.settings.page_size]
             token = paging.skiptoken(entity_set, options, page[-1])
@@ -206,7 +238,8 @@ def read_collection(ctx: Context, resource: Resource) -> Response:
 
 def read_count(ctx: Context, resource: Resource) -> Response:
     options = ctx.query_options(resource.entity_set)
-    total = ctx.provider.count(resource.entity_set, options.filter)
+    restriction = security.restrict_read(ctx, resource.entity_set, options.filter, options.allowed_only)
+    total = ctx.provider.count(resource.entity_set, options.filter, restriction=restriction)
     return _response(ctx, str(total).encode("ascii"), "text/plain;charset=utf-8")
 
 

@@ -27,6 +27,7 @@ from .configuration import Configuration, load_configuration
 from .model import build_model
 from .service import ODataService
 from .settings import Settings, settings_from_strings
+from .security_auth import Authenticate, resolve_callable
 from .store import open_embedded_store
 from .urls import SERVICE_PATH
 
@@ -35,10 +36,12 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 def make_service(configuration: Configuration | str | Path, provider: Any = None,
                  settings: Settings | None = None, *, events: EventHandlers | None = None,
-                 **overrides: Any) -> ODataService:
+                 authenticate: Authenticate | str | None = None, **overrides: Any) -> ODataService:
     """An :class:`ODataService` for a configuration object or a configuration file/folder.
     Without a provider, the embedded SQLite store at ``settings.database`` is used; without
-    ``events``, the handler module the configuration names (``"handlers": "handlers.py"``)."""
+    ``events``, the handler module the configuration names (``"handlers": "handlers.py"``).
+    ``authenticate(environ)`` (or ``"module:function"``) delegates authentication to the host:
+    it returns a user name of the configuration, a :class:`User`, or None (401)."""
     settings = settings_from_strings(overrides, settings or Settings())
     folder = None
     if not isinstance(configuration, Configuration):
@@ -52,7 +55,8 @@ def make_service(configuration: Configuration | str | Path, provider: Any = None
         provider = open_embedded_store(model, settings, seed_folder=folder)
     if events is None:
         events = load_handlers(folder, configuration.handlers)
-    return ODataService(configuration, provider, settings, model=model, events=events)
+    return ODataService(configuration, provider, settings, model=model, events=events,
+                        authenticate=resolve_callable(authenticate))
 
 
 def _not_found(environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -63,11 +67,13 @@ def _not_found(environ: dict, start_response: Callable) -> Iterable[bytes]:
 class ODataMiddleware:
     def __init__(self, app: WSGIApp | None, configuration: Configuration | str | Path,
                  provider: Any = None, prefix: str | None = None, settings: Settings | None = None,
-                 *, events: EventHandlers | None = None, **overrides: Any) -> None:
+                 *, events: EventHandlers | None = None, authenticate: Authenticate | str | None = None,
+                 **overrides: Any) -> None:
         if prefix is not None:
             overrides["prefix"] = prefix
         self.app = app or _not_found
-        self.service = make_service(configuration, provider, settings, events=events, **overrides)
+        self.service = make_service(configuration, provider, settings, events=events,
+                                    authenticate=authenticate, **overrides)
         self.mount = "/" + self.service.settings.prefix.strip("/") + SERVICE_PATH
 
     @classmethod
@@ -99,5 +105,6 @@ def app_factory(global_conf: dict, configuration: str, **local_conf: str) -> ODa
 
 
 def settings_overrides(local_conf: dict) -> dict[str, Any]:
-    settings_from_strings(local_conf)  # reject unknown keys early, with the list of known ones
+    """Settings from ini keys; ``authenticate = package.module:function`` names a host callable."""
+    settings_from_strings({k: v for k, v in local_conf.items() if k != "authenticate"})
     return dict(local_conf)

@@ -23,6 +23,8 @@ from .events import EventHandlers
 from .handlers import Context, dispatch
 from .model import Model, build_model
 from .negotiation import ATOM_FORMAT, Format, format_from_accept, negotiate
+from .security import Security
+from .security_auth import Authenticate
 from .settings import Settings
 from .urls import SERVICE_PATH, service_relative_path, split_segments
 
@@ -31,12 +33,14 @@ log = logging.getLogger("infobase_odata")
 
 class ODataService:
     def __init__(self, configuration: Configuration, provider: Any, settings: Settings | None = None,
-                 *, model: Model | None = None, events: EventHandlers | None = None) -> None:
+                 *, model: Model | None = None, events: EventHandlers | None = None,
+                 authenticate: Authenticate | None = None) -> None:
         self.configuration = configuration
         self.model = model or build_model(configuration)
         self.provider = provider
         self.settings = settings or Settings()
         self.events = events or EventHandlers()
+        self.security = Security(configuration, self.model, self.settings, authenticate)
         self._metadata: bytes | None = None
 
     @property
@@ -66,8 +70,10 @@ class ODataService:
             except ODataError:
                 fmt = format_from_accept(request)
                 raise
+            subject = self.security.authenticate(request.environ)
+            request.environ["infobase_odata.user"] = subject.name
             segments = split_segments(service_relative_path(request.environ))
-            context = Context(self, request, fmt, self.base_url(request))
+            context = Context(self, request, fmt, self.base_url(request), subject)
             response = dispatch(context, segments)
         except ODataError as err:
             response = self.error_response(err, fmt)

@@ -33,6 +33,8 @@ class Settings:
     check_if_match: bool = _setting(True, "Honour If-Match with DataVersion (412 when stale)")
     language: str = _setting("ru", "lang of error messages (odata.error.message.lang)")
     realm: str = _setting("1C:Enterprise 8.3", "Realm of the WWW-Authenticate Basic challenge")
+    auth: str = _setting("basic", "Authentication: basic (users of the configuration), remote_user (trust the host's REMOTE_USER) or callable (ODataMiddleware(authenticate=...))")
+    rights_status: int = _setting(401, "HTTP status of a rights error, code 20 (401 as 1C, or 403)")
     debug: bool = _setting(False, "Put exception details into 500 error messages (never in production)")
 
     def replace(self, **changes: Any) -> "Settings":

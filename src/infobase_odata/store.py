@@ -87,7 +87,8 @@ class LazyStore:
                     from .providers.sqlite import SQLiteProvider
 
                     path = self._settings.database_path
-                    provider = SQLiteProvider(self._model, path)
+                    provider = SQLiteProvider(self._model, path,
+                                              statement_timeout_ms=self._settings.statement_timeout_ms or None)
                     prepare_database(provider, self._model, path, load_seed(self._seed_folder),
                                      self._settings.seed_goods, self.progress)
                     self._provider, self._pid = provider, os.getpid()

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from webob import Response
 
-from . import errors
+from . import errors, security
 from .edm import entity_path, new_guid
 from .errors import ODataError
 from .events import BEFORE_DELETE, BEFORE_WRITE, ON_DELETE, ON_WRITE, Event
@@ -33,6 +33,8 @@ def read_body(ctx) -> bytes:
     """The request body, refused with 413 above ``max_body_bytes`` before anything is parsed."""
     limit = ctx.settings.max_body_bytes
     length = ctx.request.content_length
+    if length is not None and length < 0:  # would read until the client hangs up
+        raise ODataError(errors.BAD_REQUEST, "Invalid Content-Length")
     if length is not None and length > limit:
         raise ODataError(errors.BAD_REQUEST, f"The request body is larger than {limit} bytes", status=413)
     body = ctx.request.body_file.read(limit + 1) if length != 0 else b""
@@ -121,6 +123,10 @@ def _entity_response(ctx, entity_set: EntitySet, row: dict, status: int = 200) -
     return _response(ctx, body, _content_type(ctx, "ENTRY"), status)
 
 
+def _key(entity_set: EntitySet, row: dict) -> dict:
+    return {name: row[name] for name in entity_set.entity_type.key_names}
+
+
 def _check_writable(entity_set: EntitySet, method: str) -> None:
     if entity_set.kind == TABULAR_SECTION:
         if method == "POST":
@@ -135,6 +141,7 @@ def create_entity(ctx, resource) -> Response:
     _check_writable(entity_set, "POST")
     if entity_set.kind == CONSTANT:
         raise ODataError.method_not_allowed("POST", ("GET", "PATCH", "PUT"))
+    restriction = security.require(ctx, entity_set, "Insert")
     load = data_load_mode(ctx, entity_set)
     values = read_values(ctx, entity_set)
     values.setdefault("Ref_Key", new_guid())
@@ -142,6 +149,8 @@ def create_entity(ctx, resource) -> Response:
     with ctx.provider.transaction():
         _fire(ctx, BEFORE_WRITE, entity_set, obj, is_new=True, data_load=load)
         row = ctx.provider.create(entity_set, obj)
+        # A user cannot create a row it could not read (§11): checked before commit.
+        security.check_row(ctx, entity_set, _key(entity_set, row), restriction)
         _fire(ctx, ON_WRITE, entity_set, row, is_new=True, data_load=load)
     response = _entity_response(ctx, entity_set, row, status=201)
     key = {name: row[name] for name in entity_set.entity_type.key_names}
@@ -153,6 +162,7 @@ def _update(ctx, resource, *, replace: bool) -> Response:
     entity_set = resource.entity_set
     method = "PUT" if replace else "PATCH"
     _check_writable(entity_set, method)
+    restriction = security.require(ctx, entity_set, "Update")
     load = data_load_mode(ctx, entity_set)
     values = read_values(ctx, entity_set)
     version = if_match(ctx)
@@ -164,6 +174,7 @@ def _update(ctx, resource, *, replace: bool) -> Response:
         previous = ctx.provider.get(entity_set, resource.key)
         if previous is None:
             raise ODataError.not_found(entity_set.name)
+        security.check_row(ctx, entity_set, resource.key, restriction)
         if version is not None and previous.get("DataVersion") != version:
             raise ODataError(None, "Версия объекта изменилась (If-Match не совпадает с DataVersion)",
                              status=412)
@@ -175,6 +186,7 @@ def _update(ctx, resource, *, replace: bool) -> Response:
         obj.update(resource.key)  # the key of the URL wins over the body (Ref_Key is not changeable)
         _fire(ctx, BEFORE_WRITE, entity_set, obj, previous=previous, data_load=load)
         row = ctx.provider.update(entity_set, resource.key, obj, if_match=version, replace=replace)
+        security.check_row(ctx, entity_set, _key(entity_set, row), restriction)
         _fire(ctx, ON_WRITE, entity_set, row, previous=previous, data_load=load)
     return _entity_response(ctx, entity_set, row)
 
@@ -192,12 +204,14 @@ def delete_entity(ctx, resource) -> Response:
     _check_writable(entity_set, "DELETE")
     if entity_set.kind == CONSTANT:
         raise ODataError.method_not_allowed("DELETE", ("GET", "PATCH", "PUT"))
+    restriction = security.require(ctx, entity_set, "Delete")
     load = data_load_mode(ctx, entity_set)
     version = if_match(ctx)
     with ctx.provider.transaction():
         previous = ctx.provider.get(entity_set, resource.key)
         if previous is None:
             raise ODataError.not_found(entity_set.name)
+        security.check_row(ctx, entity_set, resource.key, restriction)
         if version is not None and previous.get("DataVersion") != version:
             raise ODataError(None, "Версия объекта изменилась (If-Match не совпадает с DataVersion)",
                              status=412)

@@ -12,7 +12,7 @@ from webob import Request
 from infobase_odata.middleware import ODataMiddleware
 from infobase_odata.providers.sqlite import SQLiteProvider
 from infobase_odata.store import load_seed
-from tests.conftest import SAMPLE, SERVICE
+from tests.conftest import SAMPLE, SERVICE, AsUser
 
 
 def test_price_filter_on_100000_goods_runs_in_sqlite(tmp_path, model):
@@ -23,7 +23,7 @@ def test_price_filter_on_100000_goods_runs_in_sqlite(tmp_path, model):
     counts = load_seed(SAMPLE)(provider, model, goods=100_000)
     assert counts["Catalog_Goods"] >= 100_000
     provider = SQLiteProvider(model, path, trace=statements.append)
-    app = ODataMiddleware(None, SAMPLE, provider=provider, prefix="trade")
+    app = AsUser(ODataMiddleware(None, SAMPLE, provider=provider, prefix="trade"))
 
     url = SERVICE + "Catalog_Goods?$format=json&$select=Ref_Key,Price&$filter=" + quote("Price le 3.5 or Price gt 200")
     response = Request.blank(url).get_response(app)

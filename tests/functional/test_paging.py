@@ -10,16 +10,16 @@ from lxml import etree
 from webob import Request
 
 from infobase_odata.middleware import ODataMiddleware
-from tests.conftest import ATOM_NS, SAMPLE, SERVICE, assert_odata_error, seeded_memory_provider
+from tests.conftest import ATOM_NS, SAMPLE, SERVICE, AsUser, assert_odata_error, seeded_memory_provider
 
 
 @pytest.fixture(scope="module", params=["sqlite", "memory"])
 def paged_app(request, tmp_path_factory, model):
     if request.param == "memory":
-        return ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 60), prefix="trade",
-                               page_size=7)
+        return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 60), prefix="trade",
+                                      page_size=7))
     path = tmp_path_factory.mktemp("paged") / "p.db"
-    return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(path), seed_goods=60, page_size=7)
+    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(path), seed_goods=60, page_size=7))
 
 
 def fetch(app, url: str) -> dict:
@@ -51,7 +51,7 @@ def walk(app, query: str) -> tuple[list[str], int]:
 ])
 def test_pages_cover_the_unpaged_result_in_order(paged_app, query, model):
     keys, pages = walk(paged_app, query)
-    unpaged = ODataMiddleware(None, SAMPLE, provider=paged_app.service.provider, prefix="trade")
+    unpaged = AsUser(ODataMiddleware(None, SAMPLE, provider=paged_app.service.provider, prefix="trade"))
     expected = [r["Ref_Key"] for r in fetch(unpaged, SERVICE + "Catalog_Goods?$format=json&" + query)["value"]]
     assert keys == expected
     assert pages == max(1, -(-len(expected) // 7))

@@ -220,13 +220,13 @@ def test_count(sample_app):
 
 def test_wrapped_application_untouched(tmp_path):
     from infobase_odata.middleware import ODataMiddleware
-    from tests.conftest import SAMPLE
+    from tests.conftest import SAMPLE, AsUser
 
     def site(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"site:" + environ["PATH_INFO"].encode("latin-1")]
 
-    app = ODataMiddleware(site, SAMPLE, prefix="trade", database=str(tmp_path / "t.db"), seed_goods=10)
+    app = AsUser(ODataMiddleware(site, SAMPLE, prefix="trade", database=str(tmp_path / "t.db"), seed_goods=10))
     for path in ("/", "/trade", "/trade/odata", "/trade/odata/standard.odatax", "/other/odata/standard.odata/"):
         response = Request.blank(path).get_response(app)
         assert response.body == b"site:" + path.encode(), path

@@ -14,6 +14,18 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+ADMIN = ("admin", "admin")  # the sample configuration's full-rights user
+
+
+def get(url: str, **kwargs) -> requests.Response:
+    """``requests.get`` as the sample's admin."""
+    return requests.get(url, auth=ADMIN, **kwargs)
+
+
+def admin_session() -> requests.Session:
+    session = requests.Session()
+    session.auth = ADMIN
+    return session
 
 
 def free_port() -> int:

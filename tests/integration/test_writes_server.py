@@ -17,7 +17,7 @@ import pytest
 import requests
 from python_1c_odata import Catalog, Document, Infobase
 
-from tests.integration.conftest import free_port, gunicorn_command, server
+from tests.integration.conftest import admin_session, free_port, get, gunicorn_command, server
 
 pytestmark = pytest.mark.integration
 JSON = {"Accept": "application/json", "Content-Type": "application/json"}
@@ -36,14 +36,14 @@ def test_if_match_increments_from_8_threads_on_4_workers(tmp_path):
     base, running = flask_server(tmp_path, tmp_path / "c.db")
     with running:
         root = base + "/trade/odata/standard.odata/"
-        item = requests.get(root + "Catalog_Goods?$format=json&$top=1&$filter=IsFolder eq false").json()["value"][0]
+        item = get(root + "Catalog_Goods?$format=json&$top=1&$filter=IsFolder eq false").json()["value"][0]
         url = root + f"Catalog_Goods(guid'{item['Ref_Key']}')?$format=json"
         start = Decimal(str(item["Price"]))
         statuses: list[int] = []
         lock = threading.Lock()
 
         def increment_15_times() -> None:
-            session = requests.Session()
+            session = admin_session()
             done = 0
             while done < 15:
                 current = session.get(url).json()
@@ -59,7 +59,7 @@ def test_if_match_increments_from_8_threads_on_4_workers(tmp_path):
 
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda _: increment_15_times(), range(8)))
-        final = Decimal(str(requests.get(url).json()["Price"]))
+        final = Decimal(str(get(url).json()["Price"]))
         assert final == start + 120
         assert statuses.count(200) == 120
         assert not [s for s in statuses if s >= 500]
@@ -76,7 +76,7 @@ def test_sigkill_in_the_middle_of_1000_writes_loses_no_acknowledged_write(tmp_pa
         stop = threading.Event()
 
         def writer(worker: int) -> None:
-            session = requests.Session()
+            session = admin_session()
             for i in range(250):
                 if stop.is_set():
                     return
@@ -111,7 +111,7 @@ def test_sigkill_in_the_middle_of_1000_writes_loses_no_acknowledged_write(tmp_pa
     # ... and the restarted server serves them.
     base, running = flask_server(tmp_path, database, workers=2)
     with running:
-        count = int(requests.get(base + "/trade/odata/standard.odata/Catalog_Units/$count").text)
+        count = int(get(base + "/trade/odata/standard.odata/Catalog_Units/$count").text)
         assert count >= len(acknowledged)
 
 
