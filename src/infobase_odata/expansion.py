@@ -47,15 +47,17 @@ def _decorate_page(ctx: Any, shape: Shape, page: list[dict]) -> None:
     if shape.presentations:
         _attach_presentations(ctx, shape, page)
     for nav_name, target_shape in shape.expanded.items():
-        nav = shape.entity_set.entity_type.navigation_property(nav_name)
-        target_set = ctx.model.entity_sets[nav.target_set]
-        keys = {row.get(nav.key_property) for row in page} - {None, "", NIL_GUID}
+        key_property, type_value = shape.expansion_keys[nav_name]
+        target_set = target_shape.entity_set
+        wanted = page if type_value is None else [r for r in page if r.get(key_property + "_Type") == type_value]
+        keys = {row.get(key_property) for row in wanted} - {None, "", NIL_GUID}
         found = readable(ctx, target_set, keys) if keys else {}
         targets = list(found.values())
         if targets:
             _decorate_page(ctx, target_shape, targets)
         for row in page:
-            row[nav_name] = found.get(row.get(nav.key_property))
+            matches = type_value is None or row.get(key_property + "_Type") == type_value
+            row[nav_name] = found.get(row.get(key_property)) if matches else None
 
 
 def _entity_presentation(entity_set, row: dict) -> str:

@@ -11,10 +11,13 @@ explicit list; when ``X/*``, ``X/**`` and ``X/Field`` are mixed, ``*`` wins, the
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from .errors import ODataError
-from .model import COMPOSITE, COMPOSITE_TYPE, TABULAR, EntitySet, Model
+from .model import COMPOSITE, COMPOSITE_TYPE, NAMESPACE, TABULAR, EntitySet, Model
 from .query.ast import ExpandItem, QueryOptions, SelectItem
 from .shape import Shape, default_shape
+from .types import Ref
 
 PRESENTATION = "____Presentation"
 
@@ -23,20 +26,55 @@ def _select_error(detail: str) -> ODataError:
     return ODataError.query_option("$select", detail)
 
 
+@dataclass
+class _Expansion:
+    """One expanded property: the target set, the property holding the key and, for a composite
+    attribute, the ``X_Type`` value the row must have (``Basis/Document_GoodsReceipt``)."""
+
+    target: EntitySet
+    key_property: str
+    type_value: str | None = None
+    children: dict = field(default_factory=dict)
+
+
+def _composite_target(prop, type_name: str, model: Model) -> EntitySet | None:
+    type_name = type_name.removeprefix(NAMESPACE + ".")
+    for value_type in prop.value_type.types:
+        if isinstance(value_type, Ref) and value_type.object_id == type_name:
+            return model.set_for_object(type_name)
+    return None
+
+
 def _expand_tree(items: tuple[ExpandItem, ...], entity_set: EntitySet, model: Model) -> dict:
-    """{nav name: subtree} with ``*`` expanded to every navigation property of the level."""
-    tree: dict[str, dict] = {}
+    """{name: _Expansion} with ``*`` expanded to every navigation property of the level and a
+    composite ``X/Type/...`` expanded into ``X_Expanded`` (§5.1; one type per composite)."""
+    tree: dict[str, _Expansion] = {}
 
     def add(level: dict, target: EntitySet, path: tuple[str, ...]) -> None:
         head, rest = path[0], path[1:]
-        names = [n.name for n in target.entity_type.navigation] if head == "*" else [head]
+        entity_type = target.entity_type
+        prop = entity_type.property(head)
+        if prop is not None and prop.role == COMPOSITE:
+            if not rest:
+                raise ODataError.query_option("$expand", f"{head} is composite: name the type, {head}/<Type>")
+            type_set = _composite_target(prop, rest[0], model)
+            if type_set is None:
+                raise ODataError.query_option("$expand", f"{rest[0]} is not a published type of {head}")
+            name = f"{head}_Expanded"
+            node = level.setdefault(name, _Expansion(type_set, head, f"{NAMESPACE}.{type_set.name}"))
+            if node.target is not type_set:
+                raise ODataError.query_option("$expand", f"{head} can be expanded as one type per request")
+            if rest[1:]:
+                add(node.children, type_set, rest[1:])
+            return
+        names = [n.name for n in entity_type.navigation] if head == "*" else [head]
         for name in names:
-            nav = target.entity_type.navigation_property(name)
+            nav = entity_type.navigation_property(name)
             if nav is None:
                 raise ODataError.query_option("$expand", f"{name} is not a navigation property of {target.name}")
-            sub = level.setdefault(name, {})
+            node = level.setdefault(name, _Expansion(model.entity_sets[nav.target_set], nav.key_property))
             if rest:
-                add(sub, model.entity_sets[nav.target_set], rest)
+                add(node.children, node.target, rest)
 
     for item in items:
         add(tree, entity_set, item.path)
@@ -86,12 +124,13 @@ def _level_shape(entity_set: EntitySet, selects: list[tuple[str, ...]], expand: 
                 raise _select_error(f"{base} has no presentation in {entity_set.name}")
         elif name == "Presentation" and entity_type.property("Presentation") is None:
             shape.presentations.append("Presentation")
-    for name, subtree in expand.items():
-        if selects and "*" not in heads and "**" not in heads and name not in heads:
+    for name, node in expand.items():
+        selected_as = node.key_property if node.type_value else name
+        if selects and "*" not in heads and "**" not in heads and selected_as not in heads:
             continue  # 1C drops an expansion that $select does not list
-        nav = entity_type.navigation_property(name)
         sub_selects = [path[1:] for path in selects if path[0] == name and len(path) > 1]
-        shape.expanded[name] = _level_shape(model.entity_sets[nav.target_set], sub_selects, subtree, model)
+        shape.expanded[name] = _level_shape(node.target, sub_selects, node.children, model)
+        shape.expansion_keys[name] = (node.key_property, node.type_value)
     return shape
 
 

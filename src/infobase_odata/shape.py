@@ -21,6 +21,9 @@ class Shape:
     properties: list[Property]
     links: list[NavigationProperty]  # navigation links written for non-empty references
     expanded: dict[str, "Shape"] = field(default_factory=dict)  # nav name -> shape of target
+    # Expanded name -> (property holding the target key, X_Type value required or None); a
+    # composite X expands into "X_Expanded" only on rows whose X_Type names the type.
+    expansion_keys: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     presentations: list[str] = field(default_factory=list)  # X____Presentation / Presentation
     # Tabular section name -> the row properties to write (a subset with Tab/Field in $select).
     row_properties: dict[str, list[Property]] = field(default_factory=dict)
