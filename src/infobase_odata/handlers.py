@@ -23,7 +23,6 @@ from .negotiation import Format
 from .projection import build_shape
 from .query.ast import Binary, Call, Lambda, Member, QueryOptions, Unary
 from .query.parser import QueryLimits, parse_query_options
-from .shape import Shape, default_shape
 from .urls import Segment, parse_query_string
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .errors import ODataError
 from .model import COMPOSITE, COMPOSITE_TYPE, NAMESPACE, TABULAR, EntitySet, Model
-from .query.ast import ExpandItem, QueryOptions, SelectItem
+from .query.ast import ExpandItem, QueryOptions
 from .shape import Shape, default_shape
 from .types import Ref
 
@@ -146,11 +146,3 @@ def build_shape(model: Model, entity_set: EntitySet, options: QueryOptions) -> S
             raise _select_error(f"{head} is not a property of {entity_set.name}")
     tree = _expand_tree(options.expand, entity_set, model)
     return _level_shape(entity_set, selects, tree, model)
-
-
-def needs_tabular(shape: Shape) -> bool:
-    return any(p.role == TABULAR for p in shape.properties)
-
-
-def composite_properties(shape: Shape) -> list:
-    return [p for p in shape.properties if p.role == COMPOSITE]

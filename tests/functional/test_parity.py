@@ -9,7 +9,7 @@ from urllib.parse import quote
 from lxml import etree
 from webob import Request
 
-from tests.conftest import ATOM_NS, D_NS, M_NS, SERVICE
+from tests.conftest import ATOM_NS, M_NS, SERVICE
 
 
 def _json_text(value) -> object:

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 from webob import Request
 
-from tests.conftest import ATOM_NS, D_NS, M_NS, SERVICE
+from tests.conftest import ATOM_NS, D_NS, SERVICE
 
 NIL = "00000000-0000-0000-0000-000000000000"
 

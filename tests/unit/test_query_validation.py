@@ -150,7 +150,7 @@ def test_valid_filters(text):
     ("Unit_Key/Description eq 'x'", 0, "not a navigation property"),
     ("Unit_Key eq 'x'", 9, "cannot compare"),
     (f"Unit_Key gt guid'{G1}'", 9, "gt"),
-    (f"Unit_Key le Parent_Key", 9, "le"),
+    ("Unit_Key le Parent_Key", 9, "le"),
     ("Unit gt Parent", 5, "gt"),
     ("Description add 1 gt 2", 12, "add needs numbers"),
     ("-Description eq 'x'", 0, "unary minus"),
