@@ -113,6 +113,7 @@ class Compiler:
         if isinstance(value, (int, Decimal)):
             return self.number(value, edm_type)
         if isinstance(value, dt.datetime):
+            # whole seconds, no offset: as evaluate.Evaluator._literal
             return Frag(self.bind(edm.format_datetime(value.replace(tzinfo=None))), DATE, edm_type=edm_type)
         if edm_type == "Edm.Guid":
             return Frag(self.bind(str(value).lower()), GUID, edm_type=edm_type)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .sql import Compiler
 
 ESCAPE = "\\"
+MAX_TEXT = 10**9  # SQLITE_MAX_LENGTH: no text is longer
 DATE_SLICES = {"year": (1, 4), "month": (6, 2), "day": (9, 2), "hour": (12, 2),
                "minute": (15, 2), "second": (18, 2)}
 PLAIN_TYPE = {INT: "Edm.Double", DEC: "Edm.Double", STR: "Edm.String", GUID: "Edm.String",
@@ -75,7 +76,10 @@ def compile_call(c: "Compiler", node: Call, scope: dict) -> Frag:
     if name == "indexof":
         return Frag(f"(instr({args[0].sql}, {args[1].sql}) - 1)", INT, 0, 10)
     if name == "replace":
-        return Frag(f"replace({args[0].sql}, {args[1].sql}, {args[2].sql})", STR)
+        # SQLite's replace(x, '', NULL) is x; a function of null is null (evaluate.replace).
+        new = args[2].sql
+        return Frag(f"(CASE WHEN {new} IS NOT NULL THEN replace({args[0].sql}, {args[1].sql}, {new}) END)",
+                    STR)
     if name == "tolower":
         return Frag(f"py_lower({args[0].sql})", STR)
     if name == "toupper":
@@ -83,10 +87,12 @@ def compile_call(c: "Compiler", node: Call, scope: dict) -> Frag:
     if name == "trim":
         return Frag(f"trim({args[0].sql})", STR)
     if name == "substring":
-        start = f"max({int_sql(args[1])}, 0) + 1"
+        # Clamped: SQLite's substr misbehaves when start + length passes 2**31 (no string is
+        # longer than SQLITE_MAX_LENGTH, 10**9, anyway).
+        start = f"min(max({int_sql(args[1])}, 0), {MAX_TEXT}) + 1"
         if len(args) == 2:
             return Frag(f"substr({args[0].sql}, {start})", STR)
-        return Frag(f"substr({args[0].sql}, {start}, max({int_sql(args[2])}, 0))", STR)
+        return Frag(f"substr({args[0].sql}, {start}, min(max({int_sql(args[2])}, 0), {MAX_TEXT}))", STR)
     if name in DATE_SLICES:
         a, n = DATE_SLICES[name]
         return Frag(f"CAST(substr({args[0].sql}, {a}, {n}) AS INTEGER)", INT, 0, 4)
@@ -131,7 +137,7 @@ def _from_text(c: "Compiler", sql: str, primitive: str) -> Frag:
     if primitive == "Edm.Boolean":
         return Frag(f"(CASE {sql} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)", BOOL)
     if primitive == "Edm.DateTime":
-        return Frag(f"date_add({sql}, 'second', 0)", DATE)
+        return Frag(f"date_norm({sql})", DATE)
     if primitive == "Edm.Guid":
         return Frag(f"py_lower({sql})", GUID)
     return Frag("NULL", NULL)

@@ -78,8 +78,16 @@ def dec_format(a: Any) -> str | None:
 
 
 def dec_norm(a: Any) -> str | None:
-    a = _dec(a)
-    return None if a is None else str(a)
+    """A text read as a number (cast to 'Number'): null unless plain decimal digits."""
+    if a is None or isinstance(a, (int, float)):
+        return _dec_text(_dec(a))
+    return _dec_text(ev.number_from_text(a))
+
+
+def date_norm(text: Any) -> str | None:
+    """A text read as a date (cast to 'Date'): stored date text, or null."""
+    value = ev.date_from_text(text) if isinstance(text, str) else None
+    return None if value is None else edm.format_datetime(value)
 
 
 def like(value: str | None, template: str | None) -> int | None:
@@ -118,7 +126,8 @@ def decimal_collation(a: str, b: str) -> int:
 FUNCTIONS: list[tuple[str, int, Any]] = [
     ("dec_from_int", 2, dec_from_int), ("dec_arith", 3, dec_arith), ("dec_cmp", 2, dec_cmp),
     ("dec_eq", 2, dec_eq), ("dec_neg", 1, dec_neg), ("dec_round", 2, dec_round),
-    ("dec_format", 1, dec_format), ("dec_norm", 1, dec_norm), ("odata_like", 2, like),
+    ("dec_format", 1, dec_format), ("dec_norm", 1, dec_norm), ("date_norm", 1, date_norm),
+    ("odata_like", 2, like),
     ("date_part", 2, date_part), ("date_add", 3, date_add), ("date_difference", 3, date_difference),
     ("py_lower", 1, py_lower), ("py_upper", 1, py_upper),
 ]

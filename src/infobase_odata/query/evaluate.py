@@ -9,7 +9,10 @@ return the same rows (a differential test runs both).  The rules both follow:
 * navigation through an empty or dangling reference gives null (as a 1C query's ``Ref.Field``);
 * strings compare by code point; numbers are exact decimals (``div`` is decimal division to 38
   significant digits, division by zero is null; ``mod`` keeps the dividend's sign);
-* composite attributes compare as (value, type) pairs: ``Basis eq cast(guid'…','Catalog_X')``.
+* composite attributes compare as (value, type) pairs: ``Basis eq cast(guid'…','Catalog_X')``;
+* dates are naive whole seconds: a literal's fraction and offset are dropped; ``cast(text,
+  'Number')``/``cast(text,'Date')`` read only plain decimal text / datetime-literal forms (else
+  null); a reversed ``like`` range (``[z-a]``) is an empty set.
 
     >>> ev = Evaluator(model, model.entity_set("Catalog_Goods"), lookup=provider_lookup)
     >>> ev.matches(Binary("gt", Member(("Price",)), Literal(Decimal(5), "Edm.Decimal")), row)
@@ -171,7 +174,8 @@ def like_regex(template: str) -> re.Pattern:
             j = 0
             while j < len(body):
                 if j + 2 < len(body) and body[j + 1] == "-":
-                    parts.append(re.escape(body[j]) + "-" + re.escape(body[j + 2]))
+                    if body[j] <= body[j + 2]:  # a reversed range such as [z-a] is empty
+                        parts.append(re.escape(body[j]) + "-" + re.escape(body[j + 2]))
                     j += 3
                 else:
                     parts.append(re.escape(body[j]))
@@ -260,6 +264,34 @@ DATE_PARTS: dict[str, Callable[[dt.datetime], int]] = {
 }
 
 
+_NUMBER_TEXT = re.compile(r" *([+-]?[0-9]+(?:\.[0-9]+)?) *\Z")
+_DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+                        r"(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?)?\Z")
+
+
+def number_from_text(text: str | None) -> Decimal | None:
+    """A text read as a number by cast(x,'Number'): plain decimal digits (surrounding spaces,
+    as in fixed-length strings, are ignored); anything else (``1e3``, ``NaN``, ``1_000``) is null."""
+    if text is None:
+        return None
+    match = _NUMBER_TEXT.match(text)
+    return Decimal(match.group(1)) if match else None
+
+
+def date_from_text(text: str | None) -> dt.datetime | None:
+    """A text read as a date by cast(x,'Date'): ``yyyy-mm-dd[Thh:mm[:ss[.f]]]`` (the forms of a
+    datetime literal), whole seconds as 1C dates; anything else (offsets, no separators) is null."""
+    if text is None:
+        return None
+    match = _DATE_TEXT.match(text)
+    if not match:
+        return None
+    try:
+        return dt.datetime(*(int(part or 0) for part in match.groups()))
+    except ValueError:  # 2024-02-30
+        return None
+
+
 def cast_primitive(value: Any, edm_type: str) -> Any:
     """cast() of a plain value (or a composite's text) to a primitive EDM type; null when the
     text cannot be read as that type."""
@@ -271,11 +303,11 @@ def cast_primitive(value: Any, edm_type: str) -> Any:
         if edm_type == "Edm.Double":
             if isinstance(value, bool):
                 return None
-            return value if isinstance(value, (int, Decimal)) else Decimal(str(value))
+            return value if isinstance(value, (int, Decimal)) else number_from_text(str(value))
         if edm_type == "Edm.Boolean":
             return value if isinstance(value, bool) else {"true": True, "false": False}.get(value)
         if edm_type == "Edm.DateTime":
-            return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+            return value if isinstance(value, dt.datetime) else date_from_text(value)
         if edm_type == "Edm.Guid":
             return str(value).lower()
     except (InvalidOperation, ValueError, TypeError):
@@ -320,7 +352,12 @@ class Evaluator:
         return method(expr, row, scope)
 
     def _literal(self, node: Literal, row, scope) -> Any:
-        return node.value
+        value = node.value
+        if isinstance(value, dt.datetime) and (value.microsecond or value.tzinfo is not None):
+            # A 1C date is a naive wall-clock time in whole seconds: the literal's fraction and
+            # offset are dropped, as when such a text is assigned to a Date (§3.1).
+            return value.replace(microsecond=0, tzinfo=None)
+        return value
 
     def member_parts(self, node: Member, row: dict, scope: dict) -> tuple[Any, tuple, m.ComplexType]:
         if node.base is not None:
