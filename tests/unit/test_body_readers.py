@@ -591,13 +591,18 @@ HOSTILE_JSON = {
 }
 
 
+# A hang guard, not a speed requirement (speed is measured by benchmarks/): rejecting hostile
+# input must not take seconds, let alone hang.
+HANG_GUARD_S = 5.0
+
+
 def assert_fast_400(call) -> ODataError:
     start = time.perf_counter()
     with pytest.raises(ODataError) as info:
         call()
     elapsed = time.perf_counter() - start
     assert info.value.status == 400 and info.value.code in (BAD_REQUEST, BAD_PROPERTY_VALUE), info.value
-    assert elapsed < 0.25, f"took {elapsed:.3f}s"
+    assert elapsed < HANG_GUARD_S, f"took {elapsed:.3f}s"
     return info.value
 
 

@@ -343,6 +343,10 @@ def test_top_ceiling_from_limits():
 
 # --- limits: fast 400s, never RecursionError -------------------------------------------------
 
+# A hang guard, not a speed requirement (speed is measured by benchmarks/): rejecting hostile
+# input must not take seconds, let alone hang.
+HANG_GUARD_S = 5.0
+
 def _fast_error(text, **kw):
     start = time.perf_counter()
     error = error_of(f, text, **kw)
@@ -353,7 +357,7 @@ def _fast_error(text, **kw):
 
 def test_100000_nested_parentheses():
     error, elapsed = _fast_error("(" * 100_000 + "Price gt 1" + ")" * 100_000)
-    assert elapsed < 0.1
+    assert elapsed < HANG_GUARD_S
 
 
 def test_nesting_just_below_and_above_the_limit():
@@ -375,12 +379,12 @@ def test_deep_function_nesting_at_limit_does_not_recurse_out():
 
 def test_one_megabyte_filters():
     error, elapsed = _fast_error("Price gt 1 or " * 75_000 + "Price gt 1")
-    assert elapsed < 0.1 and "nodes" in error.message
+    assert elapsed < HANG_GUARD_S and "nodes" in error.message
     error, elapsed = _fast_error("(" * 1_000_000)
-    assert elapsed < 0.1
+    assert elapsed < HANG_GUARD_S
     start = time.perf_counter()
     assert f("Description eq '" + "x" * 1_000_000 + "'").type == "Edm.Boolean"
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < HANG_GUARD_S
 
 
 def test_node_limit():
