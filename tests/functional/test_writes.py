@@ -251,3 +251,58 @@ def test_body_size_limit_is_413_before_parsing(tmp_path):
                                    max_body_bytes=1000))
     response = call(small, "POST", "Catalog_Units", {"Description": "x" * 2000})
     assert_odata_error(response, 413, 2)
+
+
+# --- the same writes with Atom bodies and Atom answers -------------------------------------------
+
+def atom_properties(response) -> dict:
+    entry = etree.fromstring(response.body)
+    properties = entry.find(f"{{{ATOM_NS}}}content/{{{M_NS}}}properties")
+    return {etree.QName(e).localname: e for e in properties}
+
+
+def test_atom_patch_put_and_if_match(app):
+    currency = payload(call(app, "GET", CURRENCIES + "?$filter=Code eq '840'"))["value"][0]
+    url = CURRENCIES + f"(guid'{currency['Ref_Key']}')"
+    body = atom_entry("<d:ПолноеНаименование>Доллар США (изм.)</d:ПолноеНаименование>", "Catalog_Валюты")
+    patched = call(app, "PATCH", url, body, fmt="atom", **{"If-Match": currency["DataVersion"]})
+    assert patched.status_code == 200, patched.body
+    assert patched.headers["Content-Type"].startswith("application/atom+xml;type=entry")
+    props = atom_properties(patched)
+    assert props["ПолноеНаименование"].text == "Доллар США (изм.)"
+    assert props["Description"].text == currency["Description"]
+    stale = call(app, "PATCH", url, body, fmt="atom", **{"If-Match": currency["DataVersion"]})
+    assert_odata_error(stale, 412, None)
+    assert stale.headers["Content-Type"].startswith("application/xml")
+    replaced = call(app, "PUT", url, atom_entry("<d:Code>840</d:Code><d:Description>USD</d:Description>",
+                                                "Catalog_Валюты"), fmt="atom")
+    assert replaced.status_code == 200
+    assert atom_properties(replaced)["ПолноеНаименование"].text is None  # emptied by PUT
+
+
+def test_atom_tabular_section_and_bad_values(app):
+    order = first(app, "Document_SalesOrder")
+    product = order["Goods"][0]["Product_Key"]
+    rows = (f'<d:Goods m:type="Collection(StandardODATA.Document_SalesOrder_Goods_RowType)">'
+            f'<d:element><d:LineNumber>1</d:LineNumber><d:Product_Key>{product}</d:Product_Key>'
+            f'<d:Quantity>4</d:Quantity><d:Price>2.5</d:Price></d:element></d:Goods>')
+    url = f"Document_SalesOrder(guid'{order['Ref_Key']}')"
+    response = call(app, "PATCH", url, atom_entry(f"<d:Comment>Атом</d:Comment>{rows}", "Document_SalesOrder"),
+                    fmt="atom")
+    assert response.status_code == 200, response.body
+    lines = atom_properties(response)["Goods"]
+    assert len(lines) == 1 and lines[0].find(f"{{{D_NS}}}Amount").text == "10"  # the handler computed it
+    bad = call(app, "PATCH", url, atom_entry("<d:Total>not a number</d:Total>", "Document_SalesOrder"), fmt="atom")
+    assert "Total" in assert_odata_error(bad, 400, 4)
+    assert bad.headers["Content-Type"].startswith("application/xml")
+
+
+def test_atom_constant_and_delete(app):
+    body = atom_entry("<d:Value>ПАО «Атом»</d:Value>", "Constant_CompanyName")
+    assert call(app, "PATCH", "Constant_CompanyName", body, fmt="atom").status_code == 200
+    assert payload(call(app, "GET", "Constant_CompanyName(0)"))["Value"] == "ПАО «Атом»"
+    created = call(app, "POST", "Catalog_Units", atom_entry("<d:Description>ящик</d:Description>", "Catalog_Units"),
+                   fmt="atom")
+    ref = atom_properties(created)["Ref_Key"].text
+    assert call(app, "DELETE", f"Catalog_Units(guid'{ref}')", fmt="atom").status_code == 204
+    assert_odata_error(call(app, "GET", f"Catalog_Units(guid'{ref}')", fmt="atom"), 404, 9)
