@@ -38,7 +38,8 @@ def make_service(configuration: Configuration | str | Path, provider: Any = None
                  settings: Settings | None = None, *, events: EventHandlers | None = None,
                  authenticate: Authenticate | str | None = None, **overrides: Any) -> ODataService:
     """An :class:`ODataService` for a configuration object or a configuration file/folder.
-    Without a provider, the embedded SQLite store at ``settings.database`` is used; without
+    Without a provider, the embedded SQLite store at ``settings.database`` is used; a provider
+    may also be a factory called with the model (``MappedSQLiteProvider.factory(...)``); without
     ``events``, the handler module the configuration names (``"handlers": "handlers.py"``).
     ``authenticate(environ)`` (or ``"module:function"``) delegates authentication to the host:
     it returns a user name of the configuration, a :class:`User`, or None (401)."""
@@ -53,6 +54,8 @@ def make_service(configuration: Configuration | str | Path, provider: Any = None
     model = build_model(configuration)
     if provider is None:
         provider = open_embedded_store(model, settings, seed_folder=folder)
+    elif callable(provider) and not hasattr(provider, "query"):
+        provider = provider(model)  # a factory taking the model (MappedSQLiteProvider.factory)
     if events is None:
         events = load_handlers(folder, configuration.handlers)
     return ODataService(configuration, provider, settings, model=model, events=events,

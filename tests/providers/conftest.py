@@ -10,7 +10,7 @@ import pytest
 from infobase_odata.providers.memory import MemoryProvider
 from infobase_odata.providers.sqlite import SQLiteProvider
 
-PROVIDERS = ["memory", "sqlite"]
+PROVIDERS = ["memory", "sqlite", "mapped", "jsonfile"]
 
 UNIT_PCS = "11111111-0000-0000-0000-000000000001"
 UNIT_KG = "11111111-0000-0000-0000-000000000002"
@@ -20,6 +20,12 @@ CUSTOMER = "22222222-0000-0000-0000-000000000001"
 def make_provider(kind: str, model, tmp_path, **kwargs):
     if kind == "memory":
         return MemoryProvider(model)
+    if kind == "mapped":  # the trade objects in a site's own tables (tests/providers/mapped_site.py)
+        from .mapped_site import make_mapped_provider
+        return make_mapped_provider(model, tmp_path / "site.db", **kwargs)
+    if kind == "jsonfile":  # the example non-SQL provider of the README's provider guide
+        from infobase_odata.providers.jsonfile import JSONFileProvider
+        return JSONFileProvider(model, tmp_path / "infobase.json")
     return SQLiteProvider(model, tmp_path / "infobase.db", **kwargs)
 
 
