@@ -45,3 +45,41 @@ def check_price(event) -> None:
 def keep_ruble(event) -> None:
     if event.object.get("Code") == "643":
         raise Refusal("Валюту регламентированного учета удалять нельзя")
+
+
+# --- posting (ОбработкаПроведения / ОбработкаУдаленияПроведения) -----------------------------------
+
+def _services(event, lines) -> set[str]:
+    """Products of the lines that are services: they are sold but never stocked."""
+    goods = event.provider.model.entity_set("Catalog_Goods")
+    keys = [{"Ref_Key": line["Product_Key"]} for line in lines if line.get("Product_Key")]
+    return {row["Ref_Key"] for row in event.provider.get_many(goods, keys) if row.get("Kind") == "Service"}
+
+
+@events.posting("Document_GoodsReceipt")
+def post_receipt(event) -> None:
+    document = event.object
+    lines = document.get("Goods") or []
+    services = _services(event, lines)
+    stock = event.movements("AccumulationRegister_Stock")
+    for line in lines:
+        if line["Product_Key"] not in services:
+            stock.add(RecordType="Receipt", Product_Key=line["Product_Key"],
+                      Warehouse_Key=document["Warehouse_Key"], Quantity=line["Quantity"])
+
+
+@events.posting("Document_SalesOrder")
+def post_order(event) -> None:
+    document = event.object
+    if document.get("Customer_Key") in (None, "", "00000000-0000-0000-0000-000000000000"):
+        raise Refusal("Не заполнен покупатель: документ не может быть проведен")
+    lines = document.get("Goods") or []
+    services = _services(event, lines)
+    stock = event.movements("AccumulationRegister_Stock")
+    sales = event.movements("AccumulationRegister_Sales")
+    for line in lines:
+        if line["Product_Key"] not in services:
+            stock.add(RecordType="Expense", Product_Key=line["Product_Key"],
+                      Warehouse_Key=document["Warehouse_Key"], Quantity=line["Quantity"])
+        sales.add(Product_Key=line["Product_Key"], Customer_Key=document["Customer_Key"],
+                  Quantity=line["Quantity"], Amount=line["Amount"])

@@ -13,6 +13,12 @@ database is new; it can also be run by hand against any provider::
     seed(provider, model, goods=100_000, progress=lambda name, done, total: print(name, done, total))
 
 The same arguments always give the same rows (fixed random seeds, GUIDs derived from counters).
+Documents are seeded posted: their register movements (``AccumulationRegister_Stock``,
+``AccumulationRegister_Sales``, the same the Posting handlers of ``handlers.py`` write) go in with
+``provider.bulk_write_record_sets``; opening-balance receipts dated 2023-12-31 stock every
+product in both warehouses, so Stock balances stay mostly positive.  ``InformationRegister_Prices``
+holds each item's price from 2024-01-01 plus later changes, ``InformationRegister_КурсыВалют``
+monthly rates of USD and EUR.
 ``goods`` is the number of goods items; a few folders come on top of it.  Roughly 1% of the
 items cost 3.50 or less and about 15% more than 200, so ``Price le 3.5 or Price gt 200`` has
 answers on both sides; descriptions mix Latin, Cyrillic and apostrophes (``O'Neil``).
@@ -36,6 +42,8 @@ _CLOCK = {
     "Catalog_Employees": 5, "Catalog_Валюты": 6, "Document_SalesOrder": 7,
     "Document_GoodsReceipt": 8,
 }
+OPENING_DATE = dt.datetime(2023, 12, 31)
+OPENING_LINES = 1000  # lines per opening-balance receipt
 _EPOCH = 0x1EE_A7B0_0000_0000  # 100-ns ticks since 1582 (UUID v1 time), early 2024
 _NODE = 0x0050_569F_1C00  # a fixed "MAC address"
 
@@ -115,11 +123,38 @@ def seed(provider, model, *, goods: int = 1000, progress: Progress | None = None
         if entity_set is None:
             continue
         counts[name] = _insert(provider, entity_set, name, rows, total, progress)
+    counts.update(_post(provider, model, data, progress))
     constant = model.entity_set("Constant_CompanyName")
     if constant is not None:
         provider.set_constant(constant, data.company_name)
         counts["Constant_CompanyName"] = 1
     return counts
+
+
+def _post(provider, model, data: "TradeData", progress: Progress | None) -> dict[str, int]:
+    """Register movements of the seeded (posted) documents, as record sets per recorder."""
+    counts = {}
+    for register, movements in (("AccumulationRegister_Stock", data.stock_movements),
+                                ("AccumulationRegister_Sales", data.sales_movements)):
+        register_set = model.entity_set(register)
+        if register_set is None:
+            continue
+        items = []
+        for document, rows in movements():
+            document_set = model.entity_set(document["_set"])
+            if document_set is not None and rows:
+                items.append((_recorder(register_set, document_set, document["Ref_Key"]), rows))
+        total = provider.bulk_write_record_sets(register_set, items)
+        counts[register_set.records.name] = total
+        if progress is not None:
+            progress(register_set.records.name, total, total)
+    return counts
+
+
+def _recorder(register_set, document_set, ref: str) -> dict:
+    if register_set.entity_type.key_names == ("Recorder_Key",):
+        return {"Recorder_Key": ref}
+    return {"Recorder": ref, "Recorder_Type": f"StandardODATA.{document_set.name}"}
 
 
 def _insert(provider, entity_set, name: str, rows: Iterable[dict], total: int,
@@ -150,6 +185,8 @@ class TradeData:
         self.receipts = min(max(goods // 10, 20), 3000)
         self.orders = min(max(goods * 3 // 10, 50), 10_000)
         self._items: list[tuple[str, Decimal, bool]] | None = None
+        products = goods  # opening balances: every item in both warehouses
+        self.openings = len(WAREHOUSES) * -(-products // OPENING_LINES) if products else 0
 
     def entity_sets(self) -> Iterator[tuple[str, int, Iterable[dict]]]:
         """(entity-set name, row count, rows) in an order where references point backwards."""
@@ -158,8 +195,10 @@ class TradeData:
         yield "Catalog_Warehouses", len(WAREHOUSES), self.warehouses()
         yield "Catalog_Counterparties", self.counterparties, self.counterparty_rows()
         yield "Catalog_Goods", len(FOLDERS) + self.goods, self.goods_rows()
-        yield "Document_GoodsReceipt", self.receipts, self.receipt_rows()
+        yield "Document_GoodsReceipt", self.receipts + self.openings, self.receipt_rows()
         yield "Document_SalesOrder", self.orders, self.order_rows()
+        yield "InformationRegister_Prices", self.price_count(), self.price_rows()
+        yield "InformationRegister_КурсыВалют", len(self.rate_rows()), iter(self.rate_rows())
 
     # catalogs
 
@@ -279,11 +318,82 @@ class TradeData:
             lines, _ = self._lines(rng, Decimal("0.7"))
             yield {
                 "Ref_Key": guid("Document_GoodsReceipt", n), "Number": code(n),
-                "Date": self._date(rng, n, self.receipts), "DeletionMark": False, "Posted": False,
+                "Date": self._date(rng, n, self.receipts), "DeletionMark": False, "Posted": True,
                 "Supplier_Key": guid("Catalog_Counterparties", rng.randint(1, self.counterparties)),
                 "Warehouse_Key": guid("Catalog_Warehouses", 1 + n % len(WAREHOUSES)),
                 "Comment": rng.choice(COMMENTS), "Goods": lines,
             }
+        yield from self.opening_rows()
+
+    def opening_rows(self) -> Iterator[dict]:
+        """Opening-balance receipts (Ввод остатков): 100 to 1,000 of every item per warehouse."""
+        rng = random.Random(f"{SEED}:opening")
+        items = self.items()
+        n = self.receipts
+        for warehouse in range(1, len(WAREHOUSES) + 1):
+            for start in range(0, len(items), OPENING_LINES):
+                n += 1
+                lines = []
+                for line, (key, price, _) in enumerate(items[start:start + OPENING_LINES], 1):
+                    quantity = Decimal(rng.randint(100, 1000)).quantize(Decimal("0.001"))
+                    unit_price = money(price * Decimal("0.7"))
+                    lines.append({"LineNumber": line, "Product_Key": key, "Quantity": quantity,
+                                  "Price": unit_price, "Amount": money(unit_price * quantity)})
+                yield {"Ref_Key": guid("Document_GoodsReceipt", n), "Number": code(n), "Date": OPENING_DATE,
+                       "DeletionMark": False, "Posted": True,
+                       "Supplier_Key": guid("Catalog_Counterparties", 1),
+                       "Warehouse_Key": guid("Catalog_Warehouses", warehouse),
+                       "Comment": "Ввод начальных остатков", "Goods": lines}
+
+    # register movements (what the Posting handlers of handlers.py write)
+
+    def _services(self) -> set[str]:
+        return {key for key, _, service in self.items() if service}
+
+    def stock_movements(self) -> Iterator[tuple[dict, list[dict]]]:
+        services = self._services()
+        for kind, rows, record_type in (("Document_GoodsReceipt", self.receipt_rows(), "Receipt"),
+                                        ("Document_SalesOrder", self.order_rows(), "Expense")):
+            for document in rows:
+                movements = [{"Period": document["Date"], "RecordType": record_type,
+                              "Product_Key": line["Product_Key"], "Warehouse_Key": document["Warehouse_Key"],
+                              "Quantity": line["Quantity"]}
+                             for line in document["Goods"] if line["Product_Key"] not in services]
+                yield {"_set": kind, "Ref_Key": document["Ref_Key"]}, movements
+
+    def sales_movements(self) -> Iterator[tuple[dict, list[dict]]]:
+        for document in self.order_rows():
+            yield {"_set": "Document_SalesOrder", "Ref_Key": document["Ref_Key"]}, [
+                {"Period": document["Date"], "Product_Key": line["Product_Key"],
+                 "Customer_Key": document["Customer_Key"], "Quantity": line["Quantity"],
+                 "Amount": line["Amount"]} for line in document["Goods"]]
+
+    # information registers
+
+    PRICE_CHANGES = (dt.datetime(2024, 4, 1), dt.datetime(2024, 7, 1), dt.datetime(2024, 10, 1))
+
+    def price_rows(self) -> Iterator[dict]:
+        rng = random.Random(f"{SEED}:InformationRegister_Prices")
+        for key, price, _ in self.items():
+            yield {"Period": dt.datetime(2024, 1, 1), "Product_Key": key, "Price": price}
+            for day in self.PRICE_CHANGES:
+                if rng.random() < 0.5:
+                    price = money(price * Decimal(rng.randint(95, 120)) / 100)
+                    yield {"Period": day, "Product_Key": key, "Price": price}
+
+    def price_count(self) -> int:
+        return sum(1 for _ in self.price_rows())
+
+    def rate_rows(self) -> list[dict]:
+        rng = random.Random(f"{SEED}:InformationRegister_КурсыВалют")
+        rows = [{"Period": dt.datetime(2024, 1, 1), "Валюта_Key": guid("Catalog_Валюты", 1),
+                 "Курс": Decimal("1.0000"), "Кратность": 1}]
+        for n, base in ((2, Decimal("90")), (3, Decimal("98"))):
+            for month in range(1, 13):
+                rate = (base + Decimal(rng.randint(-500, 500)) / 100).quantize(Decimal("0.0001"))
+                rows.append({"Period": dt.datetime(2024, month, 1), "Валюта_Key": guid("Catalog_Валюты", n),
+                             "Курс": rate, "Кратность": 1})
+        return rows
 
     def order_rows(self) -> Iterator[dict]:
         rng = random.Random(f"{SEED}:Document_SalesOrder")
@@ -302,7 +412,7 @@ class TradeData:
             lines, total = self._lines(rng, Decimal(1))
             yield {
                 "Ref_Key": guid("Document_SalesOrder", n), "Number": code(n),
-                "Date": self._date(rng, n, self.orders), "DeletionMark": False, "Posted": False,
+                "Date": self._date(rng, n, self.orders), "DeletionMark": False, "Posted": True,
                 "Customer_Key": customer,
                 "Warehouse_Key": guid("Catalog_Warehouses", 1 if rng.random() < 0.6 else 2),
                 "Currency_Key": guid("Catalog_Валюты", 1 if rng.random() < 0.85 else rng.choice((2, 3))),

@@ -50,10 +50,44 @@ class Event:
     data_load: bool = False  # 1C_OData-DataLoadMode: true (ОбменДанными.Загрузка)
     provider: Any = None  # the provider, inside the same transaction
     extra: dict = field(default_factory=dict)  # e.g. PostingModeOperational
+    # Posting: register set name -> the document's new movements (replacing the old ones).
+    record_sets: dict[str, "Movements"] = field(default_factory=dict)
 
     @property
     def object_id(self) -> str:
         return self.entity_set.name
+
+    @property
+    def posting_mode_operational(self) -> bool:
+        return bool(self.extra.get("PostingModeOperational"))
+
+    def movements(self, register: str) -> "Movements":
+        """The record set a Posting handler fills (``Движения.Остатки``)::
+
+            event.movements("AccumulationRegister_Stock").add(
+                RecordType="Expense", Product_Key=line["Product_Key"], Quantity=line["Quantity"])
+
+        ``Period`` defaults to the document's ``Date``, ``LineNumber`` to 1..n."""
+        try:
+            return self.record_sets[register]
+        except KeyError:
+            raise KeyError(f"{self.object_id} does not post to {register} "
+                           f"(posts to: {', '.join(self.record_sets) or 'nothing'})") from None
+
+
+class Movements(list):
+    """Records of one register written by a Posting handler; a list of dicts with ``add``."""
+
+    def __init__(self, register: str, period: Any = None) -> None:
+        super().__init__()
+        self.register = register
+        self.period = period
+
+    def add(self, **values: Any) -> dict:
+        if self.period is not None:
+            values.setdefault("Period", self.period)
+        self.append(values)
+        return values
 
 
 Handler = Callable[[Event], None]

@@ -14,11 +14,11 @@ from typing import Any, Callable
 
 from webob import Request, Response
 
-from . import errors, paging, security, writes
+from . import errors, paging, register_handlers, security, writes
 from .errors import ODataError
 from .expansion import decorate_rows
 from .keys import resolve_key
-from .model import EntitySet, NavigationProperty, Property, TABULAR
+from .model import RECORD_SET, EntitySet, NavigationProperty, Property, TABULAR
 from .negotiation import Format
 from .projection import build_shape
 from .query.ast import Binary, Call, Lambda, Member, QueryOptions, Unary
@@ -126,7 +126,9 @@ def _read_entity(ctx: Context, entity_set: EntitySet, key: dict) -> dict:
     row = ctx.provider.get(entity_set, key)
     if row is None:
         raise ODataError.not_found(entity_set.name)
-    if restriction is not None:
+    if restriction is not None and entity_set.kind == RECORD_SET:
+        register_handlers.check_record_set(ctx, entity_set, key, restriction)
+    elif restriction is not None:
         # With allowedOnly a forbidden row is "filtered": not found (§11).
         missing = ODataError.not_found(entity_set.name) if security.allowed_only(ctx) else None
         security.check_row(ctx, entity_set, key, restriction, missing=missing)
@@ -134,8 +136,10 @@ def _read_entity(ctx: Context, entity_set: EntitySet, key: dict) -> dict:
 
 
 def _resolve_for_write(ctx: Context, segment: Segment) -> Resource:
+    from .register_handlers import register_key
+
     entity_set = _entity_set(ctx, segment.name)
-    return Resource("entity", entity_set, resolve_key(entity_set, segment.args))
+    return Resource("entity", entity_set, register_key(entity_set, segment.args))
 
 
 def resolve(ctx: Context, segments: list[Segment]) -> Resource:
@@ -152,8 +156,12 @@ def resolve(ctx: Context, segments: list[Segment]) -> Resource:
             return Resource("collection", entity_set)
         if rest[0].name == "$count" and rest[0].args is None and len(rest) == 1:
             return Resource("count", entity_set)
-        raise ODataError(errors.METHOD_NOT_FOUND, f"{entity_set.name} has no function {rest[0].name}")
-    key = resolve_key(entity_set, first.args)
+        return register_handlers.resolve_function(ctx, entity_set, rest)  # virtual tables (§6)
+    key = register_handlers.register_key(entity_set, first.args)
+    if rest:
+        action = register_handlers.resolve_action(ctx, entity_set, key, rest)  # Post/Unpost (§7)
+        if action is not None:
+            return action
     resource = Resource("entity", entity_set, key)
     for segment in rest:
         resource = _step(ctx, resource, segment)
@@ -296,6 +304,8 @@ HANDLERS: dict[tuple[str, str], Callable[[Context, Resource], Response]] = {
     ("entity", "DELETE"): writes.delete_entity,
     ("property", "GET"): read_property,
     ("value", "GET"): read_value,
+    ("function", "GET"): register_handlers.virtual_table,
+    ("action", "POST"): register_handlers.post_action,
 }
 TUNNELLED = ("MERGE", "PATCH", "PUT", "DELETE")  # X-HTTP-Method on a POST
 
@@ -311,6 +321,8 @@ def dispatch(ctx: Context, segments: list[Segment]) -> Response:
     else:
         resource = resolve(ctx, segments)
     handler = HANDLERS.get((resource.kind, method))
+    if resource.entity_set is not None and resource.entity_set.kind == RECORD_SET and method != "GET":
+        handler = register_handlers.REGISTER_HANDLERS.get((resource.kind, method))  # §8.4
     if handler is None:
         allowed = tuple(m for (kind, m) in HANDLERS if kind == resource.kind)
         raise ODataError.method_not_allowed(method, allowed)

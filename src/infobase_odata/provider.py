@@ -12,7 +12,7 @@ lowercase str; a tabular-section property holds a list of row dicts)::
         print(row["Description"])
 
 Capabilities are optional: a provider without ``create`` is read-only (the service answers 405
-code 19 on writes). Writers group their calls in the provider's transaction::
+code 19 on writes); registers need :class:`RegisterProvider`. Writers group their calls in the provider's transaction::
 
     with provider.transaction():
         row = provider.get(goods, key)
@@ -105,6 +105,40 @@ class WriteProvider(Protocol):
     def set_constant(self, entity_set: EntitySet, value: Any, *, if_match: str | None = None) -> Row:
         """Set a constant's value (a ``(value, type)`` tuple for a composite constant) and return
         its row. Constants carry no DataVersion, so ``if_match`` is accepted and not checked."""
+
+
+@runtime_checkable
+class RegisterProvider(Protocol):
+    """The register side (reference §1.5, §6, §7, §8.4); semantics in ``registers.py``.
+
+    ``query``/``get``/``count`` also serve register sets: a record set (``<Reg>``) row is
+    ``{<recorder key…>, "RecordSet": [records]}`` and a collection lists the record sets of every
+    recorder (a ``restriction``, over ``_RecordType`` rows, keeps the sets whose records all
+    satisfy it); ``<Reg>_RecordType`` and independent information registers are plain rows
+    keyed as in the model (``Period``, dimensions), and ``create``/``update``/``delete``/
+    ``bulk_insert`` write independent records (duplicate key: 409 code 15)."""
+
+    def read_record_set(self, register_set: EntitySet, recorder: Key) -> list[Row]:
+        """The recorder's records ordered by LineNumber (``[]`` when none). ``recorder`` is
+        ``{"Recorder_Key": g}`` or ``{"Recorder": g, "Recorder_Type": "StandardODATA.Document_X"}``."""
+
+    def write_record_set(self, register_set: EntitySet, recorder: Key, rows: Iterable[Mapping[str, Any]]) -> list[Row]:
+        """Replace the recorder's records (``registers.complete_records``: recorder filled in,
+        LineNumber 1..n unless given, Active true unless given, RecordType checked) inside the
+        caller's transaction; balance-register totals follow in it. Returns the stored rows."""
+
+    def bulk_write_record_sets(self, register_set: EntitySet,
+                               items: Iterable[tuple[Key, Iterable[Mapping[str, Any]]]]) -> int:
+        """Record sets of new recorders at once (seeding); returns the number of records."""
+
+    def virtual_table(self, register_set: EntitySet, params: Any, *, restriction: Expr | None = None,
+                      options: QueryOptions = QueryOptions(), result_set: EntitySet | None = None) -> QueryResult:
+        """``params`` (``registers.VTParams``: function, Period/StartPeriod/EndPeriod, Condition,
+        Dimensions) -> rows: for Balance/Turnovers/BalanceAndTurnovers dicts keyed by every
+        property of the result complex type (``result_set``, absent ones None), for
+        SliceLast/SliceFirst rows of the records set. ``Condition`` and ``restriction`` (over the
+        records) apply before aggregation; ``options`` (filter, orderby, skip, top, inlinecount)
+        after it, over ``result_set``; default order: the grouped dimensions (slices: the key)."""
 
 
 def key_of(entity_set: EntitySet, row: Mapping[str, Any]) -> tuple:

@@ -160,10 +160,7 @@ def test_register_restrictions_are_over_records():
     from infobase_odata import security as sec
 
     data = sample_data()
-    data["objects"].append({"kind": "AccumulationRegister", "name": "Stock", "register_kind": "balance",
-                            "recorders": ["DocumentRef.GoodsReceipt"],
-                            "dimensions": [{"name": "Warehouse", "type": "CatalogRef.Warehouses"}],
-                            "resources": [{"name": "Quantity", "type": "Number(15,3)"}]})
+    # The sample declares AccumulationRegister_Stock (dimensions Product, Warehouse).
     data["roles"].append({"name": "Stock", "rights": {"AccumulationRegister_Stock": ["Read"]},
                           "restrictions": {"AccumulationRegister_Stock": "Warehouse/Code eq '000000001'"}})
     data["users"].append({"name": "stock", "roles": ["Stock"]})

@@ -34,11 +34,12 @@ from ..provider import Key, QueryResult, Row
 from ..query.ast import Binary, Expr, QueryOptions
 from ..query.evaluate import Evaluator, sort_rows
 from . import values as v, writes as w
+from .registers_memory import MemoryRegisters
 
 _MISSING = object()
 
 
-class MemoryProvider:
+class MemoryProvider(MemoryRegisters):
     def __init__(self, model: m.Model) -> None:
         self.model = model
         self._objects: dict[str, dict[str, Row]] = {}
@@ -92,6 +93,8 @@ class MemoryProvider:
 
     def query(self, entity_set: m.EntitySet, options: QueryOptions, *,
               restriction: Expr | None = None) -> QueryResult:
+        if entity_set.is_register:
+            return self._register_query(entity_set, options, restriction)
         condition = self._both(options.filter, restriction)
         evaluator = self._evaluator(entity_set)
         with self._lock:
@@ -105,6 +108,8 @@ class MemoryProvider:
         return QueryResult((self._output(r, tabs) for r in page), total)
 
     def get(self, entity_set: m.EntitySet, key: Key) -> Row | None:
+        if entity_set.is_register:
+            return self._register_get(entity_set, key)
         with self._lock:
             if entity_set.kind == m.CONSTANT:
                 return self._output(self._constant(entity_set), None)
@@ -125,6 +130,8 @@ class MemoryProvider:
 
     def count(self, entity_set: m.EntitySet, filter: Expr | None, *,
               restriction: Expr | None = None) -> int:
+        if entity_set.is_register:
+            return self._register_count(entity_set, filter, restriction)
         condition = self._both(filter, restriction)
         evaluator = self._evaluator(entity_set)
         with self._lock:
@@ -189,6 +196,8 @@ class MemoryProvider:
     def create(self, entity_set: m.EntitySet, values: Row) -> Row:
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
+        if entity_set.kind == m.INDEPENDENT_RECORDS:
+            return self._record_create(entity_set, values)
         w.check_writable(entity_set, "create")
         row = w.new_object(entity_set, values)
         with self.transaction():
@@ -196,6 +205,9 @@ class MemoryProvider:
         return self._output(row, None)
 
     def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:
+        if entity_set.kind == m.INDEPENDENT_RECORDS:
+            with self.transaction():
+                return sum(1 for row in rows if self._record_create(entity_set, row))
         new = [w.new_object(entity_set, r) for r in rows]
         with self.transaction():
             self._insert(entity_set, new)
@@ -213,6 +225,8 @@ class MemoryProvider:
         """See :func:`providers.writes.merge`; DataVersion changes only when the row does."""
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
+        if entity_set.kind == m.INDEPENDENT_RECORDS:
+            return self._record_update(entity_set, key, values, replace)
         w.check_writable(entity_set, "update")
         with self.transaction():
             table = self._table(entity_set)
@@ -230,6 +244,8 @@ class MemoryProvider:
         return self._output(row, None)
 
     def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
+        if entity_set.kind == m.INDEPENDENT_RECORDS:
+            return self._record_delete(entity_set, key)
         w.check_writable(entity_set, "delete")
         with self.transaction():
             table = self._table(entity_set)

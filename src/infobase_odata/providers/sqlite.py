@@ -41,6 +41,7 @@ from . import values as v, writes as w
 from .sql import Compiler
 from .sqlcodec import RowCodec
 from .sqlconn import Link, write_lock
+from .sqlite_registers import SQLiteRegisters
 from .sqlitewrites import SQLiteWrites
 
 CHUNK = 500  # owners per tabular-section query while streaming a page
@@ -64,7 +65,7 @@ class _SetInfo:
         self.numbering = w.numbering(entity_set)
 
 
-class SQLiteProvider(SQLiteWrites):
+class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
     """``busy_timeout`` (ms): how long SQLite waits for another writer's lock on each try;
     ``statement_timeout_ms``: the time budget of one statement (0 or None: unlimited);
     ``synchronous``: ``NORMAL`` (durable against process crashes in WAL mode) or ``FULL``."""
@@ -134,9 +135,9 @@ class SQLiteProvider(SQLiteWrites):
         db = self.db
         self.link.disarm()  # schema statements (index builds) run without a time budget
         with self.transaction():
-            for info in self._info.values():
+            for info in self._stored_sets():
                 es = info.entity_set
-                if es.kind == m.TABULAR_SECTION:
+                if es.kind == m.TABULAR_SECTION or es.is_register:
                     continue
                 if es.kind == m.CONSTANT:
                     self._create_table(db, info.table, info.codec, pk="SurrogateKey", keys=())
@@ -150,6 +151,15 @@ class SQLiteProvider(SQLiteWrites):
                     tab_info = self._info[f"{es.name}_{tab.name}"]
                     self._create_table(db, tab_info.table, tab_info.codec, pk="_id",
                                        keys=(("Ref_Key", "LineNumber"),))
+            self._create_register_schema(db)
+
+    def _stored_sets(self) -> Iterable[_SetInfo]:
+        """The sets whose tables ``create_schema`` creates (a subclass may store some elsewhere)."""
+        return self._info.values()
+
+    def _compiler(self, entity_set: m.EntitySet) -> Compiler:
+        """The AST -> SQL compiler of one query (a subclass may supply its own)."""
+        return Compiler(self.model, entity_set)
 
     @staticmethod
     def _numbering_indexes(db: sqlite_utils.Database, info: _SetInfo) -> None:
@@ -208,8 +218,10 @@ class SQLiteProvider(SQLiteWrites):
 
     def query(self, entity_set: m.EntitySet, options: QueryOptions, *,
               restriction: Expr | None = None) -> QueryResult:
+        if entity_set.kind == m.RECORD_SET:
+            return self._register_query(entity_set, options, restriction)
         info = self._info[entity_set.name]
-        compiler = Compiler(self.model, entity_set)
+        compiler = self._compiler(entity_set)
         where = compiler.where(options.filter, restriction)
         where_sql = f" WHERE {where}" if where else ""
         total = None
@@ -231,18 +243,22 @@ class SQLiteProvider(SQLiteWrites):
 
     def count(self, entity_set: m.EntitySet, filter: Expr | None, *,
               restriction: Expr | None = None) -> int:
+        if entity_set.kind == m.RECORD_SET:
+            return self._register_count(entity_set, filter, restriction)
         info = self._info[entity_set.name]
-        compiler = Compiler(self.model, entity_set)
+        compiler = self._compiler(entity_set)
         where = compiler.where(filter, restriction)
         return self._count(info, f" WHERE {where}" if where else "", compiler.params)
 
     def get(self, entity_set: m.EntitySet, key: Key) -> Row | None:
+        if entity_set.kind == m.RECORD_SET:
+            return self._register_get(entity_set, key)
         info = self._info[entity_set.name]
         if entity_set.kind == m.CONSTANT:
             found = self.link.run(info.select).fetchone()
             return info.codec.decode(found) if found else v.constant_row(entity_set.entity_type)
         cond = " AND ".join(f"t0.{q(n)} = ?" for n in info.key_names)
-        params = [self._key_value(n, key[n]) for n in info.key_names]
+        params = [info.codec.encode_value(n, self._key_value(n, key[n])) for n in info.key_names]
         found = self.link.run(f"{info.select} WHERE {cond}", params).fetchone()
         if found is None:
             return None

@@ -108,6 +108,8 @@ class SQLiteWrites:
         next one; a duplicate Ref_Key is 409 code 15 and writes nothing."""
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
+        if entity_set.kind == m.INDEPENDENT_RECORDS:
+            return self._record_create(entity_set, values)  # type: ignore[attr-defined]
         w.check_writable(entity_set, "create")
         info = self._info[entity_set.name]
         row = w.new_object(entity_set, values)
@@ -118,6 +120,8 @@ class SQLiteWrites:
 
     def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:
         """Many objects in one transaction (seeding): prepared statements in batches."""
+        if entity_set.kind == m.INDEPENDENT_RECORDS:
+            return self._bulk_insert_records(entity_set, rows)  # type: ignore[attr-defined]
         info = self._info[entity_set.name]
         count = 0
         with self.transaction():
@@ -154,6 +158,8 @@ class SQLiteWrites:
         the row does. Returns the stored row."""
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
+        if entity_set.kind == m.INDEPENDENT_RECORDS:
+            return self._record_update(entity_set, key, values, replace)  # type: ignore[attr-defined]
         w.check_writable(entity_set, "update")
         info = self._info[entity_set.name]
         with self.transaction():
@@ -176,6 +182,8 @@ class SQLiteWrites:
 
     def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
         """Physical delete of the object and its tabular rows; 404 / 412 as ``update``."""
+        if entity_set.kind == m.INDEPENDENT_RECORDS:
+            return self._record_delete(entity_set, key)  # type: ignore[attr-defined]
         w.check_writable(entity_set, "delete")
         info = self._info[entity_set.name]
         ref = w.key_ref(key)

@@ -1,0 +1,245 @@
+"""Handlers of registers and posting: virtual tables (GET), Post/Unpost (POST), record-set writes.
+
+``handlers.resolve`` turns ``<Set>/<Function>(…)`` into a ``function`` resource and
+``Document_X(guid'…')/Post`` into an ``action`` resource; ``dispatch`` sends record-set writes
+here (reference §6, §7, §8.4)::
+
+    GET  AccumulationRegister_Stock/Balance(Period=datetime'2024-03-01T00:00:00',Dimensions='Product')
+    GET  InformationRegister_Prices/SliceLast?Period=datetime'2024-03-01T00:00:00'&$format=json
+    POST Document_SalesOrder(guid'…')/Post?PostingModeOperational=false       -> 200, empty body
+    PATCH AccumulationRegister_Sales(Recorder_Key=guid'…')  {"RecordSet": [...]}  -> 200 + record set
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from webob import Response
+
+from . import errors, registers as r, security, writes
+from .errors import ODataError
+from .events import POSTING, UNDO_POSTING, Event, Movements
+from .expansion import decorate_rows
+from .keys import resolve_key
+from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet, EntityType, Model
+from .projection import build_shape
+from .query.parser import parse_filter, parse_key_predicate, parse_query_options
+from .shape import default_shape
+from .urls import Segment, parse_query_string
+
+log = logging.getLogger("infobase_odata")
+ACTIONS = ("Post", "Unpost")
+_SUFFIX = {"Balance": "_Balance", "Turnovers": "_Turnover", "BalanceAndTurnovers": "_BalanceAndTurnover"}
+
+
+# ---- resolution ---------------------------------------------------------------------------------
+
+def resolve_function(ctx, entity_set: EntitySet, rest: list[Segment]):
+    """``<Set>/<Function>[(…)]``: 404 code 11 when the function is not bound to the set, 400
+    code 6 for segments after it."""
+    from .handlers import Resource
+
+    segment = rest[0]
+    if r.function_import(ctx.model, entity_set, segment.name) is None:
+        raise ODataError(errors.METHOD_NOT_FOUND, f"{entity_set.name} has no function {segment.name}")
+    if len(rest) > 1:
+        raise ODataError(errors.BAD_URL, f"Extra segments after {segment.name} (лишние сегменты)")
+    return Resource("function", entity_set, None, path=[segment.name, segment.args])
+
+
+def resolve_action(ctx, entity_set: EntitySet, key: dict, rest: list[Segment]):
+    """``Document_X(guid'…')/Post`` or ``/Unpost``; None when the segment is something else."""
+    from .handlers import Resource
+
+    segment = rest[0]
+    if entity_set.kind != OBJECT or segment.name not in ACTIONS or \
+            not any(f.name == segment.name and f.binding_type == entity_set.name for f in ctx.model.function_imports):
+        return None
+    if segment.args not in (None, ""):
+        raise ODataError(errors.BAD_URL, f"{segment.name} takes its parameters in the query string")
+    if len(rest) > 1:
+        raise ODataError(errors.BAD_URL, f"Extra segments after {segment.name} (лишние сегменты)")
+    return Resource("action", entity_set, key, path=[segment.name])
+
+
+def register_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
+    """The recorder key of a record set. A composite recorder is written
+    ``(Recorder='<guid>',Recorder_Type='StandardODATA.Document_Y')``; we also accept
+    ``Recorder=guid'…'`` and a type without the namespace (UNCONFIRMED literal form, §14.5)."""
+    if entity_set.kind != RECORD_SET or entity_set.entity_type.key_names == ("Recorder_Key",):
+        return resolve_key(entity_set, args)
+    if not args or not args.strip():
+        raise ODataError.bad_key(f"{entity_set.name} needs a key in parentheses")
+    parts = {p.name: p.value for p in parse_key_predicate(args)}
+    if set(parts) != {"Recorder", "Recorder_Type"}:
+        raise ODataError.bad_key(f"{entity_set.name} is addressed as (Recorder='…',Recorder_Type='…')")
+    recorder, kind = str(parts["Recorder"].value).lower(), str(parts["Recorder_Type"].value)
+    if not kind.startswith(NAMESPACE + "."):
+        kind = f"{NAMESPACE}.{kind}"
+    return {"Recorder": recorder, "Recorder_Type": kind}
+
+
+def vt_result_set(model: Model, register_set: EntitySet, function: str) -> EntitySet:
+    """An entity set over a virtual table's result complex type (no key), with the navigation
+    properties of the dimensions, so ``$filter``/``$select``/``$expand`` validate against it."""
+    cache = model.__dict__.setdefault("_vt_result_sets", {})
+    name = f"{register_set.name}{_SUFFIX[function]}"
+    found = cache.get(name)
+    if found is None:
+        complex_type = model.complex_types[name]
+        records = register_set.records or register_set
+        names = {p.name for p in complex_type.properties}
+        entity_type = EntityType(name, list(complex_type.properties), ())
+        entity_type.navigation = [n for n in records.entity_type.navigation if n.key_property in names]
+        found = cache[name] = EntitySet(name, entity_type, "vt_result", register_set.source)
+    return found
+
+
+# ---- virtual tables -------------------------------------------------------------------------------
+
+def virtual_table(ctx, resource) -> Response:
+    from .handlers import _content_type, _response
+    from .formats.results import result_collection
+    from .service import stream
+
+    entity_set = resource.entity_set
+    name, args = resource.path
+    layout = r.Layout.of(ctx.model, entity_set)
+    slice_ = name in ("SliceLast", "SliceFirst")
+    result_set = layout.records_set if slice_ else vt_result_set(ctx.model, entity_set, name)
+    pairs = parse_query_string(ctx.request.query_string)
+    options = parse_query_options(pairs, result_set, ctx.model, limits=_limits(ctx))
+    params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom)
+    restriction = security.restrict_read(ctx, layout.records_set, params.condition, options.allowed_only)
+    result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
+                                        result_set=result_set)
+    shape = build_shape(ctx.model, result_set, options)
+    rows = decorate_rows(ctx, shape, result.rows)
+    if slice_:
+        chunks = ctx.writer.feed(shape, rows, base=ctx.base, count=result.total, flavour=ctx.format.flavour)
+        return _response(ctx, stream(chunks), _content_type(ctx, "FEED"))
+    shape.links = []
+    chunks = result_collection(shape, rows, base=ctx.base, json=ctx.format.json, flavour=ctx.format.flavour,
+                               count=result.total)
+    return _response(ctx, stream(chunks), _content_type(ctx, "XML"))
+
+
+def _limits(ctx):
+    from .query.parser import QueryLimits
+
+    s = ctx.settings
+    return QueryLimits(max_filter_depth=s.max_filter_depth, max_filter_nodes=s.max_filter_nodes,
+                       max_expand_depth=s.max_expand_depth, max_top=s.max_top)
+
+
+# ---- Post / Unpost (§7) ---------------------------------------------------------------------------
+
+def _operational(ctx) -> bool:
+    for name, value in parse_query_string(ctx.request.query_string):
+        if name == "PostingModeOperational":
+            text = value.strip().lower()
+            if text not in ("true", "false"):
+                raise ODataError(errors.QUERY_OPTION, f"PostingModeOperational: true or false, not '{value[:20]}'")
+            return text == "true"
+    return False
+
+
+def post_action(ctx, resource) -> Response:
+    """Posting: the Posting handlers fill the movements, which replace the document's record
+    sets, and ``Posted`` becomes true, all in one transaction; Unpost clears them. A handler
+    exception rolls everything back: 500 code -1 with its message."""
+    doc_set, key = resource.entity_set, resource.key
+    undo = resource.path[0] == "Unpost"
+    restriction = security.require(ctx, doc_set, "UndoPosting" if undo else "Posting")
+    writes.read_body(ctx)  # an empty body, with or without Content-Length (§7)
+    operational = _operational(ctx)
+    provider = ctx.provider
+    registers = r.registers_of(ctx.model, doc_set)
+    with provider.transaction():
+        document = provider.get(doc_set, key)
+        if document is None:
+            raise ODataError.not_found(doc_set.name)
+        security.check_row(ctx, doc_set, key, restriction)
+        event = Event(UNDO_POSTING if undo else POSTING, doc_set, document, user=writes.user_of(ctx),
+                      provider=provider, extra={"PostingModeOperational": operational})
+        event.record_sets = {reg.name: Movements(reg.name, document.get("Date")) for reg in registers}
+        _fire(ctx, event)
+        for reg in registers:
+            rows = [] if undo else event.record_sets[reg.name]
+            provider.write_record_set(reg, r.recorder_key(reg, doc_set, document["Ref_Key"]), rows)
+        provider.update(doc_set, key, {"Posted": not undo})
+    return Response(status=200)
+
+
+def _fire(ctx, event: Event) -> None:
+    events = ctx.service.events
+    if not events.has(event.object_id, event.name):
+        return
+    try:
+        events.fire(event)
+    except ODataError:
+        raise
+    except Exception as exc:
+        log.warning("%s handler of %s failed: %s", event.name, event.object_id, exc, exc_info=True)
+        raise writes.HandlerFailure(exc) from exc
+
+
+# ---- record-set writes (§8.4) ---------------------------------------------------------------------
+
+def _recorder_filter(ctx, layout: r.Layout, key: dict):
+    if "Recorder_Key" in key:
+        text = f"Recorder_Key eq guid'{key['Recorder_Key']}'"
+    else:
+        text = f"Recorder eq cast(guid'{key['Recorder']}','{key['Recorder_Type'][len(NAMESPACE) + 1:]}')"
+    return parse_filter(text, layout.records_set, ctx.model)
+
+
+def check_record_set(ctx, register_set: EntitySet, key: dict, restriction) -> None:
+    """Every record of the recorder satisfies the restriction (over ``_RecordType`` rows)."""
+    layout = r.Layout.of(ctx.model, register_set)
+    security.check_all(ctx, layout.records_set, _recorder_filter(ctx, layout, key), restriction)
+
+
+def _replace(ctx, resource, rows) -> list:
+    register_set, key = resource.entity_set, resource.key
+    layout = r.Layout.of(ctx.model, register_set)
+    restriction = security.require(ctx, register_set, "Update")
+    with ctx.provider.transaction():
+        if rows is None:
+            stored = ctx.provider.read_record_set(register_set, key)
+        else:
+            condition = _recorder_filter(ctx, layout, key) if restriction is not None else None
+            security.check_all(ctx, layout.records_set, condition, restriction)  # the old records
+            stored = ctx.provider.write_record_set(register_set, key, rows)
+            security.check_all(ctx, layout.records_set, condition, restriction)  # the new ones
+    return stored
+
+
+def write_record_set(ctx, resource) -> Response:
+    """PATCH/MERGE/PUT: the record set is replaced as a whole (``RecordSet``, the ``odata.type``
+    annotations ignored); a PATCH without ``RecordSet`` changes nothing, a PUT empties it."""
+    values = writes.read_values(ctx, resource.entity_set)
+    rows = values.get("RecordSet")
+    if rows is None and ctx.request.method.upper() == "PUT":
+        rows = []
+    stored = _replace(ctx, resource, rows)
+    row = {**resource.key, "RecordSet": stored}
+    body = ctx.writer.entry(default_shape(resource.entity_set), row, base=ctx.base, flavour=ctx.format.flavour)
+    from .handlers import _content_type, _response
+
+    return _response(ctx, body, _content_type(ctx, "ENTRY"))
+
+
+def clear_record_set(ctx, resource) -> Response:
+    """DELETE on a record set empties it (UNCONFIRMED, §8.4)."""
+    _replace(ctx, resource, [])
+    return Response(status=204)
+
+
+REGISTER_HANDLERS = {
+    ("entity", "PATCH"): write_record_set,
+    ("entity", "MERGE"): write_record_set,
+    ("entity", "PUT"): write_record_set,
+    ("entity", "DELETE"): clear_record_set,
+}

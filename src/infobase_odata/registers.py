@@ -1,0 +1,264 @@
+"""Register semantics shared by the providers and the handlers (reference §1.5, §6.1, §6.2, §7).
+
+A :class:`Layout` describes one register's columns once (recorder, dimensions, resources); the
+record-set rules (completion, RecordType) and the virtual-table parameters live here, so that the
+memory provider (the reference, in Python) and the SQLite provider (in SQL) agree::
+
+    layout = Layout.of(model, model.entity_set("AccumulationRegister_Stock"))
+    rows = complete_records(layout, {"Recorder": ref, "Recorder_Type": "StandardODATA.Document_X"},
+                            [{"Period": date, "RecordType": "Receipt", "Product_Key": p, "Quantity": 5}])
+    params = vt_parameters(model, register_set, "Balance", "Period=datetime'2024-03-01T00:00:00'", [])
+
+Period semantics (README compatibility notes):
+
+* ``Balance(Period=P)`` is the balance at the *start* of the moment P: movements with
+  ``Period < P`` (as ``Остатки(&Период)`` with a date boundary); no Period: every movement.
+* ``Turnovers``/``BalanceAndTurnovers``: movements with ``StartPeriod <= Period <= EndPeriod``,
+  each bound optional; the opening balance is ``Balance(StartPeriod)``, the closing one
+  opening + receipt − expense.
+* ``SliceLast(Period=P)``: per dimension combination the record with the greatest
+  ``Period <= P`` (no Period: the latest); ``SliceFirst``: the least ``Period >= P``.
+* Only ``Active`` records count; ``RecordType`` ``Receipt`` adds and ``Expense`` subtracts;
+  result rows whose resources are all zero are left out, as in the platform.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+
+from . import configuration as cfg, model as m
+from .errors import BAD_PROPERTY_VALUE, NOT_SUPPORTED, QUERY_OPTION, ODataError
+from .query.ast import Expr, Literal, Member
+from .query.parser import parse_filter, parse_function_parameters, parse_literal
+
+RECEIPT = "Receipt"
+EXPENSE = "Expense"
+RECORD_TYPES = (RECEIPT, EXPENSE)
+VIRTUAL_TABLES = ("Balance", "Turnovers", "BalanceAndTurnovers", "SliceLast", "SliceFirst")
+
+
+def month_start(value: dt.datetime) -> dt.datetime:
+    return dt.datetime(value.year, value.month, 1)
+
+
+def next_month(value: dt.datetime) -> dt.datetime:
+    return dt.datetime(value.year + value.month // 12, value.month % 12 + 1, 1)
+
+
+@dataclass
+class Layout:
+    """The columns of one register, from its record (``_RecordType`` or independent) entity type."""
+
+    register_set: m.EntitySet  # RECORD_SET or INDEPENDENT_RECORDS
+    records_set: m.EntitySet  # the set whose rows are the records (RECORDS or the independent set)
+    recorder: tuple[str, ...]  # Recorder_Key, or Recorder + Recorder_Type; () when independent
+    dimensions: tuple[m.Property, ...]  # properties of dimensions (X_Key, X, X_Type, plain)
+    resources: tuple[m.Property, ...]
+    balance: bool  # accumulation register of the balance kind (RecordType present)
+    periodic: bool
+    active: bool  # records carry Active
+
+    @classmethod
+    def of(cls, model: m.Model, entity_set: m.EntitySet) -> "Layout":
+        cache = entity_set.__dict__.setdefault("_register_layout", {})
+        if id(model) in cache:
+            return cache[id(model)]
+        register_set = entity_set.parent if entity_set.kind == m.RECORDS else entity_set
+        records = register_set.records or register_set
+        source = register_set.source
+        assert isinstance(source, cfg.RegisterObject)
+        dims = {d.name for d in source.dimensions}
+        resources = {r.name for r in source.resources}
+        props = records.entity_type.properties
+        layout = cls(
+            register_set, records,
+            tuple(n for n in register_set.entity_type.key_names) if register_set.kind == m.RECORD_SET else (),
+            tuple(p for p in props if p.attribute in dims and p.name != "Period"),
+            tuple(p for p in props if p.attribute in resources),
+            isinstance(source, cfg.AccumulationRegister) and source.register_kind == "balance",
+            records.entity_type.property("Period") is not None,
+            records.entity_type.property("Active") is not None)
+        cache[id(model)] = layout
+        return layout
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.dimensions)
+
+    def dimension_props(self, names: Iterable[str] | None) -> tuple[m.Property, ...]:
+        """Properties of the dimensions named (without ``_Key``, §6.2); all when None."""
+        if names is None:
+            return self.dimensions
+        wanted = set(names)
+        return tuple(p for p in self.dimensions if p.attribute in wanted)
+
+
+# ---- record sets ------------------------------------------------------------------------------
+
+def recorder_key(register_set: m.EntitySet, document_set: m.EntitySet, ref: str) -> dict[str, Any]:
+    """The record-set key of a document: ``Recorder_Key`` or ``Recorder`` + ``Recorder_Type``."""
+    if register_set.entity_type.key_names == ("Recorder_Key",):
+        return {"Recorder_Key": ref.lower()}
+    return {"Recorder": ref.lower(), "Recorder_Type": f"{m.NAMESPACE}.{document_set.name}"}
+
+
+def registers_of(model: m.Model, document_set: m.EntitySet) -> list[m.EntitySet]:
+    """Published record sets the document posts to (declared on either side)."""
+    from .register_model import recorders_of
+
+    found = []
+    for register_set in model.entity_sets.values():
+        if register_set.kind == m.RECORD_SET and \
+                document_set.name in recorders_of(model.configuration, register_set.source):
+            found.append(register_set)
+    return found
+
+
+def complete_records(layout: Layout, recorder: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> list[dict]:
+    """Record rows as stored: the recorder's key, ``LineNumber`` 1..n unless given (unique),
+    ``Active`` true unless given, ``RecordType`` Receipt/Expense on balance registers."""
+    from .providers.values import complete_row
+
+    row_props = layout.register_set.entity_type.property("RecordSet").row_type.properties
+    out: list[dict] = []
+    seen: set[int] = set()
+    for index, raw in enumerate(rows, 1):
+        values = dict(raw)
+        values.update(recorder)
+        if values.get("LineNumber") in (None, ""):
+            values["LineNumber"] = index
+        if layout.active and values.get("Active") is None:
+            values["Active"] = True
+        if layout.balance:
+            kind = values.get("RecordType") or RECEIPT
+            if kind not in RECORD_TYPES:
+                raise ODataError(BAD_PROPERTY_VALUE, f"Неверное значение свойства RecordType: {kind!r} "
+                                 "(Receipt или Expense)", status=400)
+            values["RecordType"] = kind
+        row = complete_row(row_props, values)
+        if row["LineNumber"] in seen:
+            raise ODataError(BAD_PROPERTY_VALUE, f"Номер строки {row['LineNumber']} повторяется", status=400)
+        seen.add(row["LineNumber"])
+        out.append(row)
+    out.sort(key=lambda r: r["LineNumber"])
+    return out
+
+
+def sign(layout: Layout, row: Mapping[str, Any]) -> int:
+    return -1 if layout.balance and row.get("RecordType") == EXPENSE else 1
+
+
+def counts(layout: Layout, row: Mapping[str, Any]) -> bool:
+    """Only active records take part in virtual tables."""
+    return not layout.active or bool(row.get("Active"))
+
+
+# ---- virtual-table parameters (§6) ------------------------------------------------------------
+
+@dataclass
+class VTParams:
+    function: str
+    period: dt.datetime | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    condition: Expr | None = None
+    dimensions: tuple[str, ...] | None = None  # dimension names (without _Key)
+
+
+def function_import(model: m.Model, entity_set: m.EntitySet, name: str) -> m.FunctionImport | None:
+    for function in model.function_imports:
+        if function.name == name and function.binding_type == entity_set.name and not function.side_effecting:
+            return function
+    return None
+
+
+def not_supported(name: str) -> ODataError:
+    return ODataError(NOT_SUPPORTED, f"Параметр {name} не поддерживается", status=501)
+
+
+def _query_value(name: str, raw: str, edm_type: str) -> Any:
+    """A parameter from the query string: a URI literal, or (lenient) bare text / ISO date."""
+    text = raw.strip()
+    if edm_type == "Edm.String":
+        if len(text) >= 2 and text[0] == text[-1] == "'":
+            inner = text[1:-1]
+            return inner.replace("''", "'") if "''" in inner and "'" not in inner.replace("''", "") else inner
+        return text
+    try:
+        literal = parse_literal(text)
+    except ODataError:
+        literal = parse_literal(f"datetime'{text}'")
+    return literal.value
+
+
+def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str | None,
+                  custom: Iterable[tuple[str, str]]) -> VTParams:
+    """Parameters in the parentheses and/or the query string (§6); an unknown one is 501 code 0."""
+    function = function_import(model, entity_set, name)
+    assert function is not None
+    declared = dict(function.parameters)
+    given: dict[str, Any] = {}
+    if args and args.strip():
+        for pname, literal in parse_function_parameters(args).items():
+            if pname not in declared:
+                raise not_supported(pname)
+            given[pname] = literal.value if isinstance(literal, Literal) else literal
+    for pname, raw in custom:
+        if pname in ("allowedOnly",):
+            continue
+        if pname not in declared:
+            raise not_supported(pname)
+        given[pname] = _query_value(pname, raw, declared[pname])
+    params = VTParams(name)
+    layout = Layout.of(model, entity_set)
+    for pname, value in given.items():
+        if value is None:
+            continue
+        if declared[pname] == "Edm.DateTime":
+            if not isinstance(value, dt.datetime):
+                raise ODataError(QUERY_OPTION, f"Параметр {pname}: ожидается datetime'…'", status=400)
+            setattr(params, {"Period": "period", "StartPeriod": "start", "EndPeriod": "end"}[pname],
+                    value.replace(tzinfo=None, microsecond=0))
+        elif pname == "Condition":
+            if str(value).strip():
+                params.condition = parse_filter(str(value), layout.records_set, model, option="Condition")
+        elif pname == "Dimensions":
+            names = tuple(n.strip() for n in str(value).split(",") if n.strip())
+            known = {p.attribute for p in layout.dimensions}
+            for n in names:
+                if n not in known:
+                    raise ODataError(QUERY_OPTION, f"Параметр Dimensions: {n} не является измерением "
+                                     f"{layout.register_set.name}", status=400)
+            params.dimensions = names
+    return params
+
+
+def root_names(expr: Expr | None) -> set[str]:
+    """First path segments of the expression's own members (what a condition reads of a row)."""
+    names: set[str] = set()
+    stack: list[Any] = [expr]
+    while stack:
+        node = stack.pop()
+        if node is None or isinstance(node, (str, int, float, Decimal)):
+            continue
+        if isinstance(node, Member):
+            if node.base is None and node.variable is None and node.path:
+                names.add(node.path[0])
+            stack.append(node.base)
+            continue
+        for attr in ("left", "right", "operand", "collection", "predicate"):
+            if hasattr(node, attr):
+                stack.append(getattr(node, attr))
+        if hasattr(node, "args"):
+            stack.extend(node.args)
+    return names
+
+
+def dimension_only(layout: Layout, *exprs: Expr | None) -> bool:
+    """True when the expressions read only dimensions (so they can run on the totals table)."""
+    allowed = set(layout.dimension_names)
+    allowed |= {p.attribute for p in layout.dimensions if p.attribute}
+    return all(root_names(e) <= allowed for e in exprs)
