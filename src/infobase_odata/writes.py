@@ -171,13 +171,7 @@ def _update(ctx, resource, *, replace: bool) -> Response:
             row = ctx.provider.set_constant(entity_set, values.get("Value", values.get("Value_Key")))
         return _entity_response(ctx, entity_set, row)
     with ctx.provider.transaction():
-        previous = ctx.provider.get(entity_set, resource.key)
-        if previous is None:
-            raise ODataError.not_found(entity_set.name)
-        security.check_row(ctx, entity_set, resource.key, restriction)
-        if version is not None and previous.get("DataVersion") != version:
-            raise ODataError(None, "Версия объекта изменилась (If-Match не совпадает с DataVersion)",
-                             status=412)
+        previous = _current(ctx, entity_set, resource.key, restriction, version)
         obj = dict(previous)
         if replace:
             obj.update({p.name: empty_value(p) for p in entity_set.entity_type.properties
@@ -189,6 +183,18 @@ def _update(ctx, resource, *, replace: bool) -> Response:
         security.check_row(ctx, entity_set, _key(entity_set, row), restriction)
         _fire(ctx, ON_WRITE, entity_set, row, previous=previous, data_load=load)
     return _entity_response(ctx, entity_set, row)
+
+
+def _current(ctx, entity_set: EntitySet, key: dict, restriction, version: str | None) -> dict:
+    """The stored row about to change: 404 when missing, 401/20 when the user may not see it,
+    412 when ``If-Match`` names another DataVersion (the provider checks again atomically)."""
+    previous = ctx.provider.get(entity_set, key)
+    if previous is None:
+        raise ODataError.not_found(entity_set.name)
+    security.check_row(ctx, entity_set, key, restriction)
+    if version is not None and previous.get("DataVersion") != version:
+        raise ODataError(None, "Версия объекта изменилась (If-Match не совпадает с DataVersion)", status=412)
+    return previous
 
 
 def patch_entity(ctx, resource) -> Response:
@@ -208,13 +214,7 @@ def delete_entity(ctx, resource) -> Response:
     load = data_load_mode(ctx, entity_set)
     version = if_match(ctx)
     with ctx.provider.transaction():
-        previous = ctx.provider.get(entity_set, resource.key)
-        if previous is None:
-            raise ODataError.not_found(entity_set.name)
-        security.check_row(ctx, entity_set, resource.key, restriction)
-        if version is not None and previous.get("DataVersion") != version:
-            raise ODataError(None, "Версия объекта изменилась (If-Match не совпадает с DataVersion)",
-                             status=412)
+        previous = _current(ctx, entity_set, resource.key, restriction, version)
         _fire(ctx, BEFORE_DELETE, entity_set, previous, previous=previous, data_load=load)
         ctx.provider.delete(entity_set, resource.key, if_match=version)
         _fire(ctx, ON_DELETE, entity_set, previous, previous=previous, data_load=load)
