@@ -279,3 +279,19 @@ def test_record_set_patch_replaces_and_records_filter(app):
     sets = get_json(app, f"AccumulationRegister_Sales?$filter=Recorder_Key eq guid'{O1}'")
     assert [s["Recorder_Key"] for s in sets["value"]] == [O1]
     assert_odata_error(call(app, "AccumulationRegister_Sales_RecordType", "POST", body), 405, 19)
+
+
+@pytest.mark.parametrize("register, condition, check", [
+    ("AccumulationRegister_Sales", "RecordSet/any(r: r/Quantity gt 10)", lambda rs: any(Decimal(str(r["Quantity"])) > 10 for r in rs)),
+    ("AccumulationRegister_Sales", "RecordSet/any()", lambda rs: bool(rs)),
+    ("AccumulationRegister_Stock", "RecordSet/all(r: r/Quantity gt 5)", lambda rs: all(Decimal(str(r["Quantity"])) > 5 for r in rs)),
+])
+def test_record_set_lambdas(app, register, condition, check):
+    everything = get_json(app, register)["value"]
+    expected = sorted(json.dumps({k: v for k, v in s.items() if k != "RecordSet"}, sort_keys=True)
+                      for s in everything if check(s["RecordSet"]))
+    matched = get_json(app, f"{register}?$filter=" + quote(condition))["value"]
+    assert sorted(json.dumps({k: v for k, v in s.items() if k != "RecordSet"}, sort_keys=True)
+                  for s in matched) == expected
+    assert expected  # the seed has record sets on both sides of each condition
+    assert len(expected) < len(everything) or condition.endswith("any()")

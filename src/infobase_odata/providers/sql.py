@@ -288,16 +288,30 @@ class Compiler:
             raise CompileError("any/all apply to tabular sections")
         owner, prop = coll.owner, coll.prop
         assert owner is not None and prop is not None
-        table = f"{owner.entity_type.name}_{prop.name}"
-        tab_set = self.model.entity_set(table)
-        inner = Scope(self.alias(), tab_set.entity_type if tab_set else prop.row_type)  # type: ignore[arg-type]
-        head = f'SELECT 1 FROM {q(table)} AS {inner.alias} WHERE {inner.alias}."Ref_Key" = {owner.alias}."Ref_Key"'
+        records = self._register_records(prop)
+        if records is not None:
+            # RecordSet/any(...) of a register record set: the records of the same recorder (§5.2).
+            inner = Scope(self.alias(), records.entity_type)
+            same = " AND ".join(f"{inner.alias}.{q(n)} = {owner.alias}.{q(n)}" for n in records.parent.entity_type.key_names)
+            head = f"SELECT 1 FROM {q(records.name)} AS {inner.alias} WHERE {same}"
+        else:
+            table = f"{owner.entity_type.name}_{prop.name}"
+            tab_set = self.model.entity_set(table)
+            inner = Scope(self.alias(), tab_set.entity_type if tab_set else prop.row_type)  # type: ignore[arg-type]
+            head = f'SELECT 1 FROM {q(table)} AS {inner.alias} WHERE {inner.alias}."Ref_Key" = {owner.alias}."Ref_Key"'
         if node.predicate is None:
             return Frag(f"EXISTS ({head})", BOOL)
         pred = self.compile(node.predicate, {**scope, node.variable: inner}).sql  # type: ignore[dict-item]
         if node.kind == "any":
             return Frag(f"EXISTS ({head} AND {pred})", BOOL)
         return Frag(f"(NOT EXISTS ({head} AND ({pred}) IS NOT 1))", BOOL)
+
+    def _register_records(self, prop: m.Property) -> m.EntitySet | None:
+        """The ``_RecordType`` set when ``prop`` is the RecordSet of this register, else None."""
+        entity_set = self.entity_set
+        if prop.name != "RecordSet" or not entity_set.is_register:
+            return None
+        return entity_set if entity_set.kind == m.RECORDS else entity_set.records
 
     def _call(self, node: Call, scope) -> Frag:
         from .sqlcalls import compile_call
