@@ -12,6 +12,8 @@ here (reference §6, §7, §8.4)::
 
 from __future__ import annotations
 
+import re
+
 import logging
 from typing import Any
 
@@ -63,6 +65,9 @@ def resolve_action(ctx, entity_set: EntitySet, key: dict, rest: list[Segment]):
     return Resource("action", entity_set, key, path=[segment.name])
 
 
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def register_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
     """The recorder key of a record set. A composite recorder is written
     ``(Recorder='<guid>',Recorder_Type='StandardODATA.Document_Y')``; we also accept
@@ -77,6 +82,11 @@ def register_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
     recorder, kind = str(parts["Recorder"].value).lower(), str(parts["Recorder_Type"].value)
     if not kind.startswith(NAMESPACE + "."):
         kind = f"{NAMESPACE}.{kind}"
+    if not _GUID.fullmatch(recorder):
+        raise ODataError.bad_key(f"Recorder must be a GUID, not {recorder!r}")
+    allowed = {f"{NAMESPACE}.{t.object_id}" for t in entity_set.entity_type.property("Recorder").value_type.types}
+    if kind not in allowed:
+        raise ODataError.bad_key(f"Recorder_Type must be one of {', '.join(sorted(allowed))}")
     return {"Recorder": recorder, "Recorder_Type": kind}
 
 

@@ -295,3 +295,11 @@ def test_record_set_lambdas(app, register, condition, check):
                   for s in matched) == expected
     assert expected  # the seed has record sets on both sides of each condition
     assert len(expected) < len(everything) or condition.endswith("any()")
+
+
+@pytest.mark.parametrize("key", ["Recorder='x',Recorder_Type='Document_SalesOrder'",
+                                 "Recorder='00000000-0000-0000-0000-000000000001',Recorder_Type='nope'",
+                                 "Recorder='00000000-0000-0000-0000-000000000001'"])
+def test_bad_composite_recorder_keys(app, key):
+    response = call(app, "AccumulationRegister_Stock(" + quote(key) + ")?$format=json")
+    assert_odata_error(response, 400, 7)
