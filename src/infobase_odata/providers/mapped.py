@@ -124,13 +124,7 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
         sql, params = f'{info.select} WHERE t0."Ref_Key" = ?', [ident]
         if entity_set.kind == m.TABULAR_SECTION:
             sql, params = sql + ' AND t0."LineNumber" = ?', params + [int(key["LineNumber"])]
-        found = self.link.run(sql, params).fetchone()
-        if found is None:
-            return None
-        row = info.codec.decode(found)
-        if info.tabs:
-            self._attach_tabs(info, [row], info.tabs)
-        return row
+        return self._one(info, sql, params)
 
     def get_many(self, entity_set: m.EntitySet, keys: Iterable[Key]) -> Iterator[Row]:
         if entity_set.name not in self.key_codecs:
@@ -148,19 +142,6 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
         cursor = self.link.run(f"{info.select} JOIN json_each(?) AS j ON {on}", (json.dumps(packed),))
         return self._rows(info, cursor, info.tabs)
 
-    def _attach_tabs(self, info: _SetInfo, rows: list[Row], tabs: list[m.Property]) -> None:
+    def _owner_ids(self, info: _SetInfo, rows: list[Row]) -> list[Any]:
         kc = self.key_codecs.get(info.entity_set.name)
-        if kc is None:
-            return super()._attach_tabs(info, rows, tabs)
-        ids = json.dumps([kc.id(r["Ref_Key"]) for r in rows])
-        for tab in tabs:
-            tab_info = self._info[f"{info.table}_{tab.name}"]
-            by_owner: dict[str, list[Row]] = {r["Ref_Key"]: [] for r in rows}
-            sql = (f'{tab_info.select} WHERE t0."Ref_Key" IN (SELECT value FROM json_each(?)) '
-                   f'ORDER BY t0."Ref_Key", t0."LineNumber"')
-            for values in self.link.run(sql, (ids,)).fetchall():
-                line = tab_info.codec.decode(values)
-                by_owner[line["Ref_Key"]].append(line)
-            for r in rows:
-                r[tab.name] = by_owner[r["Ref_Key"]]
-
+        return super()._owner_ids(info, rows) if kc is None else [kc.id(r["Ref_Key"]) for r in rows]

@@ -27,6 +27,9 @@ numbers, naive ``datetime`` dates, tabular sections as lists of row dicts inside
 ``key`` is the object's ``Ref_Key`` (``"0"`` for a constant's one row).  The base class never
 mutates a row it got from ``rows``/``fetch`` and hands out copies.
 
+:class:`~infobase_odata.providers.memory.MemoryProvider` (dicts) and
+:class:`~infobase_odata.providers.jsonfile.JSONFileProvider` (a JSON file) are built this way.
+
 Optional hooks: ``refresh()`` before every read and write (reload changed data), ``begin()`` /
 ``commit()`` / ``rollback()`` around the outermost transaction (persist, lock a file).  Every
 filter is evaluated by scanning ``rows()``: fine for thousands of objects; a provider that can
@@ -231,6 +234,7 @@ class PythonProvider:
         return len(new)
 
     def set_constant(self, entity_set: m.EntitySet, value: Any, *, if_match: str | None = None) -> Row:
+        """Constants carry no DataVersion (reference §3.3), so ``if_match`` is not checked."""
         row = v.constant_row(entity_set.entity_type, v.constant_values(entity_set.entity_type, value))
         with self.transaction():
             self._put(entity_set, CONSTANT_KEY, row)
@@ -238,15 +242,12 @@ class PythonProvider:
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
                if_match: str | None = None, replace: bool = False) -> Row:
+        """See :func:`providers.writes.merge`; DataVersion changes only when the row does."""
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
         w.check_writable(entity_set, "update")
         with self.transaction():
-            ref = w.key_ref(key)
-            old = self.fetch(entity_set, ref)
-            if old is None:
-                raise ODataError.not_found(entity_set.name)
-            w.check_if_match(old, if_match)
+            ref, old = self._stored(entity_set, key, if_match)
             row = w.merge(entity_set, old, values, replace=replace)
             if row == old:
                 return self._copy(old)
@@ -257,9 +258,14 @@ class PythonProvider:
     def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
         w.check_writable(entity_set, "delete")
         with self.transaction():
-            ref = w.key_ref(key)
-            old = self.fetch(entity_set, ref)
-            if old is None:
-                raise ODataError.not_found(entity_set.name)
-            w.check_if_match(old, if_match)
+            ref, _ = self._stored(entity_set, key, if_match)
             self._put(entity_set, ref, None)
+
+    def _stored(self, entity_set: m.EntitySet, key: Key, if_match: str | None) -> tuple[str, Row]:
+        """The ``Ref_Key`` and stored row of the object ``key``, after the If-Match check."""
+        ref = w.key_ref(key)
+        old = self.fetch(entity_set, ref)
+        if old is None:
+            raise ODataError.not_found(entity_set.name)
+        w.check_if_match(old, if_match)
+        return ref, old

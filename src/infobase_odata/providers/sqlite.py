@@ -199,8 +199,12 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
                 self._attach_tabs(info, rows, tabs)
             yield from rows
 
+    def _owner_ids(self, info: _SetInfo, rows: list[Row]) -> list[Any]:
+        """The owners' keys as the tabular-section tables hold them."""
+        return [r["Ref_Key"] for r in rows]
+
     def _attach_tabs(self, info: _SetInfo, rows: list[Row], tabs: list[m.Property]) -> None:
-        keys = json.dumps([r["Ref_Key"] for r in rows])
+        keys = json.dumps(self._owner_ids(info, rows))
         for tab in tabs:
             tab_info = self._info[f"{info.table}_{tab.name}"]
             by_owner: dict[str, list[Row]] = {r["Ref_Key"]: [] for r in rows}
@@ -259,7 +263,11 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
             return info.codec.decode(found) if found else v.constant_row(entity_set.entity_type)
         cond = " AND ".join(f"t0.{q(n)} = ?" for n in info.key_names)
         params = [info.codec.encode_value(n, self._key_value(n, key[n])) for n in info.key_names]
-        found = self.link.run(f"{info.select} WHERE {cond}", params).fetchone()
+        return self._one(info, f"{info.select} WHERE {cond}", params)
+
+    def _one(self, info: _SetInfo, sql: str, params: list[Any]) -> Row | None:
+        """The row ``sql`` selects (tabular sections attached), or None."""
+        found = self.link.run(sql, params).fetchone()
         if found is None:
             return None
         row = info.codec.decode(found)
