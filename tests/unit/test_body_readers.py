@@ -32,11 +32,6 @@ ENTRY_OPEN = f'<entry xmlns="{ATOM_NS}" xmlns:d="{D_NS}" xmlns:m="{M_NS}">'
 
 
 @pytest.fixture(scope="module")
-def model():
-    return build_model(cfg.load_configuration(ROOT / "samples" / "trade"))
-
-
-@pytest.fixture(scope="module")
 def custom():
     """Types the sample lacks: fixed strings, nonnegative and integer numbers, date parts, UUID,
     a Cyrillic enum, a wide composite."""

@@ -16,11 +16,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from infobase_odata.configuration import load_configuration
 from infobase_odata.errors import ODataError
 from infobase_odata.formats import atom as A
 from infobase_odata.formats import json as J
-from infobase_odata.model import build_model
 from infobase_odata.shape import Shape, default_shape
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,9 +33,6 @@ UNIT = "7e2d6a33-51f8-11e6-80c4-0050569f2e9f"
 NIL = "00000000-0000-0000-0000-000000000000"
 
 
-@pytest.fixture(scope="module")
-def model():
-    return build_model(load_configuration(ROOT / "samples" / "trade"))
 
 
 @pytest.fixture(autouse=True)

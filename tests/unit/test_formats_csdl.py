@@ -21,9 +21,6 @@ GOLDEN = ROOT / "tests" / "golden" / "metadata.xml"
 E = "{%s}" % EDM_NS
 
 
-@pytest.fixture(scope="module")
-def model():
-    return build_model(load_configuration(ROOT / "samples" / "trade"))
 
 
 @pytest.fixture(scope="module")

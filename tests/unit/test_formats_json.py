@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from infobase_odata.configuration import load_configuration
 from infobase_odata.errors import ODataError
 from infobase_odata.formats import json as J
-from infobase_odata.model import build_model
 from infobase_odata.shape import Shape, default_shape
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,9 +21,6 @@ PRODUCT = "11111111-8b27-11e6-80c4-0050569f2e9f"
 NIL = "00000000-0000-0000-0000-000000000000"
 
 
-@pytest.fixture(scope="module")
-def model():
-    return build_model(load_configuration(ROOT / "samples" / "trade"))
 
 
 def order_row(**changes):
