@@ -152,7 +152,7 @@ def main() -> None:
     slice_last = f"{SERVICE}InformationRegister_Prices/SliceLast(Period=datetime'2023-06-15T00:00:00')?$format=json"
     median, p99, rows = timed(app, slice_last, max(5, args.repeat // 3))
     results.append(("SliceLast(Period=2023-06-15)", "1,000,000", "-", rows, median, p99, max(5, args.repeat // 3)))
-    print(f"| virtual table | records | totals | rows | median ms | p99 ms | runs |")
+    print("| virtual table | records | totals | rows | median ms | p99 ms | runs |")
     print("|---|---:|---|---:|---:|---:|---:|")
     for name, records, totals, rows, median, p99, repeat in results:
         print(f"| {name} | {records} | {totals} | {rows:,} | {median:.1f} | {p99:.1f} | {repeat} |")

@@ -17,7 +17,6 @@ from webob import Request, Response
 from . import errors, paging, register_handlers, security, writes
 from .errors import ODataError
 from .expansion import decorate_rows
-from .keys import resolve_key
 from .model import RECORD_SET, EntitySet, NavigationProperty, Property, TABULAR
 from .negotiation import Format
 from .projection import build_shape
