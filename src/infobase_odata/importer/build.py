@@ -111,6 +111,7 @@ class _Importer:
         self.objects: dict[str, dict[str, Any]] = {}  # object id -> configuration entry
         self.stand_ins: dict[str, dict[str, Any]] = {}
         self.tab_owner: dict[str, str] = {}  # entity type of a tabular section -> owner
+        self.documents = [n for n, t in edm.entity_sets.items() if n == t and kind_of(n) == "Document"]
 
     # --- references -------------------------------------------------------------------------
 
@@ -344,8 +345,7 @@ class _Importer:
                                        "the dump does not name")
             entry["recorders"] = [target]
         else:
-            documents = [n for n in self.edm.entity_sets if kind_of(n) == "Document"
-                         and self.edm.entity_sets[n] == n]
+            documents = list(self.documents)
             for i in range(len(documents), 2):
                 documents.append(self.stand_in("Document", f"{UNPUBLISHED}{i + 1}", False,
                                                "recorders of composite-recorder registers when the dump "
