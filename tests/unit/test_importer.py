@@ -180,6 +180,14 @@ def test_malformed_input_is_a_one_line_error(name, tmp_path, capsys):
     assert not (tmp_path / "out" / "configuration.json").exists()
 
 
+def test_unknown_kinds_are_reported():
+    data = (DUMPS / "ut-real.edmx").read_bytes().replace(b'"Catalog_\xd0\x92\xd0\xb0\xd0\xbb\xd1\x8e\xd1\x82\xd1\x8b"',
+                                                        b'"Thing_\xd0\x92\xd0\xb0\xd0\xbb\xd1\x8e\xd1\x82\xd1\x8b"')
+    result = import_edm(read_edmx(data), "ut")
+    assert {"object": "Thing_Валюты", "item": "", "why": "not a 1C object kind (unknown entity-set prefix)"} \
+        in result.report["not_imported"]
+
+
 def test_missing_file_is_a_one_line_error(tmp_path, capsys):
     assert main(["import-metadata", str(tmp_path / "nothing.xml"), "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
@@ -213,3 +221,41 @@ def test_import_from_a_service_url_with_basic_credentials(sample_server, tmp_pat
                  "--user", "admin", "--password", "wrong"]) == 2
     err = capsys.readouterr().err
     assert "HTTP 401" in err and err.count("\n") == 1
+
+
+def _mutations():
+    from hypothesis import strategies as st
+
+    return st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(["drop", "rename", "retype", "unkey"])),
+                    min_size=1, max_size=8)
+
+
+def test_mutated_dumps_import_or_fail_cleanly():
+    """Elements dropped, renamed or retyped at random: the import succeeds or is a MetadataError."""
+    from hypothesis import HealthCheck, given, settings
+    from lxml import etree
+
+    pristine = (DUMPS / "ut-real.edmx").read_bytes()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_mutations())
+    def check(mutations):
+        root = etree.fromstring(pristine)
+        elements = [e for e in root.iter() if isinstance(e.tag, str)][3:]
+        for index, action in mutations:
+            element = elements[index % len(elements)]
+            if action == "drop" and element.getparent() is not None:
+                element.getparent().remove(element)
+            elif action == "rename" and element.get("Name"):
+                element.set("Name", element.get("Name") + "_X")
+            elif action == "retype" and element.get("Type"):
+                element.set("Type", "Edm.Binary")
+            elif action == "unkey":
+                for key in element.iter("{*}Key"):
+                    key.getparent().remove(key)
+        try:
+            import_edm(read_edmx(etree.tostring(root)), "ut")
+        except MetadataError as exc:
+            assert "\n" not in str(exc)
+
+    check()

@@ -412,6 +412,9 @@ class _Importer:
         for type_name in names:
             structure = self.edm.entity_types.get(type_name)
             kind = kind_of(type_name)
+            if structure is not None and not kind:
+                self.report.not_imported.append({"object": type_name, "item": "",
+                                                 "why": "not a 1C object kind (unknown entity-set prefix)"})
             if structure is None or not kind or type_name in tabular_rows:
                 continue
             if structure.key == ("Ref_Key", "LineNumber"):
@@ -431,7 +434,10 @@ class _Importer:
                     self.objects[base] = {}
                 continue
             if kind == "DocumentJournal":
-                self.objects[type_name] = {"kind": kind, "name": type_name.partition("_")[2]}
+                self.objects[type_name] = {"kind": kind, "name": type_name.partition("_")[2],
+                                           "documents": list(self.documents)}
+                self.report.default(type_name, "documents", list(self.documents),
+                                    "the EDM does not list a journal's documents: every document of the dump")
                 self.report.not_imported.append({"object": type_name, "item": "",
                                                  "why": PARTLY_MODELLED[kind] + "; its graphs are not imported"})
                 continue
