@@ -262,9 +262,6 @@ class _Filler:
                 row = self.values(entity_type.properties, {"Period"})
                 if entity_type.property("Period") is not None:
                     row["Period"] = self.moment().replace(hour=0, minute=0, second=0)
-                for key_prop in entity_type.key:  # composite key parts get an explicit type above
-                    if key_prop.role == m.COMPOSITE_TYPE and key_prop.name not in row:
-                        row[key_prop.name] = "Edm.String"
                 key = tuple(str(row.get(name)) for name in entity_type.key_names)
                 if key in seen:
                     continue

@@ -110,7 +110,6 @@ class _Importer:
         self.report = Report()
         self.objects: dict[str, dict[str, Any]] = {}  # object id -> configuration entry
         self.stand_ins: dict[str, dict[str, Any]] = {}
-        self.tab_owner: dict[str, str] = {}  # entity type of a tabular section -> owner
         self.documents = [n for n, t in edm.entity_sets.items() if n == t and kind_of(n) == "Document"]
 
     # --- references -------------------------------------------------------------------------
@@ -197,7 +196,6 @@ class _Importer:
         source = structure or entity
         props = source.properties if source else []
         attributes, _ = self.attributes(props, entity, f"{owner}_{name}", {"Ref_Key", "LineNumber"})
-        self.tab_owner[f"{owner}_{name}"] = owner
         return {"name": name, "attributes": attributes}
 
     # --- objects ----------------------------------------------------------------------------
@@ -333,7 +331,6 @@ class _Importer:
         return None
 
     def recorders(self, entry: dict, name: str, source, set_type, records) -> None:
-        structure = records or set_type
         props = source.names if source else []
         if "Recorder_Key" in props:
             if records is not None:
@@ -353,7 +350,6 @@ class _Importer:
             entry["recorders"] = documents
             self.report.default(name, "recorders", documents, "the EDM does not list the recorder types of a "
                                 "composite Recorder: every document of the dump")
-        del structure
 
     def split_register_fields(self, name: str, kind: str, attributes: list[dict], props: list[EdmProperty],
                               keys: set[str]) -> dict:
@@ -426,7 +422,6 @@ class _Importer:
         registers: list[str] = []
         for type_name in self.main_types():
             kind = kind_of(type_name)
-            structure = self.edm.entity_types[type_name]
             if kind in REGISTER_KINDS:
                 base = type_name[: -len("_RecordType")] if type_name.endswith("_RecordType") else type_name
                 if base not in registers:
@@ -481,4 +476,4 @@ def build_configuration(edm: Edm, name: str = "infobase") -> tuple[dict[str, Any
     return {"name": name, "objects": objects}, importer.report
 
 
-__all__ = ["build_configuration", "kind_of", "Report", "PARTLY_MODELLED", "NOT_MODELLED", "PERIOD_FIELDS"]
+__all__ = ["build_configuration", "kind_of", "Report", "PARTLY_MODELLED", "NOT_MODELLED"]
