@@ -20,6 +20,7 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 from .configuration import ConfigurationError
+from .importer import commands as local_double
 from .middleware import ODataMiddleware
 from .security_auth import PBKDF2_ITERATIONS, hash_password
 from .settings import SETTING_NAMES, Settings
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     hasher.add_argument("password", nargs="?", help="the password (default: asked for, or read from stdin)")
     hasher.add_argument("--algorithm", choices=("pbkdf2_sha256", "scrypt"), default="pbkdf2_sha256")
     hasher.add_argument("--iterations", type=int, default=PBKDF2_ITERATIONS, help="PBKDF2 iterations")
+    local_double.add_arguments(commands, serve)
     return parser
 
 
@@ -98,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "hash-password":
         return hash_command(args)
+    if args.command in local_double.COMMANDS:
+        return local_double.run(args)
     overrides = {name: getattr(args, name) for name in SETTING_NAMES
                  if getattr(args, name, None) is not None}
     try:
@@ -106,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"infobase-odata: {exc}", file=sys.stderr)
         return 2
     store = app.service.provider
+    if args.fake:
+        local_double.fill_database(app.service, args.fake, args.seed)
     if hasattr(store, "progress"):
         store.progress = _progress
     started = time.monotonic()

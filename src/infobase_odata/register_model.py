@@ -81,14 +81,15 @@ class RegisterBuilder(_Builder):
             record_props.append(Property("RecordType", "Edm.String", VALUE, String(0), True, "RecordType"))
         attrs, types = self.register_attributes(reg, key_dimensions=isinstance(reg, cfg.InformationRegister))
         record_props += attrs + recorder_type + types
-        row_type = ComplexType(f"{name}_RowType", record_props)
-        self.model.complex_types[row_type.name] = row_type
-
         if isinstance(reg, cfg.InformationRegister):
             key = (["Period"] if periodic else []) + [p.name for p in record_props
                                                        if p.attribute in {d.name for d in reg.dimensions}]
         else:
             key = [p.name for p in recorder] + ["LineNumber"] + [p.name for p in recorder_type]
+        # The RowType repeats the _RecordType's properties with the same Nullable (real dumps).
+        row_type = ComplexType(f"{name}_RowType", [_key_nullable(p, key) for p in record_props])
+        self.model.complex_types[row_type.name] = row_type
+
         records_name = f"{name}_RecordType"
         records_type = EntityType(records_name, [_key_nullable(p, key) for p in record_props], tuple(key))
         records_type.navigation = self.navigation_for(records_name, records_type.properties)
