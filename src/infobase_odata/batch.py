@@ -32,7 +32,8 @@ from .writes import read_body
 log = logging.getLogger("infobase_odata")
 
 PART_MARK = "infobase_odata.batch_part"  # environ key of an operation run inside a batch
-# Per-request keys of the batch's environ that an operation replaces (headers are never inherited).
+# Per-request keys of the batch's environ that an operation replaces (headers are not inherited,
+# Host aside).
 _OWN_KEYS = {"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH", "RAW_URI",
              "REQUEST_URI", "wsgi.input"}
 _REFERENCE = re.compile(r"\$([^/?]+)(.*)\Z", re.S)  # $<Content-ID>[/rest][?query]
@@ -87,6 +88,8 @@ class _Runner:
         environ = context.request.environ
         self.environ = {key: value for key, value in environ.items()
                         if not key.startswith(("HTTP_", "webob.")) and key not in _OWN_KEYS}
+        if "HTTP_HOST" in environ:  # the connection's, for URLs in answers (Location, links)
+            self.environ["HTTP_HOST"] = environ["HTTP_HOST"]
         self.environ[PART_MARK] = True
         info = environ.get("PATH_INFO", "").rstrip("/")
         self.path_root = info[: info.rfind("/") + 1]  # PATH_INFO of the service root, "/" ended
@@ -191,8 +194,9 @@ class _Runner:
     def _created(self, response: Response, relative: str) -> str:
         """What ``$<Content-ID>`` stands for: the created entity (Location), else the target."""
         location = response.headers.get("Location", "")
-        if location.startswith(self.base):
-            return location[len(self.base):]
+        marker = location.find(SERVICE_PATH + "/")
+        if marker >= 0:
+            return location[marker + len(SERVICE_PATH) + 1:]
         return relative.partition("?")[0]
 
     def _error_part(self, err: ODataError) -> bytes:

@@ -124,11 +124,13 @@ def test_content_id_references_resolve(app):
     rename = op("PATCH", "$1", {"Description": "ООО Переименованный"}, "3")
     lines = op("PATCH", "$2", {"Goods": []}, "4")
     read_order = op("GET", f"{ORDERS}?$top=1&$orderby=Number%20desc")
-    result = answers(post_batch(app, body_of([change_set(party, order, rename, lines), read_order])))
+    result = answers(post_batch(app, body_of([change_set(party, order, rename, lines), read_order]),
+                                Host="example.org:8080"))
     created, (status, _, body) = result
     assert [answer[0] for answer in created] == [201, 201, 200, 200]
     assert [answer[1].get("Content-ID") for answer in created] == [None] * 4  # Content-ID is a MIME header
     party_key, order_key = created_key(created[0]), created_key(created[1])
+    assert created[0][1]["Location"] == f"http://example.org:8080{SERVICE}{PARTIES}(guid'{party_key}')"
     assert json.loads(created[1][2])["Customer_Key"] == party_key
     assert json.loads(created[2][2])["Description"] == "ООО Переименованный"
     assert json.loads(created[3][2])["Ref_Key"] == order_key
