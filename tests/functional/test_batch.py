@@ -5,11 +5,14 @@ hostile multipart bodies; on both providers."""
 from __future__ import annotations
 
 import json
+import os
 from email import policy
 from email.parser import BytesParser
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from webob import Request
 
 from infobase_odata.middleware import ODataMiddleware
@@ -313,3 +316,30 @@ def test_line_and_size_limits(app, tmp_path, model):
     assert_odata_error(post_batch(small, body_of([GET] * 20)), 413, 2)
     assert_odata_error(post_batch(small, body_of([change_set(op("DELETE", PARTIES + "(guid'x')"))])), 400, 2)
     assert answers(post_batch(small, body_of([GET])))[0][0] == 200
+
+
+# --- fuzzing: any body is an answer, never a 5xx or an exception -------------------------------
+
+PIECES = [b"--batch", b"--batch--", b"--cs", b"--cs--", b"\r\n", b"\n", b"\r\n\r\n", b": ", b" ",
+          b"Content-Type: application/http", b"Content-Type: multipart/mixed; boundary=cs",
+          b"Content-Type: multipart/mixed; boundary=batch", b"Content-Transfer-Encoding: base64",
+          b"Content-ID: 1", b"GET Catalog_Goods?$top=1 HTTP/1.1", b"POST Catalog_Counterparties HTTP/1.1",
+          b"PATCH $1 HTTP/1.1", b"DELETE $1 HTTP/1.1", b"Content-Type: application/json",
+          b"Content-Length: 5", b'{"Description": "x"}', b"<entry/>", b"$1", b"\x00", b"\xff", "й".encode()]
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")) // 3, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(PIECES), st.binary(max_size=8)), max_size=40).map(b"".join))
+def test_fuzzed_bodies_never_fail_the_server(fuzz_app, body):
+    response = post_batch(fuzz_app, body)
+    assert response.status_code < 500, response.body[:500]
+    if response.status_code != 202:
+        assert_odata_error(response, response.status_code, 2)
+    else:
+        answers(response)
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(model):
+    return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 10), prefix="trade"))
