@@ -62,7 +62,7 @@ def test_reads_and_a_change_set_with_references(client):
     assert result.by_content_id(party.content_id) is party.response
 
 
-@pytest.mark.parametrize("creates, failing", [(1000, False), (999, True)])
+@pytest.mark.parametrize("creates, failing", [(1000, False), (999, True)])  # max_batch_parts: 1000
 def test_a_change_set_of_1000_creates_is_all_or_nothing(client, creates, failing):
     before = count(client, PARTIES)
     batch = client.batch()
@@ -71,15 +71,13 @@ def test_a_change_set_of_1000_creates_is_all_or_nothing(client, creates, failing
         changes.create(PARTIES, {"Description": f"Партнёр {number}"})
     if failing:
         changes.create(PARTIES, {"Description": "bad", "Manager_Key": "not a GUID"})
-    after = batch.add_retrieve(f"{client.service_root}/{PARTIES}/$count")
     result = client.execute_batch(batch)
     if failing:
         failed = result.parts[0]  # the failing operation's error is the change set's only answer
         assert result.changesets == [] and failed.status_code == 400 and b"<m:error" in failed.content
     else:
         assert [r.status_code for r in result.changesets[0]] == [201] * creates
-    stored = before + (0 if failing else creates)
-    assert int(after.response.content) == stored and count(client, PARTIES) == stored
+    assert count(client, PARTIES) == before + (0 if failing else creates)
 
 
 def test_malformed_batch_is_an_odata_error(client):
