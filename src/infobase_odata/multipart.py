@@ -6,9 +6,9 @@ library's ``email`` parser after cheap size checks, written back as one part per
 
 The parser (``email.feedparser``) is lenient and line-based: it records defects instead of
 failing and spends time per line and per nesting level, so the body is bounded *before*
-parsing (delimiter lines and lines in total, derived from ``max_parts``), fed in chunks that stop
-at the first part nested deeper than ``max_nesting``, and every recorded defect is a 400. Each part's own HTTP request head is read with
-a strict reader (at most 100 headers of 8 KiB, no folding).
+parsing (delimiter lines and lines in total, derived from ``max_parts``), fed in chunks that
+stop at the first part nested deeper than ``max_nesting``, and every recorded defect is a 400.
+Each part's own HTTP request head is read strictly (at most 100 headers of 8 KiB, no folding).
 """
 
 from __future__ import annotations
