@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from webob import Request, Response
 
-from . import errors
+from . import batch, errors
 from .configuration import Configuration
 from .errors import ODataError
 from .events import EventHandlers
@@ -62,7 +62,8 @@ class ODataService:
         response = self.respond(request)
         return response(environ, start_response)
 
-    def respond(self, request: Request) -> Response:
+    def respond(self, request: Request, subject: Any = None) -> Response:
+        """The answer to one request; ``subject`` skips authentication (operations of a batch)."""
         fmt: Format = ATOM_FORMAT
         try:
             try:
@@ -70,11 +71,15 @@ class ODataService:
             except ODataError:
                 fmt = format_from_accept(request)
                 raise
-            subject = self.security.authenticate(request.environ)
+            if subject is None:
+                subject = self.security.authenticate(request.environ)
             request.environ["infobase_odata.user"] = subject.name
             segments = split_segments(service_relative_path(request.environ))
             context = Context(self, request, fmt, self.base_url(request), subject)
-            response = dispatch(context, segments)
+            if batch.addressed(context, segments):  # an extension beyond the platform
+                response = batch.respond(context)
+            else:
+                response = dispatch(context, segments)
         except ODataError as err:
             response = self.error_response(err, fmt)
         except RecursionError:
