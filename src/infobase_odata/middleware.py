@@ -78,6 +78,12 @@ class ODataMiddleware:
         self.service = make_service(configuration, provider, settings, events=events,
                                     authenticate=authenticate, **overrides)
         self.mount = "/" + self.service.settings.prefix.strip("/") + SERVICE_PATH
+        self.explorer_mount = self.mount[: -len(SERVICE_PATH)] + "/odata/explorer"
+        self.explorer = None
+        if self.service.settings.explorer:
+            from .explorer import Explorer  # Jinja2 is imported only when the explorer is on
+
+            self.explorer = Explorer(self.service)
 
     @classmethod
     def factory(cls, global_conf: dict, **local_conf: str) -> Callable[[WSGIApp], "ODataMiddleware"]:
@@ -91,6 +97,10 @@ class ODataMiddleware:
         except (UnicodeEncodeError, UnicodeDecodeError):
             pass
         if path != self.mount and not path.startswith(self.mount + "/"):
+            if self.explorer is not None and (path == self.explorer_mount or path.startswith(self.explorer_mount + "/")):
+                environ = dict(environ, **{"infobase_odata.root": environ.get("SCRIPT_NAME", "") + self.mount[: -len(SERVICE_PATH)],
+                                           "infobase_odata.explorer_path": path[len(self.explorer_mount):]})
+                return self.explorer(environ, start_response)
             return self.app(environ, start_response)
         environ = dict(environ)
         environ["infobase_odata.root"] = environ.get("SCRIPT_NAME", "") + self.mount[: -len(SERVICE_PATH)]
