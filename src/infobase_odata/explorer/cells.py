@@ -66,9 +66,9 @@ def cell(row: dict, column: Column, link: Link, model: Model, presentation: str 
         return NULL
     if column.role == TABULAR or isinstance(value, list):
         return Cell(f"{len(value)} rows", css="rows")
+    if value == NIL_GUID and column.role == REF:
+        return EMPTY_REF
     if column.target is not None and isinstance(value, str):
-        if value == NIL_GUID:
-            return EMPTY_REF
         return Cell(presentation or value, link(column.target, value), "ref")
     if column.role == COMPOSITE and isinstance(value, str):
         kind = str(row.get(f"{column.name}_Type") or "")
