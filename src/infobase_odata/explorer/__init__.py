@@ -41,7 +41,7 @@ def environment() -> Environment:
     global _environment
     if _environment is None:
         _environment = Environment(loader=PackageLoader("infobase_odata.explorer", "templates"),
-                                   autoescape=True, trim_blocks=True, lstrip_blocks=True)
+                                   autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     return _environment
 
 

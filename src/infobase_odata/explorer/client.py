@@ -23,7 +23,7 @@ from ..urls import SERVICE_PATH
 
 # Characters left readable in the equivalent URLs (all valid in a path or query value).
 PATH_SAFE = "/()'=,:$*-_.~"
-VALUE_SAFE = "$'(),/:*-_.~"
+VALUE_SAFE = "$'(),/:;=*-_.~"
 # Request headers a GET of the explorer must not pass on to the interface.
 _DROPPED = ("CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_ACCEPT", "HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH",
             "HTTP_X_HTTP_METHOD", "HTTP_1C_ODATA_DATALOADMODE", "HTTP_PREFER", "RAW_URI", "REQUEST_URI")
@@ -76,8 +76,9 @@ class Client:
         return self.host_url + raw + ("?" + encode_query(query) if query else "")
 
     def get(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Answer:
-        """GET ``path`` with ``query`` plus ``$format=json`` and ``allowedOnly=true``."""
-        pairs = [*query, ("$format", "json"), ("allowedOnly", "true")]
+        """GET ``path`` with ``query`` plus ``allowedOnly=true`` in JSON without metadata (the
+        explorer knows the model; smaller answers to write and parse)."""
+        pairs = [*query, ("$format", "application/json;odata=nometadata"), ("allowedOnly", "true")]
         url = self.url(path, pairs)
         raw = url[len(self.host_url):]
         environ = dict(self.environ)

@@ -8,6 +8,7 @@ template to render with its context; an interface error becomes the page's statu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 from urllib.parse import quote
@@ -16,7 +17,9 @@ from .. import model as m
 from ..register_handlers import vt_result_set
 from ..registers import function_import
 from ..types import format_type
-from .cells import Cell, Column, cell, columns_of, presentation_of, text_of
+from markupsafe import Markup
+
+from .cells import Column, Links, columns_of, html_fields, html_rows, presentation_of
 from .client import PATH_SAFE, Answer, Client, encode_query
 
 PAGE_SIZE = 20
@@ -46,17 +49,17 @@ class State:
     client: Client
     mount: str  # decoded path of the explorer root, ending in '/'
     user: str | None = None
-    nav: list[tuple[str, str]] = field(default_factory=list)
+    links: Links = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.links = Links(self.mount, self.model)
 
     def href(self, path: str = "", query: Sequence[tuple[str, str]] = ()) -> str:
         url = quote(self.mount + path, safe=PATH_SAFE)
         return url + ("?" + encode_query(query) if query else "")
 
-    def entity_href(self, set_name: str, guid: str) -> str:
-        return self.href(f"{set_name}(guid'{guid}')")
-
-    def cells(self, row: dict, columns: list[Column], presentations: Mapping[str, str | None] = {}) -> list[Cell]:
-        return [cell(row, c, self.entity_href, self.model, presentations.get(c.name)) for c in columns]
+    def rows(self, rows: list[dict], columns: list[Column]) -> list[Markup]:
+        return html_rows(rows, columns, self.links)
 
 
 def error_page(state: State, answer: Answer | None, status: int, message: str, **context: Any) -> Page:
@@ -141,48 +144,62 @@ def table(state: State, entity_set: m.EntitySet, values: Mapping[str, list[str]]
     entity_type = entity_set.entity_type
     all_columns = columns_of(state.model, entity_type.properties, entity_type.navigation)
     columns = [c for c in all_columns if c.name in selected] if selected else all_columns
-    rows, total = [], None
+    linked = entity_set.kind == m.OBJECT
+    rows: list[str] = []
+    total = None
     if answer.ok:
         payload = answer.payload or {}
         total = int(payload.get("odata.count", 0))
-        linked = entity_set.kind == m.OBJECT
-        for row in payload.get("value", []):
-            href = state.entity_href(entity_set.name, row["Ref_Key"]) if linked and "Ref_Key" in row else None
-            rows.append((href, state.cells(row, columns)))
+        values = payload.get("value", [])
+        rows = [f"<tr>{_open_cell(state, entity_set, row) if linked else ''}{cells}</tr>"
+                for row, cells in zip(values, state.rows(values, columns))]
     elif answer.denied:
         return _denied(state, answer)
     elif answer.status not in (400, 501):
         return error_page(state, answer, answer.status, "")
 
-    def link(**changes: str | int) -> str:
-        current = {"$top": str(top), "$skip": str(skip), **dict(options)}
-        current.update({k: str(v) for k, v in changes.items()})
-        pairs = [(k, v) for k, v in current.items() if v and not (k == "$skip" and v == "0")
-                 and not (k == "$top" and v == str(PAGE_SIZE))]
-        return state.href(entity_set.name, pairs)
+    set_href = state.href(entity_set.name)
+    current = {"$top": "" if top == PAGE_SIZE else str(top), "$skip": str(skip or ""), **dict(options)}
 
+    def link(**changes: str) -> str:
+        pairs = [(k, v) for k, v in {**current, **changes}.items() if v]
+        return set_href + ("?" + encode_query(pairs) if pairs else "")
+
+    unsorted = encode_query([(k, v) for k, v in current.items() if v and k not in ("$orderby", "$skip")])
+    sort_base = f"{set_href}?{unsorted}{'&' if unsorted else ''}$orderby="
     sort_links = {}
     for column in columns:
         if column.role != m.TABULAR:
-            ascending = orderby != column.name and orderby != f"{column.name} asc"
-            sort_links[column.name] = (link(**{"$orderby": f"{column.name} {'asc' if ascending else 'desc'}", "$skip": 0}),
-                                       "▲" if orderby in (column.name, f"{column.name} asc") else
-                                       "▼" if orderby == f"{column.name} desc" else "")
+            ascending = orderby not in (column.name, f"{column.name} asc")
+            sort_links[column.name] = (sort_base + _quoted(column.name) + ("%20asc" if ascending else "%20desc"),
+                                       "" if ascending and orderby != f"{column.name} desc" else "▲" if not ascending else "▼")
     pager = {"first": skip + 1 if rows else 0, "last": skip + len(rows), "total": total,
-             "prev": link(**{"$skip": max(skip - top, 0)}) if skip > 0 else None,
-             "next": link(**{"$skip": skip + top}) if total is not None and skip + top < total else None}
+             "prev": link(**{"$skip": str(max(skip - top, 0) or "")}) if skip > 0 else None,
+             "next": link(**{"$skip": str(skip + top)}) if total is not None and skip + top < total else None}
     register = register_of(state.model, entity_set)
     return Page("table.html", {
-        "title": entity_set.name, "set": entity_set, "columns": columns, "rows": rows, "pager": pager,
-        "sort_links": sort_links, "linked": entity_set.kind == m.OBJECT,
+        "title": entity_set.name, "set": entity_set, "columns": columns, "body": Markup("\n".join(rows)),
+        "pager": pager, "sort_links": sort_links, "linked": linked,
         "filter": filter_, "orderby": orderby, "top": top, "selected": set(selected),
         "all_columns": [c.name for c in all_columns], "error": answer.error, "odata_url": answer.url,
-        "action": state.href(entity_set.name), "metadata_href": state.href(f"{entity_set.name}/$metadata"),
+        "action": set_href, "metadata_href": state.href(f"{entity_set.name}/$metadata"),
         "tabular": [(s.name, state.href(s.name)) for s in entity_set.tabular_sets(state.model)],
         "owner": (entity_set.parent.name, state.href(entity_set.parent.name)) if entity_set.parent else None,
         "virtual": [(v, state.href(f"{register.name}/{v}")) for v in virtual_tables(state.model, register)],
         "register": register.name if register is not None else None,
     }, 400 if answer.status in (400, 501) else 200)
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(name: str) -> str:
+    return quote(name, safe="")
+
+
+def _open_cell(state: State, entity_set: m.EntitySet, row: dict) -> str:
+    key = row.get("Ref_Key")
+    if type(key) is not str:
+        return "<td></td>"
+    return f'<td><a class="open" href="{state.links.entity(entity_set.name, key)}">open</a></td>'
 
 
 # ---- object page --------------------------------------------------------------------------------
@@ -197,10 +214,9 @@ def entity(state: State, entity_set: m.EntitySet, key: str) -> Page:
     if not answer.ok:
         return _failed(state, answer)
     row = answer.payload
-    presentations = {nav.key_property: presentation_of(row.get(nav.name)) for nav in entity_type.navigation}
     columns = columns_of(state.model, entity_type.properties, entity_type.navigation)
     fields, sections = [], []
-    for column, value in zip(columns, state.cells(row, columns, presentations)):
+    for column, value in zip(columns, html_fields(row, columns, state.links)):
         prop = entity_type.property(column.name)
         if column.role == m.TABULAR and prop is not None and prop.row_type is not None:
             row_columns = columns_of(state.model, prop.row_type.properties[1:])  # without the owner's Ref_Key
@@ -208,7 +224,7 @@ def entity(state: State, entity_set: m.EntitySet, key: str) -> Page:
             if tab_set is not None:
                 row_columns = columns_of(state.model, prop.row_type.properties[1:], tab_set.entity_type.navigation)
             sections.append({"name": column.name, "columns": row_columns,
-                             "rows": [state.cells(r, row_columns) for r in row.get(column.name) or []]})
+                             "rows": state.rows(row.get(column.name) or [], row_columns)})
         else:
             fields.append((column.name, value))
     title = presentation_of(row) or entity_set.name
@@ -317,7 +333,7 @@ def virtual(state: State, register: m.EntitySet, name: str, values: Mapping[str,
     result = records if name.startswith("Slice") else vt_result_set(state.model, register, name)
     shown = [p for p in result.entity_type.properties if any(r.get(p.name) is not None for r in rows)]
     columns = columns_of(state.model, shown, result.entity_type.navigation)
-    context.update(columns=columns, rows=[state.cells(r, columns) for r in rows])
+    context.update(columns=columns, rows=state.rows(rows, columns))
     return Page("virtual.html", context)
 
 
