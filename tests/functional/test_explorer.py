@@ -10,6 +10,7 @@ import pytest
 from lxml import html
 from webob import Request
 
+from infobase_odata.configuration import Configuration
 from infobase_odata.explorer import landing
 from infobase_odata.middleware import ODataMiddleware
 from tests.conftest import SAMPLE, SERVICE, basic
@@ -244,3 +245,22 @@ def test_landing_links_to_explorer_and_interface():
     assert Request.blank("/other").get_response(app).status_code == 404
     without = html.fromstring(Request.blank("/").get_response(landing("trade", False)).body)
     assert "/trade/odata/explorer/" not in without.xpath("//main//a/@href")
+
+
+def test_every_entity_set_has_a_table_and_a_type_page(app):
+    for name in app.service.model.entity_sets:
+        doc = page(app, quote(name))
+        assert not doc.xpath("//p[@id='query-error']"), name
+        assert doc.xpath("//table[@id='rows']/tbody/tr"), name
+        assert page(app, quote(name) + "/$metadata").xpath("//table[@class='grid']/tbody/tr"), name
+
+
+def test_without_users_everything_is_shown(tmp_path):
+    data = json.loads((SAMPLE / "configuration.json").read_text(encoding="utf-8"))
+    for key in ("users", "roles", "handlers"):
+        data.pop(key)
+    app = ODataMiddleware(None, Configuration.from_dict(data), prefix="trade", database=str(tmp_path / "t.db"),
+                          explorer=True)
+    doc = page(app, "", user=None)
+    assert "Document_SalesOrder" in texts(doc, "//table[@class='objects']/tr/td[1]")
+    assert not doc.xpath("//span[@class='user']")

@@ -80,6 +80,15 @@ def _failed(state: State, answer: Answer) -> Page:
     return _denied(state, answer) if answer.denied else error_page(state, answer, answer.status, "")
 
 
+def probe(state: State, entity_set: m.EntitySet) -> tuple[Answer, int | None]:
+    """Whether the user may read the set, and its row count (a register's: its records)."""
+    if entity_set.kind == m.CONSTANT:  # a constant has no /$count: one entity
+        answer = state.client.get(entity_set.name)
+        return answer, len(answer.payload.get("value", [])) if answer.ok else None
+    answer = state.client.get(f"{(entity_set.records or entity_set).name}/$count")
+    return answer, answer.payload if answer.ok else None
+
+
 def register_of(model: m.Model, entity_set: m.EntitySet) -> m.EntitySet | None:
     """The register set whose virtual tables a set shows (a records set belongs to its register)."""
     if entity_set.kind in (m.RECORD_SET, m.INDEPENDENT_RECORDS):
@@ -103,13 +112,13 @@ def index(state: State) -> Page:
         if entity_set.parent is not None or entity_set.kind == m.RECORDS:
             continue
         shown = entity_set.records or entity_set  # a recorder register shows its records
-        answer = state.client.get(f"{shown.name}/$count")
+        answer, count = probe(state, entity_set)
         if answer.denied:
             continue
         label = KIND_LABELS.get(type(entity_set.source).__name__, type(entity_set.source).__name__)
         groups.setdefault(label, []).append({
             "name": entity_set.name, "href": state.href(shown.name),
-            "count": answer.payload if answer.ok else None,
+            "count": count,
             "error": None if answer.ok else (answer.error or ("", str(answer.status)))[1],
             "virtual": [(v, state.href(f"{entity_set.name}/{v}")) for v in virtual_tables(state.model, register_of(state.model, entity_set))],
         })
@@ -258,8 +267,7 @@ def _declared(value_type: Any) -> str:
 
 
 def metadata(state: State, entity_set: m.EntitySet) -> Page:
-    shown = entity_set.records or entity_set
-    answer = state.client.get(f"{shown.name}/$count")  # rights: the object must be readable
+    answer, _ = probe(state, entity_set)  # rights: the object must be readable
     if not answer.ok:
         return _failed(state, answer)
     entity_type = entity_set.entity_type
@@ -308,7 +316,7 @@ def virtual(state: State, register: m.EntitySet, name: str, values: Mapping[str,
     if function is None or name not in VIRTUAL_TABLES:
         return error_page(state, None, 404, f"{register.name} has no virtual table {name}")
     records = register.records or register
-    gate = state.client.get(f"{records.name}/$count")
+    gate, _ = probe(state, register)
     if not gate.ok:
         return _failed(state, gate)
     given = {p: _one(values, p) for p, _ in function.parameters}
