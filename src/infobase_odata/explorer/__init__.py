@@ -127,7 +127,7 @@ def landing(prefix: str, explorer: bool) -> Callable:
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"Not Found"]
         root = environ.get("SCRIPT_NAME", "") + "/" + prefix.strip("/")
-        body = render("landing.html", title=prefix, publication=prefix, mount=quote(root + "/", safe="/"),
+        body = render("landing.html", title="infobase-odata", publication=prefix, mount=quote(environ.get("SCRIPT_NAME", ""), safe="/") + "/",
                       explorer=quote(root + EXPLORER_PATH + "/", safe="/") if explorer else None,
                       service=quote(root + "/odata/standard.odata/", safe="/"),
                       metadata=quote(root + "/odata/standard.odata/$metadata", safe="/$"),
