@@ -1,7 +1,7 @@
 """The explorer's pages: each view asks the interface (``Client``) for its rows and returns the
 template to render with its context; an interface error becomes the page's status and message::
 
-    page = views.table(request_state, "Catalog_Goods", {"$top": ["20"]})
+    page = views.table(state, model.entity_set("Catalog_Goods"), {"$top": ["20"]})
     page.status, page.template, page.context
 """
 
@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
+from markupsafe import Markup
+
 from .. import model as m
 from ..register_handlers import vt_result_set
 from ..registers import function_import
 from ..types import format_type
-from markupsafe import Markup
-
 from .cells import Column, Links, columns_of, html_fields, html_rows, presentation_of
 from .client import PATH_SAFE, Answer, Client, encode_query
 
