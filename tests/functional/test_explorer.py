@@ -4,6 +4,7 @@ and the interface's own rights (viewer: catalogs only; manager: orders of the ma
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -19,6 +20,7 @@ EXPLORER = "/trade/odata/explorer/"
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 MAIN = "00002710-a7b0-11ee-8003-0050569f1c00"  # Catalog_Warehouses, Code 000000001
 SECOND = "00004e20-a7b0-11ee-8003-0050569f1c00"
+GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 def call(app, path: str, user: str | None = "admin", method: str = "GET", body: dict | None = None):
@@ -187,6 +189,8 @@ def test_register_virtual_tables(app, path, columns):
     assert texts(doc, "//table[@class='grid']/thead/tr/th") == columns
     assert doc.xpath("//table[@class='grid']/tbody/tr")
     assert doc.xpath("//table[@class='grid']/tbody/tr[1]/td/a/@href")[0].startswith(EXPLORER + "Catalog_Goods(")
+    goods = texts(doc, "//table[@class='grid']/tbody/tr/td/a[starts-with(@href, '/trade/odata/explorer/Catalog_Goods(')]")
+    assert goods and not any(re.fullmatch(GUID, name) for name in goods)  # expanded: Descriptions, not GUIDs
     url = doc.xpath("//input[@id='odata-url']/@value")[0]
     relative = url.split("localhost", 1)[1]
     assert len(json.loads(call(app, relative).body)["value"]) == len(doc.xpath("//table[@class='grid']/tbody/tr"))

@@ -211,15 +211,20 @@ def _open_cell(state: State, entity_set: m.EntitySet, row: dict) -> str:
     return f'<td><a class="open" href="{state.links.entity(entity_set.name, key)}">open</a></td>'
 
 
+def _expanded(state: State, path: str, query: list[tuple[str, str]], navigation: list[str]) -> Answer:
+    """GET with the references expanded (their targets' names label the links); without them
+    when the user may not read a target."""
+    if not navigation:
+        return state.client.get(path, query)
+    answer = state.client.get(path, [*query, ("$expand", ",".join(navigation))])
+    return state.client.get(path, query) if answer.denied else answer
+
+
 # ---- object page --------------------------------------------------------------------------------
 
 def entity(state: State, entity_set: m.EntitySet, key: str) -> Page:
     entity_type = entity_set.entity_type
-    navigation = [nav.name for nav in entity_type.navigation]
-    path = f"{entity_set.name}({key})"
-    answer = state.client.get(path, [("$expand", ",".join(navigation))] if navigation else [])
-    if answer.denied and navigation:  # an expanded target the user may not read: plain references
-        answer = state.client.get(path)
+    answer = _expanded(state, f"{entity_set.name}({key})", [], [nav.name for nav in entity_type.navigation])
     if not answer.ok:
         return _failed(state, answer)
     row = answer.payload
@@ -331,14 +336,15 @@ def virtual(state: State, register: m.EntitySet, name: str, values: Mapping[str,
     if "run" not in values:
         return Page("virtual.html", context)
     arguments = ",".join(f"{p}={_literal(v, t)}" for (p, t), v in zip(function.parameters, given.values()) if v)
-    answer = state.client.get(f"{register.name}/{name}({arguments})", [("$top", str(top))])
+    result = records if name.startswith("Slice") else vt_result_set(state.model, register, name)
+    answer = _expanded(state, f"{register.name}/{name}({arguments})", [("$top", str(top))],
+                       [nav.name for nav in result.entity_type.navigation])
     context.update(odata_url=answer.url, error=answer.error)
     if answer.denied:
         return _denied(state, answer)
     if not answer.ok:
         return Page("virtual.html", context, answer.status if answer.status < 500 else 400)
     rows = (answer.payload or {}).get("value", [])
-    result = records if name.startswith("Slice") else vt_result_set(state.model, register, name)
     shown = [p for p in result.entity_type.properties if any(r.get(p.name) is not None for r in rows)]
     columns = columns_of(state.model, shown, result.entity_type.navigation)
     context.update(columns=columns, rows=state.rows(rows, columns))
