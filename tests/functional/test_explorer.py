@@ -80,6 +80,7 @@ def test_index_groups_objects_by_kind_with_counts(app):
     assert counts["Document_SalesOrder"] == call(app, SERVICE + "Document_SalesOrder/$count").text
     assert "Catalog_Employees" not in counts  # not published
     assert doc.xpath("//a[text()='Balance']/@href") == [EXPLORER + "AccumulationRegister_Stock/Balance"]
+    assert doc.xpath("//input[@id='odata-url']/@value") == ["http://localhost/trade/odata/standard.odata/"]
 
 
 def test_redirect_to_the_trailing_slash_and_stylesheet(app):
@@ -95,6 +96,12 @@ def test_authentication_is_the_interfaces(app):
     assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
     request = Request.blank(EXPLORER, headers={"Authorization": basic("admin", "wrong")})
     assert request.get_response(app).status_code == 401
+
+
+def test_head(app):
+    request = Request.blank(EXPLORER + "Catalog_Goods", method="HEAD", headers={"Authorization": basic("admin", "admin")})
+    response = request.get_response(app)
+    assert response.status_code == 200 and response.body == b""
 
 
 def test_read_only(app):
@@ -162,6 +169,11 @@ def test_hostile_values_are_escaped(app):
     echoed = call(app, EXPLORER + "Catalog_Counterparties?$filter=" + quote("Description eq '\"><script>x</script>'"))
     assert "<script>" not in echoed.text
     assert call(app, EXPLORER + quote("Catalog_<script>")).status_code == 404
+    bad_key = call(app, EXPLORER + quote("Catalog_Goods(guid'<script>alert(1)</script>')"))
+    assert bad_key.status_code == 400 and "<script>" not in bad_key.text
+    assert "&lt;script&gt;" in bad_key.text  # the interface's message, escaped
+    unbalanced = call(app, EXPLORER + quote("Catalog_Goods(<b>"))
+    assert unbalanced.status_code == 400 and "<b>" not in unbalanced.text
     assert "<script>" not in call(app, EXPLORER + quote("Catalog_<script>")).text
 
 
@@ -200,6 +212,7 @@ def test_virtual_table_form_and_errors(app):
     doc = page(app, "AccumulationRegister_Stock/Balance")
     assert doc.xpath("//input[@name='Period'][@type='datetime-local']")
     assert doc.xpath("//input[@name='Condition']") and not doc.xpath("//table[@class='grid']")
+    assert "/AccumulationRegister_Stock/Balance?$top=100" in doc.xpath("//input[@id='odata-url']/@value")[0]
     bad = page(app, "AccumulationRegister_Stock/Balance?run=1&Dimensions=Nope", status=400)
     assert "Nope" in bad.xpath("//p[@id='query-error']")[0].text_content()
     page(app, "AccumulationRegister_Stock/Nope", status=404)

@@ -75,11 +75,14 @@ class Client:
         raw = quote(self.root + SERVICE_PATH + "/" + path, safe=PATH_SAFE)
         return self.host_url + raw + ("?" + encode_query(query) if query else "")
 
+    def request_url(self, path: str, query: Sequence[tuple[str, str]] = ()) -> str:
+        """The URL :meth:`get` requests: ``query`` plus the JSON format and ``allowedOnly``."""
+        return self.url(path, [*query, ("$format", "application/json;odata=nometadata"), ("allowedOnly", "true")])
+
     def get(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Answer:
         """GET ``path`` with ``query`` plus ``allowedOnly=true`` in JSON without metadata (the
         explorer knows the model; smaller answers to write and parse)."""
-        pairs = [*query, ("$format", "application/json;odata=nometadata"), ("allowedOnly", "true")]
-        url = self.url(path, pairs)
+        url = self.request_url(path, query)
         raw = url[len(self.host_url):]
         environ = dict(self.environ)
         environ["RAW_URI"] = raw

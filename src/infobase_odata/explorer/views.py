@@ -124,7 +124,7 @@ def index(state: State) -> Page:
         })
     order = list(KIND_LABELS.values())
     groups = dict(sorted(groups.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
-    return Page("index.html", {"title": "Objects", "groups": groups,
+    return Page("index.html", {"title": "Objects", "groups": groups, "odata_url": state.client.url(""),
                                "service_url": state.client.url(""), "metadata_url": state.client.url("$metadata")})
 
 
@@ -333,11 +333,12 @@ def virtual(state: State, register: m.EntitySet, name: str, values: Mapping[str,
                                "fields": fields, "top": top, "action": state.href(f"{register.name}/{name}"),
                                "records_href": state.href(records.name), "ran": "run" in values,
                                "virtual": [(v, state.href(f"{register.name}/{v}")) for v in virtual_tables(state.model, register)]}
-    if "run" not in values:
-        return Page("virtual.html", context)
     arguments = ",".join(f"{p}={_literal(v, t)}" for (p, t), v in zip(function.parameters, given.values()) if v)
+    path = f"{register.name}/{name}" + (f"({arguments})" if arguments else "")
+    if "run" not in values:  # the form alone: the URL it would ask
+        return Page("virtual.html", {**context, "odata_url": state.client.request_url(path, [("$top", str(top))])})
     result = records if name.startswith("Slice") else vt_result_set(state.model, register, name)
-    answer = _expanded(state, f"{register.name}/{name}({arguments})", [("$top", str(top))],
+    answer = _expanded(state, path, [("$top", str(top))],
                        [nav.name for nav in result.entity_type.navigation])
     context.update(odata_url=answer.url, error=answer.error)
     if answer.denied:
