@@ -50,19 +50,26 @@ def render(template: str, **context: Any) -> str:
 
 
 class Explorer:
-    """WSGI application of the explorer of one ``ODataService``, mounted at ``/<prefix>/odata/explorer``."""
+    """The explorer of one ``ODataService`` at ``/<prefix>/odata/explorer`` (``ODataMiddleware``
+    asks :meth:`claims` and hands the request to :meth:`serve`)."""
 
-    def __init__(self, service: Any) -> None:
+    def __init__(self, service: Any, publication: str) -> None:
         self.service = service
+        self.mount = publication + EXPLORER_PATH  # /<prefix>/odata/explorer
         self.stylesheet = resources.files(__name__).joinpath("static", "explorer.css").read_bytes()
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        return self.respond(Request(environ))(environ, start_response)
+    def claims(self, path: str) -> bool:
+        """Whether a (decoded) request path belongs to the explorer."""
+        return path == self.mount or path.startswith(self.mount + "/")
 
-    def respond(self, request: Request) -> Response:
-        root = request.environ["infobase_odata.root"]  # SCRIPT_NAME + /<prefix>, set by the middleware
+    def serve(self, environ: dict, start_response: Callable, path: str) -> Iterable[bytes]:
+        """WSGI call for a claimed ``path``: the interface's root (for sub-requests) is the
+        script name plus ``/<prefix>``."""
+        root = environ.get("SCRIPT_NAME", "") + self.mount[: -len(EXPLORER_PATH)]
+        return self.respond(Request(dict(environ)), root, path[len(self.mount):])(environ, start_response)
+
+    def respond(self, request: Request, root: str, path: str) -> Response:
         mount = root + EXPLORER_PATH + "/"
-        path = request.environ["infobase_odata.explorer_path"]
         if path == "":
             return Response(status=301, location=quote(mount, safe="/"))
         if request.method not in ("GET", "HEAD"):
