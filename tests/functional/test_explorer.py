@@ -281,3 +281,16 @@ def test_without_users_everything_is_shown(tmp_path):
     doc = page(app, "", user=None)
     assert "Document_SalesOrder" in texts(doc, "//table[@class='objects']/tr/td[1]")
     assert not doc.xpath("//span[@class='user']")
+
+
+def test_cli_serves_the_explorer_unless_told_not_to(tmp_path, capsys):
+    from infobase_odata import cli
+
+    common = ["serve", str(SAMPLE), "--db", str(tmp_path / "cli.db"), "--goods", "20"]
+    assert cli.main([*common, "--get", EXPLORER, "--user", "admin:admin"]) == 0
+    assert "Catalog_Goods" in capsys.readouterr().out
+    assert cli.main([*common, "--get", "/"]) == 0
+    assert 'href="/trade/odata/explorer/"' in capsys.readouterr().out
+    assert cli.main([*common, "--explorer", "false", "--get", EXPLORER, "--user", "admin:admin"]) == 1
+    assert cli.main([*common, "--explorer", "false", "--get", "/"]) == 0
+    assert "/trade/odata/explorer/" not in capsys.readouterr().out
