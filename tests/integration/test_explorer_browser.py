@@ -66,7 +66,7 @@ def test_browse_from_a_document_to_its_customer_and_filter(cli_server, browser, 
     box = browser.find_element(By.ID, "filter")
     box.clear()
     box.send_keys(f"Customer_Key eq guid'{key}'")
-    box.submit()
+    browser.find_element(By.CSS_SELECTOR, "form.query button[type=submit]").click()
     expected = get(cli_server + f"Document_SalesOrder?$filter=Customer_Key eq guid'{key}'&$format=json").json()["value"]
     assert expected
     rows = browser.find_elements(By.CSS_SELECTOR, "#rows tbody tr")
