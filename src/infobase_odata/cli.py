@@ -104,11 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         return local_double.run(args)
     overrides = {name: getattr(args, name) for name in SETTING_NAMES
                  if getattr(args, name, None) is not None}
+    overrides.setdefault("explorer", True)  # on by default here, off when wrapping a site
     try:
         app = ODataMiddleware(None, args.configuration, **overrides)
     except (ConfigurationError, ValueError) as exc:
         print(f"infobase-odata: {exc}", file=sys.stderr)
         return 2
+    from .explorer import landing
+
+    app.app = landing(app.service.settings.prefix, app.explorer is not None)  # / links to both
     store = app.service.provider
     if args.fake:
         local_double.fill_database(app.service, args.fake, args.seed)
@@ -133,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         handler = type("_QuietHandler", (_LongLineHandler,), {"log_message": lambda *a: None})
     server = make_server(args.host, args.port, app, server_class=_ThreadingServer, handler_class=handler)
     print(f"Serving http://{args.host}:{server.server_port}/{prefix}/odata/standard.odata/", flush=True)
+    if app.explorer is not None:
+        print(f"Explorer http://{args.host}:{server.server_port}/{prefix}/odata/explorer/", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

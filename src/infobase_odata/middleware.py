@@ -78,6 +78,11 @@ class ODataMiddleware:
         self.service = make_service(configuration, provider, settings, events=events,
                                     authenticate=authenticate, **overrides)
         self.mount = "/" + self.service.settings.prefix.strip("/") + SERVICE_PATH
+        self.explorer = None
+        if self.service.settings.explorer:
+            from .explorer import Explorer  # Jinja2 is imported only when the explorer is on
+
+            self.explorer = Explorer(self.service, self.mount[: -len(SERVICE_PATH)])
 
     @classmethod
     def factory(cls, global_conf: dict, **local_conf: str) -> Callable[[WSGIApp], "ODataMiddleware"]:
@@ -91,6 +96,8 @@ class ODataMiddleware:
         except (UnicodeEncodeError, UnicodeDecodeError):
             pass
         if path != self.mount and not path.startswith(self.mount + "/"):
+            if self.explorer is not None and self.explorer.claims(path):
+                return self.explorer.serve(environ, start_response, path)
             return self.app(environ, start_response)
         environ = dict(environ)
         environ["infobase_odata.root"] = environ.get("SCRIPT_NAME", "") + self.mount[: -len(SERVICE_PATH)]

@@ -40,6 +40,7 @@ class Settings:
     auth: str = _setting("basic", "Authentication: basic (users of the configuration), remote_user (trust the host's REMOTE_USER) or callable (ODataMiddleware(authenticate=...))")
     rights_status: int = _setting(401, "HTTP status of a rights error, code 20 (401 as 1C, or 403)")
     debug: bool = _setting(False, "Put exception details into 500 error messages (never in production)")
+    explorer: bool = _setting(False, "Serve the read-only HTML explorer at /<prefix>/odata/explorer/ (on by default for infobase-odata serve)")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
