@@ -19,6 +19,7 @@ import argparse
 import base64
 import json
 import logging
+import os
 import sys
 import time
 from socketserver import ThreadingMixIn
@@ -147,9 +148,10 @@ def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
         provider = MappedSQLiteProvider.factory(args.database, args.mapping, trace=trace)
     app = ODataMiddleware(None, args.configuration, provider=provider, **overrides)
     service = app.service
-    if not args.mapping and args.database:
-        check_database_file(args.database, own_tables=embedded_tables(service.model),
-                            allow_foreign=args.allow_foreign_tables)
+    default = service.settings.database_path
+    if not args.mapping and (args.database or os.path.exists(default)):  # the default place is created
+        check_database_file(default, own_tables=embedded_tables(service.model),
+                            allow_foreign=args.allow_foreign_tables, label="--db" if args.database else "database")
     if is_open(service.configuration, service.settings) and not service.settings.allow_anonymous \
             and not is_loopback(args.host):
         raise StartError(f"refusing to listen on {args.host} without users: anyone on the network could "

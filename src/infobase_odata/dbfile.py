@@ -39,10 +39,11 @@ def embedded_tables(model: Model) -> set[str]:
 
 
 def check_database_file(path: str, *, own_tables: Iterable[str] | None = None, existing: bool = False,
-                        allow_foreign: bool = False) -> None:
+                        allow_foreign: bool = False, label: str = "--db") -> None:
     """Refuse a ``--db`` the store cannot use (see the module docstring). ``own_tables``: the
-    embedded store's tables (foreign ones are refused); ``existing``: the file must exist."""
-    where = f"--db {path}"
+    embedded store's tables (foreign ones are refused); ``existing``: the file must exist;
+    ``label`` names where the path came from in messages."""
+    where = f"{label} {path}"
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise DatabaseFileError(f"{where}: is a directory, not a database file (give a file name, e.g. "

@@ -4,6 +4,7 @@ and publishing an existing database with --mapping."""
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import socket
@@ -17,6 +18,7 @@ import pytest
 
 from infobase_odata import __version__
 from infobase_odata.cli import main
+from infobase_odata.listening import bind_error, is_loopback
 from tests.conftest import ROOT
 
 TRADE = str(ROOT / "samples" / "trade")
@@ -285,3 +287,29 @@ def test_seeding_progress_is_logged_under_gunicorn(tmp_path):
     with server(command, root + "$metadata", log, env={"TRADE_DATABASE": str(tmp_path / "trade.db")}):
         assert get(root + "Catalog_Units/$count", timeout=120).text == "6"  # the first request seeds
     assert re.search(r"\[\d+\] seeding Catalog_Goods: \d+/\d+", log.read_text()), log.read_text()[-2000:]
+
+
+@pytest.mark.parametrize("error, expected", [
+    (OSError(errno.EACCES, "Permission denied"),
+     "no permission to listen on port 80 on 0.0.0.0 (ports below 1024 need privileges); choose another with --port, "
+     "e.g. --port 8080"),
+    (OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"),
+     "cannot listen on host 0.0.0.0: not an address of this machine; give one with --host (default 127.0.0.1)"),
+    (OverflowError("bind(): port must be 0-65535."), "port 80 is not a valid port number (0-65535); choose another with --port"),
+])
+def test_other_bind_errors_are_one_line(error, expected):
+    assert bind_error(error, "0.0.0.0", 80) == expected
+
+
+def test_loopback_addresses():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("no-such-host.invalid")
+
+
+def test_the_default_database_is_checked_too_when_it_exists(tmp_path):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "trade.db").write_text("not a database")
+    result = run_cli("serve", TRADE, "--get", "/", cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_line(result.stderr) == ("infobase-odata: database var/trade.db: not an SQLite database "
+                                       "(is it the right file?)")
