@@ -26,7 +26,7 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 from . import __version__
-from .configuration import ConfigurationError
+from .configuration import ConfigurationError, load_configuration
 from .dbfile import DatabaseFileError, check_database_file, embedded_tables
 from .listening import bind_error, is_loopback
 from .logs import RequestLog, seed_progress, sql_trace
@@ -146,17 +146,18 @@ def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
         check_database_file(args.database, existing=True)
         trace = sql_trace if overrides.get("trace_sql") else None
         provider = MappedSQLiteProvider.factory(args.database, args.mapping, trace=trace)
+    configuration = load_configuration(args.configuration)
+    settings = Settings().replace(**{k: v for k, v in overrides.items() if k in ("auth", "allow_anonymous")})
+    if is_open(configuration, settings) and not settings.allow_anonymous and not is_loopback(args.host):
+        raise StartError(f"refusing to listen on {args.host} without users: anyone on the network could "
+                         "change every object; declare users in the configuration, listen on 127.0.0.1, "
+                         "or pass --allow-anonymous")
     app = ODataMiddleware(None, args.configuration, provider=provider, **overrides)
     service = app.service
     default = service.settings.database_path
     if not args.mapping and (args.database or os.path.exists(default)):  # the default place is created
         check_database_file(default, own_tables=embedded_tables(service.model),
                             allow_foreign=args.allow_foreign_tables, label="--db" if args.database else "database")
-    if is_open(service.configuration, service.settings) and not service.settings.allow_anonymous \
-            and not is_loopback(args.host):
-        raise StartError(f"refusing to listen on {args.host} without users: anyone on the network could "
-                         "change every object; declare users in the configuration, listen on 127.0.0.1, "
-                         "or pass --allow-anonymous")
     store = service.provider
     if args.mapping:
         store.verify() if not prepare else store.conn  # the first connection installs the views
@@ -170,11 +171,22 @@ def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
     return app
 
 
-def check_command(args: argparse.Namespace) -> int:
+def _start(args: argparse.Namespace, *, prepare: bool, prefix: str) -> ODataMiddleware | None:
+    """``_build``, or None after printing why not as one line (a traceback only with --debug)."""
     try:
-        app = _build(args, prepare=False)
-    except (ConfigurationError, DatabaseFileError, StartError, ValueError) as exc:
-        print(f"infobase-odata check: {exc}", file=sys.stderr)
+        return _build(args, prepare=prepare)
+    except (ConfigurationError, DatabaseFileError, StartError, ValueError, OSError) as exc:
+        print(f"{prefix}: {exc}", file=sys.stderr)
+    except Exception as exc:  # the configuration's handler or seed module failed
+        if args.debug:
+            raise
+        print(f"{prefix}: cannot start: {type(exc).__name__}: {exc} (--debug shows the traceback)", file=sys.stderr)
+    return None
+
+
+def check_command(args: argparse.Namespace) -> int:
+    app = _start(args, prepare=False, prefix="infobase-odata check")
+    if app is None:
         return 1
     settings = app.service.settings
     source = f"mapping {args.mapping} on {args.database}" if args.mapping else f"database {settings.database_path}"
@@ -195,10 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
     if args.command == "check":
         return check_command(args)
-    try:
-        app = _build(args, prepare=True)
-    except (ConfigurationError, DatabaseFileError, StartError, ValueError) as exc:
-        print(f"infobase-odata: {exc}", file=sys.stderr)
+    app = _start(args, prepare=True, prefix="infobase-odata")
+    if app is None:
         return 2
     prefix = app.service.settings.prefix
     if args.get:

@@ -156,7 +156,7 @@ def test_no_users_warns_at_start_naming_the_risk(open_configuration, tmp_path):
 def test_no_users_refuses_a_non_loopback_address(open_configuration, tmp_path):
     result = run_cli("serve", open_configuration, "--db", str(tmp_path / "open.db"), "--host", "0.0.0.0")
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == (
+    assert one_line(result.stderr) == (
         "infobase-odata: refusing to listen on 0.0.0.0 without users: anyone on the network could change "
         "every object; declare users in the configuration, listen on 127.0.0.1, or pass --allow-anonymous")
     assert not (tmp_path / "open.db").exists()
@@ -313,3 +313,18 @@ def test_the_default_database_is_checked_too_when_it_exists(tmp_path):
     assert result.returncode == 2
     assert one_line(result.stderr) == ("infobase-odata: database var/trade.db: not an SQLite database "
                                        "(is it the right file?)")
+
+
+def test_a_failing_handler_module_is_one_line_without_debug(tmp_path):
+    raw = json.loads((ROOT / "samples" / "trade" / "configuration.json").read_text(encoding="utf-8"))
+    raw["handlers"] = "broken.py"
+    (tmp_path / "configuration.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    result = run_cli("check", str(tmp_path))
+    assert result.returncode == 1
+    assert one_line(result.stderr) == f"infobase-odata check: handler module {tmp_path / 'broken.py'} not found"
+    (tmp_path / "broken.py").write_text("raise RuntimeError('boom')\n")
+    result = run_cli("serve", str(tmp_path), "--db", str(tmp_path / "trade.db"))
+    assert result.returncode == 2
+    assert one_line(result.stderr) == "infobase-odata: cannot start: RuntimeError: boom (--debug shows the traceback)"
+    result = run_cli("serve", str(tmp_path), "--db", str(tmp_path / "trade.db"), "--debug")
+    assert result.returncode == 1 and "Traceback" in result.stderr and "RuntimeError: boom" in result.stderr
