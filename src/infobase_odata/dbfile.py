@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from pathlib import Path
 from typing import Iterable
 
 from .model import Model
@@ -64,7 +65,7 @@ def check_database_file(path: str, *, own_tables: Iterable[str] | None = None, e
     if own_tables is None or not header:
         return
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
         try:
             names = [row[0] for row in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "

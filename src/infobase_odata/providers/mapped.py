@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .. import model as m
@@ -98,7 +99,7 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
     def verify(self) -> None:
         """Check the mapping against the database without changing it (``infobase-odata check``):
         the same :class:`MappingError` the first connection would raise."""
-        conn = sqlite3.connect(f"file:{os.path.abspath(self.path)}?mode=ro", uri=True)
+        conn = sqlite3.connect(Path(self.path).resolve().as_uri() + "?mode=ro", uri=True)
         try:
             codecs = {name: info.codec for name, info in self._info.items()}
             for object_id, obj in self.mapping.objects.items():
