@@ -2,10 +2,13 @@
 
     $ infobase-odata serve samples/trade --port 8080
     Serving http://127.0.0.1:8080/trade/odata/standard.odata/
+    $ infobase-odata serve shop/configuration.json --mapping shop/mapping.json --db shop.db
+    $ infobase-odata check samples/trade             # what a start would check; non-zero on problems
 
 ``--get PATH`` answers one request in-process and prints the body (handy in scripts and docs;
 ``--user NAME:PASSWORD`` sends Basic credentials). ``infobase-odata hash-password`` prints the
-password hash for a user of the configuration.
+password hash for a user of the configuration; ``infobase-odata schema`` the JSON Schema of
+``configuration.json``. Every failure to start is one line on stderr and exit status 2.
 The built-in server is threaded and accepts request lines up to 1 MiB (1C clients send long
 ``$filter``s); for production, run the same application under gunicorn.
 """
@@ -14,18 +17,31 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
+import logging
+import os
 import sys
 import time
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
-from .configuration import ConfigurationError
+from . import __version__
+from .configuration import ConfigurationError, load_configuration
+from .dbfile import DatabaseFileError, check_database_file, embedded_tables
+from .listening import bind_error, is_loopback
 from .importer import commands as local_double
-from .middleware import ODataMiddleware
+from .logs import RequestLog, seed_progress, sql_trace
+from .middleware import ODataMiddleware, is_open
 from .security_auth import PBKDF2_ITERATIONS, hash_password
 from .settings import SETTING_NAMES, Settings
 
 MAX_REQUEST_LINE = 1024 * 1024
+DESCRIPTION = "The 1C:Enterprise standard OData interface (OData v3, Atom and JSON) for any WSGI application."
+CLI_ONLY = ("database", "prefix", "seed_goods")  # settings with a flag of their own
+
+
+class StartError(Exception):
+    """A reason not to start: printed as one line, exit status 2."""
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -34,7 +50,8 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class _LongLineHandler(WSGIRequestHandler):
-    """wsgiref's handler with a 1 MiB request-line limit instead of 64 KiB."""
+    """wsgiref's handler with a 1 MiB request-line limit instead of 64 KiB; requests are logged
+    by :class:`~infobase_odata.logs.RequestLog` (with their duration), errors here."""
 
     def handle(self) -> None:
         self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
@@ -49,38 +66,59 @@ class _LongLineHandler(WSGIRequestHandler):
         handler.request_handler = self
         handler.run(self.server.get_app())
 
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
     def log_message(self, format: str, *args) -> None:
         sys.stderr.write("%s - %s\n" % (self.address_string(), format % args))
 
 
-def _progress(name: str, done: int, total: int) -> None:
-    print(f"  seeding {name}: {done}/{total}", file=sys.stderr, flush=True)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="infobase-odata", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="infobase-odata", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="publish an infobase over HTTP")
-    serve.add_argument("configuration", help="configuration JSON file, or a folder holding configuration.json")
-    serve.add_argument("--db", dest="database", help="SQLite file of the embedded store (default: <prefix>.db)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--prefix", help="publication name (default: the configuration's name)")
-    serve.add_argument("--goods", dest="seed_goods", type=int, help="goods the sample seed creates")
+    serve = commands.add_parser("serve", help="publish an infobase over HTTP",
+                                description="Publish an infobase over HTTP (the built-in threaded server).")
+    check = commands.add_parser("check", help="check a configuration, mapping and database as a start would",
+                                description="Check everything a start would, change nothing; exit 1 with the problems.")
+    for command in (serve, check):
+        _infobase_arguments(command)
     serve.add_argument("--get", metavar="PATH", help="answer one GET request for PATH and exit")
     serve.add_argument("--user", metavar="NAME:PASSWORD", help="Basic credentials of the --get request")
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
-    for field in Settings.__dataclass_fields__.values():
-        if field.name in ("database", "prefix", "seed_goods"):
-            continue
-        flag = "--" + field.name.replace("_", "-")
-        serve.add_argument(flag, dest=field.name, help=field.metadata["help"])
     hasher = commands.add_parser("hash-password", help="print a password hash for the configuration's users")
     hasher.add_argument("password", nargs="?", help="the password (default: asked for, or read from stdin)")
-    hasher.add_argument("--algorithm", choices=("pbkdf2_sha256", "scrypt"), default="pbkdf2_sha256")
-    hasher.add_argument("--iterations", type=int, default=PBKDF2_ITERATIONS, help="PBKDF2 iterations")
+    hasher.add_argument("--algorithm", choices=("pbkdf2_sha256", "scrypt"), default="pbkdf2_sha256",
+                        help="hash algorithm (default: %(default)s)")
+    hasher.add_argument("--iterations", type=int, default=PBKDF2_ITERATIONS,
+                        help="PBKDF2 iterations (default: %(default)s)")
+    commands.add_parser("schema", help="print the JSON Schema of configuration.json")
     local_double.add_arguments(commands, serve)
     return parser
+
+
+def _infobase_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("configuration", help="configuration JSON file, or a folder holding configuration.json")
+    command.add_argument("--mapping", metavar="MAPPING.json",
+                         help="publish an existing SQLite database (--db) through this mapping file")
+    command.add_argument("--db", dest="database", metavar="FILE",
+                         help="SQLite file (default: var/<prefix>.db; with --mapping, the site's database)")
+    command.add_argument("--allow-foreign-tables", action="store_true",
+                         help="add the infobase's tables to a database that holds another application's")
+    command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    command.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
+    command.add_argument("--prefix", help="publication name (default: the configuration's name)")
+    command.add_argument("--goods", dest="seed_goods", type=int, help="goods the sample seed creates (default: 1000)")
+    for field in Settings.__dataclass_fields__.values():
+        if field.name in CLI_ONLY:
+            continue
+        flag = "--" + field.name.replace("_", "-")
+        if field.type in (bool, "bool"):
+            command.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction, default=None,
+                                 help=f"{field.metadata['help']} (default: {'on' if field.default else 'off'})")
+        else:
+            command.add_argument(flag, dest=field.name, metavar=field.name.upper(),
+                                 help=f"{field.metadata['help']} (default: {field.default})")
 
 
 def hash_command(args: argparse.Namespace) -> int:
@@ -96,32 +134,93 @@ def hash_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
+    """The application a start would serve; ``prepare`` creates (and seeds) or installs the
+    database, else it is only checked."""
+    overrides = {name: getattr(args, name) for name in SETTING_NAMES
+                 if getattr(args, name, None) is not None}
+    if args.command == "serve":
+        overrides.setdefault("explorer", True)  # on by default here, off when wrapping a site
+    provider = None
+    if args.mapping:
+        from .providers.mapped import MappedSQLiteProvider
+
+        if not args.database:
+            raise StartError("--mapping needs --db: the site's SQLite database the mapping describes")
+        check_database_file(args.database, existing=True)
+        trace = sql_trace if overrides.get("trace_sql") else None
+        provider = MappedSQLiteProvider.factory(args.database, args.mapping, trace=trace)
+    configuration = load_configuration(args.configuration)
+    settings = Settings().replace(**{k: v for k, v in overrides.items() if k in ("auth", "allow_anonymous")})
+    if is_open(configuration, settings) and not settings.allow_anonymous and not is_loopback(args.host):
+        raise StartError(f"refusing to listen on {args.host} without users: anyone on the network could "
+                         "change every object; declare users in the configuration, listen on 127.0.0.1, "
+                         "or pass --allow-anonymous")
+    app = ODataMiddleware(None, args.configuration, provider=provider, **overrides)
+    service = app.service
+    default = service.settings.database_path
+    if not args.mapping and (args.database or os.path.exists(default)):  # the default place is created
+        check_database_file(default, own_tables=embedded_tables(service.model),
+                            allow_foreign=args.allow_foreign_tables, label="--db" if args.database else "database")
+    store = service.provider
+    if args.mapping:
+        store.verify() if not prepare else store.conn  # the first connection installs the views
+    elif prepare:
+        if getattr(args, "fake", None):
+            local_double.fill_database(service, args.fake, args.seed)
+        if hasattr(store, "progress"):
+            store.progress = seed_progress
+        started = time.monotonic()
+        store.provider  # noqa: B018 - create and seed before serving
+        if time.monotonic() - started > 1:
+            print(f"database ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return app
+
+
+def _start(args: argparse.Namespace, *, prepare: bool, prefix: str) -> ODataMiddleware | None:
+    """``_build``, or None after printing why not as one line (a traceback only with --debug)."""
+    try:
+        return _build(args, prepare=prepare)
+    except (ConfigurationError, DatabaseFileError, StartError, ValueError, OSError) as exc:
+        print(f"{prefix}: {exc}", file=sys.stderr)
+    except Exception as exc:  # the configuration's handler or seed module failed
+        if args.debug:
+            raise
+        print(f"{prefix}: cannot start: {type(exc).__name__}: {exc} (--debug shows the traceback)", file=sys.stderr)
+    return None
+
+
+def check_command(args: argparse.Namespace) -> int:
+    app = _start(args, prepare=False, prefix="infobase-odata check")
+    if app is None:
+        return 1
+    settings = app.service.settings
+    source = f"mapping {args.mapping} on {args.database}" if args.mapping else f"database {settings.database_path}"
+    print(f"OK: configuration {app.service.configuration.name!r} ({len(app.service.model.entity_sets)} entity sets), "
+          f"{source}; would serve http://{args.host}:{args.port}/{settings.prefix}/odata/standard.odata/")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "hash-password":
         return hash_command(args)
     if args.command in local_double.COMMANDS:
         return local_double.run(args)
-    overrides = {name: getattr(args, name) for name in SETTING_NAMES
-                 if getattr(args, name, None) is not None}
-    overrides.setdefault("explorer", True)  # on by default here, off when wrapping a site
-    try:
-        app = ODataMiddleware(None, args.configuration, **overrides)
-    except (ConfigurationError, ValueError) as exc:
-        print(f"infobase-odata: {exc}", file=sys.stderr)
+    if args.command == "schema":
+        from .config_schema import configuration_schema
+
+        print(json.dumps(configuration_schema(), ensure_ascii=False, indent=1))
+        return 0
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
+    if args.command == "check":
+        return check_command(args)
+    app = _start(args, prepare=True, prefix="infobase-odata")
+    if app is None:
         return 2
     from .explorer import landing
 
     app.app = landing(app.service.settings.prefix, app.explorer is not None)  # / links to both
-    store = app.service.provider
-    if args.fake:
-        local_double.fill_database(app.service, args.fake, args.seed)
-    if hasattr(store, "progress"):
-        store.progress = _progress
-    started = time.monotonic()
-    store.provider if hasattr(store, "provider") else None  # create and seed before serving
-    if time.monotonic() - started > 1:
-        print(f"database ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
     prefix = app.service.settings.prefix
     if args.get:
         from webob import Request
@@ -132,10 +231,13 @@ def main(argv: list[str] | None = None) -> int:
         response = request.get_response(app)
         sys.stdout.buffer.write(response.body + b"\n")
         return 0 if response.status_code < 400 else 1
-    handler = _LongLineHandler
-    if args.quiet:
-        handler = type("_QuietHandler", (_LongLineHandler,), {"log_message": lambda *a: None})
-    server = make_server(args.host, args.port, app, server_class=_ThreadingServer, handler_class=handler)
+    served = app if args.quiet else RequestLog(app, sys.stderr)
+    try:
+        server = make_server(args.host, args.port, served, server_class=_ThreadingServer,
+                             handler_class=_LongLineHandler)
+    except (OSError, OverflowError, UnicodeError) as exc:
+        print(f"infobase-odata: {bind_error(exc, args.host, args.port)}", file=sys.stderr)  # type: ignore[arg-type]
+        return 2
     print(f"Serving http://{args.host}:{server.server_port}/{prefix}/odata/standard.odata/", flush=True)
     if app.explorer is not None:
         print(f"Explorer http://{args.host}:{server.server_port}/{prefix}/odata/explorer/", flush=True)

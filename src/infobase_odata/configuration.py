@@ -13,12 +13,14 @@ written (Cyrillic included): they become entity-set names by the 1C rules in ``m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .config_errors import check_keys, check_unique
 from .types import ConfigurationError, Ref, ValueType, parse_type, Composite
 
 __all__ = [
@@ -277,6 +279,8 @@ class User:
                                      f"(pbkdf2_sha256$… or scrypt$…, see infobase-odata hash-password)")
 
 
+TOP_LEVEL_KEYS = ("$schema", "name", "objects", "handlers", "roles", "users")
+
 OBJECT_CLASSES: dict[str, type[MetadataObject]] = {
     cls.kind: cls
     for cls in (
@@ -379,6 +383,10 @@ class Configuration:
     def from_dict(cls, data: Mapping[str, Any]) -> "Configuration":
         if not isinstance(data, Mapping) or "objects" not in data:
             raise ConfigurationError('a configuration is an object with "name" and "objects"')
+        check_keys(data, TOP_LEVEL_KEYS, "configuration")
+        for part, what in (("objects", "object"), ("roles", "role"), ("users", "user")):
+            if isinstance(data.get(part), list):
+                check_unique(data[part], _entry_name if part != "users" else _user_name, part, what)
         objects = []
         for index, raw in enumerate(data["objects"]):
             objects.append(_object_from_dict(raw, f"objects[{index}]"))
@@ -390,10 +398,27 @@ class Configuration:
 def _entry(cls: type, raw: Any, where: str) -> Any:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
         raise ConfigurationError(f'{where}: an entry needs a "name"')
+    check_keys(raw, init_fields(cls), f"{where} ({raw['name']})")
     try:
         return cls(**raw)
     except TypeError as exc:
         raise ConfigurationError(f"{where}: {exc}") from None
+
+
+def _entry_name(raw: Any) -> Any:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
+        return None
+    return f"{raw['kind']}_{raw['name']}" if isinstance(raw.get("kind"), str) else raw["name"]
+
+
+def _user_name(raw: Any) -> Any:
+    name = _entry_name(raw)
+    return name.casefold() if isinstance(name, str) else None  # 1C user names ignore case
+
+
+def init_fields(cls: type) -> tuple[str, ...]:
+    """The keys a JSON entry of ``cls`` may have: the dataclass's constructor fields."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
 
 def _attribute_groups(obj: MetadataObject):
@@ -409,9 +434,11 @@ def _attributes(raw: Any, where: str) -> tuple[Attribute, ...]:
     if not isinstance(raw, list):
         raise ConfigurationError(f"{where}: expected a list of attributes")
     result = []
+    check_unique(raw, _entry_name, where, "attribute")
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping) or "name" not in item or "type" not in item:
             raise ConfigurationError(f'{where}[{i}]: an attribute needs "name" and "type"')
+        check_keys(item, ("name", "type", "column"), f"{where}[{i}] ({item['name']})")
         try:
             result.append(Attribute(item["name"], item["type"], item.get("column")))
         except ConfigurationError as exc:
@@ -427,12 +454,21 @@ def _object_from_dict(raw: Any, where: str) -> MetadataObject:
         raise ConfigurationError(f"{where}: unknown kind {kind!r}; expected one of {', '.join(OBJECT_CLASSES)}")
     where = f"{where} ({kind}_{raw['name']})"
     cls = OBJECT_CLASSES[kind]
+    check_keys(raw, ("kind", *init_fields(cls)), where)
     fields = dict(raw)
     fields.pop("kind")
     for part in ("attributes", "dimensions", "resources"):
         if part in fields:
             fields[part] = _attributes(fields[part], f"{where}.{part}")
+    if isinstance(fields.get("members"), list):
+        check_unique(fields["members"], lambda member: member, f"{where}.members", "member")
     if "tabular_sections" in fields:
+        if not isinstance(fields["tabular_sections"], list) or not all(
+                isinstance(t, Mapping) and isinstance(t.get("name"), str) for t in fields["tabular_sections"]):
+            raise ConfigurationError(f'{where}.tabular_sections: a list of {{"name": ..., "attributes": [...]}}')
+        check_unique(fields["tabular_sections"], _entry_name, f"{where}.tabular_sections", "tabular section")
+        for i, t in enumerate(fields["tabular_sections"]):
+            check_keys(t, ("name", "attributes"), f"{where}.tabular_sections[{i}] ({t['name']})")
         fields["tabular_sections"] = tuple(
             TabularSection(t["name"], _attributes(t.get("attributes", []), f"{where}.{t['name']}"))
             for t in fields["tabular_sections"]

@@ -19,6 +19,7 @@ process, under a file lock so that several gunicorn workers never seed twice.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -30,6 +31,8 @@ from .settings import Settings, settings_from_strings
 from .security_auth import Authenticate, resolve_callable
 from .store import open_embedded_store
 from .urls import SERVICE_PATH
+
+log = logging.getLogger("infobase_odata")
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -58,8 +61,21 @@ def make_service(configuration: Configuration | str | Path, provider: Any = None
         provider = provider(model)  # a factory taking the model (MappedSQLiteProvider.factory)
     if events is None:
         events = load_handlers(folder, configuration.handlers)
+    if is_open(configuration, settings, authenticate) and not settings.allow_anonymous:
+        log.warning("%s", open_access_warning(configuration))
     return ODataService(configuration, provider, settings, model=model, events=events,
                         authenticate=resolve_callable(authenticate))
+
+
+def is_open(configuration: Configuration, settings: Settings, authenticate: Any = None) -> bool:
+    """True when nobody is asked who they are: Basic authentication without any user."""
+    return not configuration.users and settings.auth == "basic" and authenticate is None
+
+
+def open_access_warning(configuration: Configuration) -> str:
+    return (f"configuration {configuration.name!r} declares no users: authentication is off and anyone "
+            "who reaches the server may read, change and delete every object; declare users (README, "
+            "Security) or set allow_anonymous to acknowledge")
 
 
 def _not_found(environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -68,6 +84,23 @@ def _not_found(environ: dict, start_response: Callable) -> Iterable[bytes]:
 
 
 class ODataMiddleware:
+    """WSGI middleware publishing an infobase under ``/<prefix>/odata/standard.odata/``; every
+    other path goes to ``app`` untouched.
+
+    :param app: the wrapped WSGI application, or None (other paths answer 404).
+    :param configuration: a :class:`Configuration`, a ``configuration.json`` file, or a folder
+        holding one (its ``handlers.py`` and ``seed.py`` are used too).
+    :param provider: where the data lives: a provider object, or a factory called with the model
+        (``MappedSQLiteProvider.factory("shop.db", "mapping.json")``); default: the embedded
+        SQLite store at the ``database`` setting, created and seeded on the first request.
+    :param prefix: the publication name (default: the configuration's name).
+    :param settings: a :class:`Settings` to start from; ``**overrides`` change single settings by
+        name (``page_size=500``, ``database="var/trade.db"``; the README's settings table).
+    :param events: event handlers (default: the module the configuration names in ``handlers``).
+    :param authenticate: ``fn(environ)`` (or ``"module:function"``) returning a user name, a
+        ``User`` or None, when the host authenticates instead of HTTP Basic.
+    """
+
     def __init__(self, app: WSGIApp | None, configuration: Configuration | str | Path,
                  provider: Any = None, prefix: str | None = None, settings: Settings | None = None,
                  *, events: EventHandlers | None = None, authenticate: Authenticate | str | None = None,

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from webob import Request, Response
 
 from . import batch, errors
-from .configuration import Configuration
+from .configuration import Configuration, ConfigurationError
 from .errors import ODataError
 from .events import EventHandlers
 from .handlers import Context, dispatch
@@ -32,6 +32,18 @@ log = logging.getLogger("infobase_odata")
 
 
 class ODataService:
+    """The OData interface of one infobase as a WSGI application answering paths relative to the
+    service root (``ODataMiddleware`` mounts it under ``/<prefix>/odata/standard.odata``).
+
+    :param configuration: the declared :class:`Configuration` (users and roles included).
+    :param provider: the data source (the Protocol of ``provider.py``).
+    :param settings: limits, paging, authentication and error options (default: ``Settings()``).
+    :param model: the EDM model, when already built from ``configuration``.
+    :param events: event handlers (BeforeWrite, OnWrite, Posting, ...).
+    :param authenticate: ``fn(environ)`` returning a user name, a ``User`` or None, when the host
+        authenticates instead of HTTP Basic.
+    """
+
     def __init__(self, configuration: Configuration, provider: Any, settings: Settings | None = None,
                  *, model: Model | None = None, events: EventHandlers | None = None,
                  authenticate: Authenticate | None = None) -> None:
@@ -86,6 +98,15 @@ class ODataService:
             log.warning("request too deeply nested: %s", request.path_qs[:200])
             response = self.error_response(
                 ODataError(errors.QUERY_OPTION, "The request is too deeply nested"), fmt)
+        except ConfigurationError as exc:
+            # A mapping that does not fit the database: every request fails this same way (the
+            # schema is not marked ready) until the mapping or the database is fixed.
+            log.error("the service is misconfigured: %s", exc)
+            err = ODataError.internal()
+            err.message = f"{err.message} (ошибка настройки сервиса, см. журнал сервера)"
+            if self.settings.debug:
+                err.message = f"{err.message}: {exc}"
+            response = self.error_response(err, fmt)
         except Exception as exc:
             log.exception("unexpected error answering %s %s", request.method, request.path_qs[:500])
             err = ODataError.internal()

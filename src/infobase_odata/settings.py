@@ -10,6 +10,7 @@ converter per field type::
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
@@ -21,7 +22,7 @@ def _setting(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class Settings:
     prefix: str = _setting("", "Publication name: the interface answers at /<prefix>/odata/standard.odata/")
-    database: str = _setting("", "SQLite file of the embedded store (default: <prefix>.db in the working directory)")
+    database: str = _setting("", "SQLite file of the embedded store (default: var/<prefix>.db under the working directory)")
     seed_goods: int = _setting(1000, "Goods created by the sample seed when a new database is seeded")
     page_size: int = _setting(0, "Server-driven paging: rows per page with odata.nextLink (0 = off, as 1C)")
     max_top: int = _setting(2**31 - 1, "Largest accepted $top and $skip")
@@ -41,13 +42,15 @@ class Settings:
     rights_status: int = _setting(401, "HTTP status of a rights error, code 20 (401 as 1C, or 403)")
     debug: bool = _setting(False, "Put exception details into 500 error messages (never in production)")
     explorer: bool = _setting(False, "Serve the read-only HTML explorer at /<prefix>/odata/explorer/ (on by default for infobase-odata serve)")
+    allow_anonymous: bool = _setting(False, "Serve a configuration without users (anyone may read and write) without a warning, and let the CLI listen on a non-loopback address with it")
+    trace_sql: bool = _setting(False, "Log every SQL statement of the embedded store (logger infobase_odata.sql)")
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
 
     @property
     def database_path(self) -> str:
-        return self.database or f"{self.prefix or 'infobase'}.db"
+        return self.database or os.path.join("var", f"{self.prefix or 'infobase'}.db")
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))

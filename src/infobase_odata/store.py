@@ -4,12 +4,12 @@
     provider.get(...)        # the first call creates the schema and seeds a new database
 
 A new database is recognised by ``PRAGMA user_version = 0``; creation and seeding run under an
-exclusive ``flock`` on ``<database>.lock`` so concurrent workers wait for the first one.
+exclusive file lock (``filelock``, portable to Windows) on ``<database>.lock`` so concurrent
+workers wait for the first one.
 """
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
 import os
 import sqlite3
@@ -18,6 +18,9 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from filelock import FileLock
+
+from .logs import seed_progress, sql_trace
 from .model import Model
 from .settings import Settings
 
@@ -43,28 +46,24 @@ def prepare_database(provider: Any, model: Model, path: str, seed: Callable | No
     """Create the schema and seed a new database. Returns True when this call seeded it."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    with open(path + ".lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with FileLock(path + ".lock"):
+        connection = sqlite3.connect(path)
         try:
-            connection = sqlite3.connect(path)
-            try:
-                version = connection.execute("PRAGMA user_version").fetchone()[0]
-            finally:
-                connection.close()
-            provider.create_schema()
-            if version >= SEEDED_VERSION:
-                return False
-            if seed is not None:
-                seed(provider, model, goods=goods, progress=progress)
-            connection = sqlite3.connect(path)
-            try:
-                connection.execute(f"PRAGMA user_version = {SEEDED_VERSION}")
-                connection.commit()
-            finally:
-                connection.close()
-            return seed is not None
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            connection.close()
+        provider.create_schema()
+        if version >= SEEDED_VERSION:
+            return False
+        if seed is not None:
+            seed(provider, model, goods=goods, progress=progress)
+        connection = sqlite3.connect(path)
+        try:
+            connection.execute(f"PRAGMA user_version = {SEEDED_VERSION}")
+            connection.commit()
+        finally:
+            connection.close()
+        return seed is not None
 
 
 class LazyStore:
@@ -77,7 +76,7 @@ class LazyStore:
         self._provider: Any = None
         self._pid = None
         self._lock = threading.Lock()
-        self.progress: Callable | None = None
+        self.progress: Callable | None = seed_progress  # logged under gunicorn too
 
     @property
     def provider(self) -> Any:
@@ -88,7 +87,8 @@ class LazyStore:
 
                     path = self._settings.database_path
                     provider = SQLiteProvider(self._model, path,
-                                              statement_timeout_ms=self._settings.statement_timeout_ms or None)
+                                              statement_timeout_ms=self._settings.statement_timeout_ms or None,
+                                              trace=sql_trace if self._settings.trace_sql else None)
                     prepare_database(provider, self._model, path, load_seed(self._seed_folder),
                                      self._settings.seed_goods, self.progress)
                     self._provider, self._pid = provider, os.getpid()

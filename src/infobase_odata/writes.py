@@ -21,6 +21,7 @@ from .events import BEFORE_DELETE, BEFORE_WRITE, ON_DELETE, ON_WRITE, Event
 from .model import CONSTANT, TABULAR_SECTION, EntitySet
 from .providers.values import empty_value
 from .shape import default_shape
+from .supplied import Supplied
 
 log = logging.getLogger("infobase_odata")
 
@@ -145,7 +146,8 @@ def create_entity(ctx, resource) -> Response:
     load = data_load_mode(ctx, entity_set)
     values = read_values(ctx, entity_set)
     values.setdefault("Ref_Key", new_guid())
-    obj = {p.name: values.get(p.name, empty_value(p)) for p in entity_set.entity_type.properties}
+    obj = Supplied({p.name: values.get(p.name, empty_value(p)) for p in entity_set.entity_type.properties},
+                   given=values)
     with ctx.provider.transaction():
         _fire(ctx, BEFORE_WRITE, entity_set, obj, is_new=True, data_load=load)
         row = ctx.provider.create(entity_set, obj)

@@ -291,6 +291,6 @@ def test_cli_serves_the_explorer_unless_told_not_to(tmp_path, capsys):
     assert "Catalog_Goods" in capsys.readouterr().out
     assert cli.main([*common, "--get", "/"]) == 0
     assert 'href="/trade/odata/explorer/"' in capsys.readouterr().out
-    assert cli.main([*common, "--explorer", "false", "--get", EXPLORER, "--user", "admin:admin"]) == 1
-    assert cli.main([*common, "--explorer", "false", "--get", "/"]) == 0
+    assert cli.main([*common, "--no-explorer", "--get", EXPLORER, "--user", "admin:admin"]) == 1
+    assert cli.main([*common, "--no-explorer", "--get", "/"]) == 0
     assert "/trade/odata/explorer/" not in capsys.readouterr().out

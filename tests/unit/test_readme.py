@@ -28,3 +28,27 @@ def test_settings_table_matches_settings():
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     expected = [f"| `{name}` | `{default}` | {help} |" for name, default, help in help_table()]
     assert rows == expected
+
+
+def test_configuration_reference_matches_the_classes():
+    from infobase_odata.config_schema import reference_rows
+
+    table = README.split("<!-- configuration-reference", 1)[1].split("\n\n", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    expected = [f"| `{key}` | {kinds} | {kind} | {f'`{default}`' if default else ''} | {meaning} |"
+                for key, kinds, kind, default, meaning in reference_rows()]
+    assert rows == expected
+
+
+def test_troubleshooting_lists_the_one_line_errors():
+    section = README.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    for start in ("is already in use", "the name does not resolve", "does not exist (create it first)",
+                  "is a directory, not a database file", "not an SQLite database", "holds tables of another application",
+                  "refusing to listen on 0.0.0.0 without users", "declares no users", "unknown key 'atributes' (did you mean",
+                  "duplicate object, first declared at", "has no column nme (did you mean name?)"):
+        assert start in section, start
+
+
+def test_readme_names_the_samples_extra_where_servers_are_used():
+    using = README.split("## Using it", 1)[1].split("\n### ", 1)[0]
+    assert using.index("pip install -e '.[samples]'") < using.index("gunicorn --chdir samples")

@@ -75,7 +75,7 @@ def test_roles_validate_rights_and_imply_read():
     (lambda d: d["roles"].append({"name": "Viewer"}), "duplicate role"),
     (lambda d: d["roles"].append({"name": "X", "rights": {"Catalog_Nope": ["Read"]}}), "names no object"),
     (lambda d: d["roles"].append({"name": "X", "restrictions": {"Enum_GoodsKinds": "true"}}), "not a reference"),
-    (lambda d: d["roles"].append({"name": "X", "unknown": 1}), "unexpected keyword"),
+    (lambda d: d["roles"].append({"name": "X", "unknown": 1}), r"roles\[3\] \(X\): unknown key .unknown."),
     (lambda d: d["users"].append({"password": FAST}), "needs a"),
 ])
 def test_configuration_rejects_bad_users_and_roles(change, message):

@@ -11,18 +11,19 @@ and it passes the same contract suite as the built-in providers::
 The file holds ``{"<entity set>": {"<Ref_Key>": {<property>: <value>, ...}}}`` with numbers
 and dates as text (``"12.50"``, ``"2024-01-31T10:30:00"``); it is read on first use and again
 whenever another process replaced it, and written (to a temporary file, then renamed) when a
-transaction commits.  Writers of several processes are serialized by ``flock`` on
-``<file>.lock``.  Everything is held in memory: meant for small data sets.
+transaction commits.  Writers of several processes are serialized by a file lock on
+``<file>.lock`` (``filelock``: portable to Windows).  Everything is held in memory: meant for small data sets.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 from decimal import Decimal
 from typing import Any, Iterable
+
+from filelock import FileLock
 
 from .. import edm, model as m
 from ..provider import Row
@@ -46,7 +47,7 @@ class JSONFileProvider(PythonProvider):
         self.path = os.fspath(path)
         self._data: dict[str, dict[str, Row]] = {}
         self._stamp: tuple[int, int] | None = None
-        self._lock_file: Any = None
+        self._file_lock = FileLock(self.path + ".lock", thread_local=False)
 
     # ---- storage ------------------------------------------------------------------------------
 
@@ -92,8 +93,7 @@ class JSONFileProvider(PythonProvider):
     def begin(self) -> None:
         directory = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(directory, exist_ok=True)
-        self._lock_file = open(self.path + ".lock", "a")
-        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        self._file_lock.acquire()
         self.refresh()  # another process may have written while we waited for the lock
 
     def commit(self) -> None:
@@ -112,7 +112,5 @@ class JSONFileProvider(PythonProvider):
         self._unlock()
 
     def _unlock(self) -> None:
-        if self._lock_file is not None:
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-            self._lock_file.close()
-            self._lock_file = None
+        if self._file_lock.is_locked:
+            self._file_lock.release(force=True)

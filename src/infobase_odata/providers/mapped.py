@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .. import model as m
 from ..mapping import KeyCodec, Mapping, load_mapping
 from ..provider import Key, Row
 from . import mappedsql
-from .mappedschema import SchemaPlan, install
+from .mappedschema import SchemaPlan, check_view_names, install
 from .mappedwrites import MappedWrites
 from .sql import Compiler
 from .sqlconn import Link
@@ -93,6 +95,17 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
                 plan = SchemaPlan(conn, obj, self.model.entity_sets[object_id], codecs)
                 install(conn, plan)
                 self._plans[object_id] = plan
+
+    def verify(self) -> None:
+        """Check the mapping against the database without changing it (``infobase-odata check``):
+        the same :class:`MappingError` the first connection would raise."""
+        conn = sqlite3.connect(Path(self.path).resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            codecs = {name: info.codec for name, info in self._info.items()}
+            for object_id, obj in self.mapping.objects.items():
+                check_view_names(conn, SchemaPlan(conn, obj, self.model.entity_sets[object_id], codecs))
+        finally:
+            conn.close()
 
     def plan(self, object_id: str) -> SchemaPlan:
         conn = self.conn  # the first connection of the process builds the plans

@@ -29,6 +29,7 @@ from typing import Any
 from sqlite_utils.db import quote_identifier as q
 
 from .. import edm, model as m
+from ..config_errors import did_you_mean
 from ..mapping import ColumnMapping, MappingError, ObjectMapping
 from . import values as v
 from .sqlcodec import BOOL, DATE, GUID, INT, STR, RowCodec
@@ -43,6 +44,7 @@ class ColumnInfo:
     decltype: str
     notnull: bool
     pk: bool
+    default: str | None = None  # the column's DEFAULT expression (PRAGMA table_info)
 
     @property
     def affinity(self) -> str:
@@ -62,8 +64,9 @@ class ColumnInfo:
 def table_info(conn, table: str, where: str) -> dict[str, ColumnInfo]:
     rows = conn.execute(f"PRAGMA table_info({q(table)})").fetchall()
     if not rows:
-        raise MappingError(f"{where}: the database has no table {table}")
-    return {r[1]: ColumnInfo(r[2] or "", bool(r[3]), bool(r[5])) for r in rows}
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        raise MappingError(f"{where}: the database has no table {table}{did_you_mean(table, tables)}")
+    return {r[1]: ColumnInfo(r[2] or "", bool(r[3]), bool(r[5]), r[4]) for r in rows}
 
 
 def literal(value: Any) -> str:
@@ -170,7 +173,7 @@ class SchemaPlan:
     @staticmethod
     def _column_info(site: dict[str, ColumnInfo], column: str, table: str, where: str) -> ColumnInfo:
         if column not in site:
-            raise MappingError(f"{where}: table {table} has no column {column}")
+            raise MappingError(f"{where}: table {table} has no column {column}{did_you_mean(column, site)}")
         return site[column]
 
     # ---- SQL ----------------------------------------------------------------------------------
@@ -242,13 +245,20 @@ def install(conn, plan: SchemaPlan) -> None:
     for prop in plan.side:
         if prop.name not in have:  # the library's own table: columns may be added
             conn.execute(f"ALTER TABLE {q(plan.mapping.side_table)} ADD COLUMN {q(prop.name)} {plan.side_type(prop)}")
+    check_view_names(conn, plan)
     for name, sql in plan.views().items():
         found = conn.execute("SELECT type, sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
-        if found is not None and found[0] != "view":
-            raise MappingError(f"the database already has a {found[0]} named {name}; "
-                               "the mapped object's view needs that name")
         if found is not None and found[1] == sql:
             continue
         if found is not None:
             conn.execute(f"DROP VIEW {q(name)}")
         conn.execute(sql)
+
+
+def check_view_names(conn, plan: SchemaPlan) -> None:
+    """Refuse a site table (or index, trigger) already named like one of the plan's views."""
+    for name in plan.views():
+        found = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        if found is not None and found[0] != "view":
+            raise MappingError(f"the database already has a {found[0]} named {name}; "
+                               "the mapped object's view needs that name")

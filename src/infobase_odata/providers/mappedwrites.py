@@ -34,7 +34,8 @@ from .. import edm, model as m
 from ..errors import BAD_PROPERTY_VALUE, ODataError
 from ..mapping import ObjectMapping
 from ..provider import Key, Row
-from . import writes as w
+from ..supplied import given_names
+from . import values as v, writes as w
 
 if TYPE_CHECKING:
     from .mappedschema import SchemaPlan
@@ -75,7 +76,7 @@ class MappedWrites:
         with self.transaction():
             row = self._new_row(entity_set, obj, values)
             self._number(self._info[entity_set.name], [row])
-            ref = self._insert(entity_set, obj, row)
+            ref = self._insert(entity_set, obj, row, given_names(values))
             return self.get(entity_set, {"Ref_Key": ref})  # type: ignore[return-value]
 
     def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:
@@ -83,13 +84,15 @@ class MappedWrites:
         if obj is None:
             return super().bulk_insert(entity_set, rows)  # type: ignore[misc]
         with self.transaction():
-            new = [self._new_row(entity_set, obj, values) for values in rows]
-            self._number(self._info[entity_set.name], new)
-            for row in new:
-                self._insert(entity_set, obj, row)
+            new = [(self._new_row(entity_set, obj, values), given_names(values)) for values in rows]
+            self._number(self._info[entity_set.name], [row for row, _ in new])
+            for row, given in new:
+                self._insert(entity_set, obj, row, given)
         return len(new)
 
-    def _insert(self, entity_set: m.EntitySet, obj: ObjectMapping, row: Row) -> str:
+    def _insert(self, entity_set: m.EntitySet, obj: ObjectMapping, row: Row, given: set[str]) -> str:
+        """A property neither given nor numbered is left out of the INSERT: the site's column
+        DEFAULT applies, and a NOT NULL column without one is 400 naming the property."""
         plan = self.plan(obj.object_id)
         codec = plan.codec
         names, params = [], []
@@ -97,6 +100,8 @@ class MappedWrites:
             names.append(obj.key_column)
             params.append(row["Ref_Key"] if obj.keys is None else obj.keys.id(row["Ref_Key"]))
         for name, column in plan.columns.items():
+            if name not in given and row[name] == v.empty_value(column.prop):
+                continue
             if not column.spec.read_only:
                 names.append(column.name)
                 params.append(column.to_column(codec.encode_value(name, row[name])))
@@ -209,5 +214,20 @@ class _Constraints:
         text = str(exc)
         if "UNIQUE" in text and f"{self.obj.table}.{self.obj.key_column}" in text or "PRIMARY KEY" in text:
             raise w.duplicate_key() from None
-        raise ODataError(BAD_PROPERTY_VALUE, f"Запись отклонена ограничением таблицы {self.obj.table}: {text}",
-                         status=400) from None
+        prop = self._property(text)
+        if prop is not None and "NOT NULL" in text:
+            raise ODataError(BAD_PROPERTY_VALUE, f"Не заполнено значение свойства {prop} "
+                             f"(столбец {text.rsplit(' ', 1)[-1]} не допускает NULL)", status=400) from None
+        about = f" (свойство {prop})" if prop is not None else ""
+        raise ODataError(BAD_PROPERTY_VALUE, f"Запись отклонена ограничением таблицы {self.obj.table}{about}: "
+                         f"{text}", status=400) from None
+
+    def _property(self, text: str) -> str | None:
+        """The property mapped to the ``table.column`` SQLite names in a constraint failure."""
+        places = {f"{self.obj.table}.{c.column}": name for name, c in self.obj.columns.items()}
+        for tab_name, tab in self.obj.tabular_sections.items():
+            places.update({f"{tab.table}.{c.column}": f"{tab_name}.{name}" for name, c in tab.columns.items()})
+        for place, name in places.items():
+            if text.endswith(place) or f"{place}," in text or f"{place} " in text:
+                return name
+        return None

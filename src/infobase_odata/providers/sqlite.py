@@ -81,6 +81,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         self.synchronous = synchronous
         self._local = threading.local()
         self._schema_pid: int | None = None
+        self._schema_lock: tuple[int, threading.Lock] = (os.getpid(), threading.Lock())
         self._info: dict[str, _SetInfo] = {}
         for entity_set in model.entity_sets.values():
             self._info[entity_set.name] = _SetInfo(entity_set)
@@ -100,10 +101,24 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
                                    synchronous=self.synchronous, trace=self.trace)
             local.db = sqlite_utils.Database(local.link.conn, execute_plugins=False)
             local.pid = pid
-            if self._schema_pid != pid:
-                self._schema_pid = pid
-                self.create_schema()
+        if self._schema_pid != pid and not getattr(local, "creating_schema", False):
+            self._ensure_schema(local, pid)
         return local.link
+
+    def _ensure_schema(self, local: threading.local, pid: int) -> None:
+        """Create the schema once per process; marked ready only when it succeeded, so a failure
+        (a mapping that does not fit the database) fails every request the same way until fixed."""
+        if self._schema_lock[0] != pid:
+            self._schema_lock = (pid, threading.Lock())  # never a lock copied locked by fork
+        with self._schema_lock[1]:
+            if self._schema_pid == pid:
+                return
+            local.creating_schema = True
+            try:
+                self.create_schema()
+            finally:
+                local.creating_schema = False
+            self._schema_pid = pid
 
     @property
     def conn(self) -> sqlite3.Connection:
