@@ -11,7 +11,7 @@ from lxml import etree
 
 from infobase_odata.configuration import load_configuration
 from infobase_odata.middleware import ODataMiddleware
-from infobase_odata.model import build_model
+from infobase_odata import build_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "trade"

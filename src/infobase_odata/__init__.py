@@ -12,7 +12,7 @@ from .configuration import (
 )
 from .errors import ODataError
 from .middleware import ODataMiddleware, make_service
-from .model import build_model
+from .register_model import build_model
 from .service import ODataService
 from .settings import Settings
 

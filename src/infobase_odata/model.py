@@ -357,8 +357,3 @@ class _Builder:
         entity_type.navigation = self.navigation_for(obj.object_id, props)
         self.add_set(EntitySet(obj.object_id, entity_type, CONSTANT, obj))
 
-
-def build_model(configuration: cfg.Configuration) -> Model:
-    from .register_model import RegisterBuilder
-
-    return RegisterBuilder(configuration).build()

@@ -13,7 +13,7 @@ import dataclasses
 from . import configuration as cfg
 from .model import (
     COMPOSITE, COMPOSITE_TYPE, INDEPENDENT_RECORDS, KEY, NAMESPACE, PERIOD_FIELDS, RECORD_SET, RECORDS, REF,
-    TABULAR, VALUE, ComplexType, EntitySet, EntityType, FunctionImport, Property, _Builder, edm_type_of,
+    TABULAR, VALUE, ComplexType, EntitySet, EntityType, FunctionImport, Model, Property, _Builder, edm_type_of,
 )
 from .types import Boolean, Composite, Date, Number, Ref, String
 
@@ -163,3 +163,8 @@ def _key_nullable(prop: Property, key_names) -> Property:
     """A copy with Nullable="false" exactly on key properties (§4.2)."""
     nullable = prop.name not in key_names
     return prop if prop.nullable == nullable else dataclasses.replace(prop, nullable=nullable)
+
+
+def build_model(configuration: cfg.Configuration) -> Model:
+    """The EDM model of a configuration (every published object, registers included)."""
+    return RegisterBuilder(configuration).build()

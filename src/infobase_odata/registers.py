@@ -33,6 +33,8 @@ from . import configuration as cfg, model as m
 from .errors import BAD_PROPERTY_VALUE, NOT_SUPPORTED, QUERY_OPTION, ODataError
 from .query.ast import Expr, Literal, Member
 from .query.parser import parse_filter, parse_function_parameters, parse_literal
+from .register_model import recorders_of
+from .values import complete_row
 
 RECEIPT = "Receipt"
 EXPENSE = "Expense"
@@ -107,8 +109,6 @@ def recorder_key(register_set: m.EntitySet, document_set: m.EntitySet, ref: str)
 
 def registers_of(model: m.Model, document_set: m.EntitySet) -> list[m.EntitySet]:
     """Published record sets the document posts to (declared on either side)."""
-    from .register_model import recorders_of
-
     found = []
     for register_set in model.entity_sets.values():
         if register_set.kind == m.RECORD_SET and \
@@ -120,8 +120,6 @@ def registers_of(model: m.Model, document_set: m.EntitySet) -> list[m.EntitySet]
 def complete_records(layout: Layout, recorder: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> list[dict]:
     """Record rows as stored: the recorder's key, ``LineNumber`` 1..n unless given (unique),
     ``Active`` true unless given, ``RecordType`` Receipt/Expense on balance registers."""
-    from .providers.values import complete_row
-
     row_props = layout.register_set.entity_type.property("RecordSet").row_type.properties
     out: list[dict] = []
     seen: set[int] = set()

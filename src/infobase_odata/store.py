@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .model import Model
+from .providers.sqlite import SQLiteProvider
 from .settings import Settings
 
 SEEDED_VERSION = 1
@@ -70,6 +71,8 @@ def prepare_database(provider: Any, model: Model, path: str, seed: Callable | No
 class LazyStore:
     """Delegates to the SQLite provider after preparing the database once per process."""
 
+    store_class = SQLiteProvider  # what stores.capabilities checks (without opening the database)
+
     def __init__(self, model: Model, settings: Settings, seed_folder: Path | None) -> None:
         self._model = model
         self._settings = settings
@@ -84,8 +87,6 @@ class LazyStore:
         if self._provider is None or self._pid != os.getpid():
             with self._lock:
                 if self._provider is None or self._pid != os.getpid():
-                    from .providers.sqlite import SQLiteProvider
-
                     path = self._settings.database_path
                     provider = SQLiteProvider(self._model, path,
                                               statement_timeout_ms=self._settings.statement_timeout_ms or None)

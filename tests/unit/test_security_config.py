@@ -10,7 +10,7 @@ import pytest
 from infobase_odata import cli
 from infobase_odata.configuration import Configuration, ConfigurationError, Role, User
 from infobase_odata.errors import ODataError
-from infobase_odata.model import build_model
+from infobase_odata import build_model
 from infobase_odata.security import Security, Subject
 from infobase_odata.security_auth import basic_credentials, hash_password, verify_password
 from infobase_odata.settings import Settings

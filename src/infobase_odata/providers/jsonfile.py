@@ -25,8 +25,8 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from .. import edm, model as m
-from ..provider import Row
-from . import values as v
+from ..stores import Row
+from .. import values as v
 from .python import PythonProvider
 
 

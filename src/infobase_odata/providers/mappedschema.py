@@ -30,7 +30,7 @@ from sqlite_utils.db import quote_identifier as q
 
 from .. import edm, model as m
 from ..mapping import ColumnMapping, MappingError, ObjectMapping
-from . import values as v
+from .. import values as v
 from .sqlcodec import BOOL, DATE, GUID, INT, STR, RowCodec
 
 NIL = edm.NIL_GUID

@@ -1,6 +1,6 @@
 """The write side of :class:`~infobase_odata.providers.mapped.MappedSQLiteProvider`.
 
-Rows are built by :mod:`providers.writes` exactly as for the provider's own tables, then split:
+Rows are built by :mod:`infobase_odata.rules` exactly as for the provider's own tables, then split:
 mapped, writable columns go to the site's table, the rest to the side table, tabular rows to
 the child table, all in one ``BEGIN IMMEDIATE`` transaction (or a savepoint of the caller's)::
 
@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 from sqlite_utils.db import quote_identifier as q
 
 from .. import edm, model as m
-from ..errors import BAD_PROPERTY_VALUE, ODataError
+from ..stores import Invalid, NotFound
 from ..mapping import ObjectMapping
-from ..provider import Key, Row
-from . import writes as w
+from ..stores import Key, Row
+from .. import rules as w
 
 if TYPE_CHECKING:
     from .mappedschema import SchemaPlan
@@ -146,7 +146,7 @@ class MappedWrites:
         ident = self.stored_key(entity_set, w.key_ref(key))
         old = None if ident is None else self.get(entity_set, key)
         if old is None:
-            raise ODataError.not_found(entity_set.name)
+            raise NotFound(entity_set.name)
         w.check_if_match(old, if_match)
         return ident, old
 
@@ -209,5 +209,4 @@ class _Constraints:
         text = str(exc)
         if "UNIQUE" in text and f"{self.obj.table}.{self.obj.key_column}" in text or "PRIMARY KEY" in text:
             raise w.duplicate_key() from None
-        raise ODataError(BAD_PROPERTY_VALUE, f"Запись отклонена ограничением таблицы {self.obj.table}: {text}",
-                         status=400) from None
+        raise Invalid(f"Запись отклонена ограничением таблицы {self.obj.table}: {text}") from None

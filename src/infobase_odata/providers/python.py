@@ -3,7 +3,7 @@
 For data that is not in SQL (an in-process structure, a JSON file, another service), subclass
 and implement where the objects live; queries, counts, ``$filter``/``$orderby`` (evaluated in
 Python by ``query/evaluate.py``, the reference semantics), numbering, If-Match/DataVersion
-(``providers/writes.py``), transactions with rollback and tabular-section sets come from here::
+(``rules.py``), transactions with rollback and tabular-section sets come from here::
 
     class DictProvider(PythonProvider):
         def __init__(self, model):
@@ -44,11 +44,11 @@ import threading
 from typing import Any, Iterable, Iterator
 
 from .. import model as m
-from ..errors import ODataError
-from ..provider import Key, QueryResult, Row
+from ..stores import NotFound
+from ..stores import Key, QueryResult, Row
 from ..query.ast import Binary, Expr, QueryOptions
 from ..query.evaluate import Evaluator, sort_rows
-from . import values as v, writes as w
+from .. import rules as w, values as v
 
 CONSTANT_KEY = "0"
 
@@ -242,7 +242,7 @@ class PythonProvider:
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
                if_match: str | None = None, replace: bool = False) -> Row:
-        """See :func:`providers.writes.merge`; DataVersion changes only when the row does."""
+        """See :func:`infobase_odata.rules.merge`; DataVersion changes only when the row does."""
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
         w.check_writable(entity_set, "update")
@@ -266,6 +266,6 @@ class PythonProvider:
         ref = w.key_ref(key)
         old = self.fetch(entity_set, ref)
         if old is None:
-            raise ODataError.not_found(entity_set.name)
+            raise NotFound(entity_set.name)
         w.check_if_match(old, if_match)
         return ref, old

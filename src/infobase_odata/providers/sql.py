@@ -16,7 +16,6 @@ text, computed by the Python functions of ``sqlfunctions``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,42 +24,12 @@ from sqlite_utils.db import quote_identifier
 from .. import edm, model as m
 from ..query import evaluate as ev
 from ..query.ast import Binary, Call, Expr, Lambda, Literal, Member, OrderBy, Unary
+from .sqlcalls import compile_call
 from .sqlcodec import BOOL, DATE, DEC, GUID, INT, MAX_INTEGER_DIGITS, STR, storage_of
-
-TYPED = "typed"  # a composite: sql = value text, type_sql = its X_Type
-NULL = "null"
-ROWS = "rows"  # a tabular section (only inside lambdas)
+from .sqlfrag import NULL, ROWS, TYPED, CompileError, Frag, Scope  # noqa: F401 - re-exported
 
 q = quote_identifier
 COMPARE = {"eq": "IS", "ne": "IS NOT", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-
-
-class CompileError(ValueError):
-    """The expression cannot run in SQL (the parser's validation should have refused it)."""
-
-
-@dataclass
-class Frag:
-    sql: str
-    kind: str
-    scale: int = 0
-    digits: int = 0
-    type_sql: str | None = None  # TYPED only
-    edm_type: str | None = None  # the EDM type a plain value would have inside a composite
-    ref_target: str | None = None  # a REF column: the object id it references
-    target_set: str | None = None  # TYPED from cast(X,'<EntitySet>'): the set a path continues in
-    owner: "Scope | None" = None  # ROWS: the scope owning the tabular section
-    prop: m.Property | None = None  # ROWS: the tabular-section property
-
-    @property
-    def int_digits(self) -> int:
-        return max(self.digits - self.scale, 0)
-
-
-@dataclass
-class Scope:
-    alias: str
-    entity_type: m.ComplexType
 
 
 class Compiler:
@@ -314,8 +283,6 @@ class Compiler:
         return entity_set if entity_set.kind == m.RECORDS else entity_set.records
 
     def _call(self, node: Call, scope) -> Frag:
-        from .sqlcalls import compile_call
-
         return compile_call(self, node, scope)
 
 

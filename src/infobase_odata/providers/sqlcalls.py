@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..query import evaluate as ev
 from ..query.ast import Call, Literal
 from .sqlcodec import BOOL, DATE, DEC, GUID, INT, STR
-from .sql import NULL, TYPED, CompileError, Frag
+from .sqlfrag import NULL, TYPED, CompileError, Frag
 
 if TYPE_CHECKING:
     from .sql import Compiler

@@ -23,11 +23,11 @@ import sqlite_utils
 from sqlite_utils.db import quote_identifier as q
 
 from .. import edm, model as m, registers as r
-from ..errors import ODataError
-from ..provider import Key, QueryResult, Row
+from ..stores import NotFound
+from ..stores import Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from ..types import ConfigurationError
-from . import values as v, writes as w
+from .. import rules as w, values as v
 from .registers_memory import record_merge
 from .registers_sql import VTSql, totals_table
 from .sql import Compiler
@@ -35,7 +35,7 @@ from .sqlcodec import INT, RowCodec, storage_of
 
 if TYPE_CHECKING:
     from .sqlconn import Link
-    from .sqlite import _SetInfo
+    from .sqltables import SetInfo
 
 
 def _month_text(value) -> str:
@@ -55,14 +55,14 @@ class SQLiteRegisters:
     and ``_rows``."""
 
     model: m.Model
-    _info: dict[str, "_SetInfo"]
+    _info: dict[str, "SetInfo"]
     use_totals: bool = True  # read Balance through the totals tables (False: every movement)
 
     if TYPE_CHECKING:
         @property
         def link(self) -> Link: ...
         def transaction(self) -> Any: ...
-        def _rows(self, info: "_SetInfo", cursor: Any, tabs: list) -> Iterator[Row]: ...
+        def _rows(self, info: "SetInfo", cursor: Any, tabs: list) -> Iterator[Row]: ...
 
     # ---- schema -----------------------------------------------------------------------------
 
@@ -100,7 +100,7 @@ class SQLiteRegisters:
 
     # ---- record sets ------------------------------------------------------------------------
 
-    def _records_info(self, register_set: m.EntitySet) -> "_SetInfo":
+    def _records_info(self, register_set: m.EntitySet) -> "SetInfo":
         return self._info[r.Layout.of(self.model, register_set).records_set.name]
 
     @staticmethod
@@ -161,7 +161,7 @@ class SQLiteRegisters:
 
     # ---- totals -----------------------------------------------------------------------------
 
-    def _deltas(self, layout: r.Layout, info: "_SetInfo", rows: list[Row], sign: int,
+    def _deltas(self, layout: r.Layout, info: "SetInfo", rows: list[Row], sign: int,
                 into: dict[tuple, list[int]]) -> None:
         encode = info.codec.encode_value
         for row in rows:
@@ -173,7 +173,7 @@ class SQLiteRegisters:
             for i, p in enumerate(layout.resources):
                 sums[i] += factor * encode(p.name, row[p.name])
 
-    def _apply_totals(self, layout: r.Layout, info: "_SetInfo", old: list[Row], new: list[Row]) -> None:
+    def _apply_totals(self, layout: r.Layout, info: "SetInfo", old: list[Row], new: list[Row]) -> None:
         deltas: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(layout.resources))
         self._deltas(layout, info, old, -1, deltas)
         self._deltas(layout, info, new, 1, deltas)
@@ -341,7 +341,7 @@ class SQLiteRegisters:
             columns = ", ".join(q(n) for n in info.codec.names)
             found = self.link.run(f"SELECT {columns} FROM {q(info.table)} WHERE {where}", params).fetchone()
             if found is None:
-                raise ODataError.not_found(entity_set.name)
+                raise NotFound(entity_set.name)
             row = record_merge(entity_set, info.codec.decode(found), values, replace)
             sets = ", ".join(f"{q(n)} = ?" for n in info.codec.names)
             self.link.run(f"UPDATE {q(info.table)} SET {sets} WHERE {where}", (*info.codec.encode_tuple(row), *params))
@@ -352,7 +352,7 @@ class SQLiteRegisters:
         with self.transaction():
             cursor = self.link.run(f"DELETE FROM {q(entity_set.name)} WHERE {where}", params)
             if cursor.rowcount == 0:
-                raise ODataError.not_found(entity_set.name)
+                raise NotFound(entity_set.name)
 
     # ---- virtual tables ---------------------------------------------------------------------
 

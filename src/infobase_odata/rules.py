@@ -1,4 +1,4 @@
-"""Write semantics shared by every provider: new objects, update merges, numbering, versions.
+"""The write rules, once for the core and every store: new objects, update merges, numbering, versions.
 
 Providers run these pure functions inside their write transaction, so the memory and the
 SQLite provider store the same rows for the same writes (reference §8)::
@@ -21,17 +21,15 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .. import configuration as cfg, edm, model as m
-from ..errors import (BAD_PROPERTY_VALUE, DUPLICATE_KEY, INTERNAL, TABULAR_ROW_CREATE,
-                      ODataError)
+from . import configuration as cfg, edm, model as m
+from .errors import DUPLICATE_MESSAGE, STALE_MESSAGE
+from .stores import Conflict, DirectRowWrite, Invalid, NotAllowed, Stale, StoreError
 from .values import complete_row, complete_tabular, empty_value, new_data_version, normalize
 
 Row = dict[str, Any]
 
 # Properties a PUT keeps although the body does not carry them (§8.2).
 KEPT_BY_PUT = frozenset({"Ref_Key", "DataVersion", "Predefined", "PredefinedDataName", "Posted"})
-DUPLICATE_MESSAGE = "Сущность с таким ключом уже существует"
-STALE_MESSAGE = "Версия объекта изменилась (If-Match не совпадает с DataVersion)"
 TABULAR_CREATE_MESSAGE = "Создание строк табличной части напрямую не поддерживается"
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -39,26 +37,26 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 # ---- errors ---------------------------------------------------------------------------------
 
-def duplicate_key() -> ODataError:
-    return ODataError(DUPLICATE_KEY, DUPLICATE_MESSAGE, status=409)
+def duplicate_key() -> Conflict:
+    return Conflict(DUPLICATE_MESSAGE)
 
 
-def stale_version() -> ODataError:
-    return ODataError(None, STALE_MESSAGE, status=412)
+def stale_version() -> Stale:
+    return Stale(STALE_MESSAGE)
 
 
-def bad_value(name: str, detail: str) -> ODataError:
-    return ODataError(BAD_PROPERTY_VALUE, f"Неверное значение свойства {name}: {detail}", status=400)
+def bad_value(name: str, detail: str) -> Invalid:
+    return Invalid(f"Неверное значение свойства {name}: {detail}")
 
 
 def check_writable(entity_set: m.EntitySet, operation: str) -> None:
     """``operation`` is create, update or delete. Tabular-section rows are written only through
     their owner (code 13 on create, as 1C); journals are read-only."""
     if entity_set.kind == m.TABULAR_SECTION and operation == "create":
-        raise ODataError(TABULAR_ROW_CREATE, TABULAR_CREATE_MESSAGE, status=400)
+        raise DirectRowWrite(TABULAR_CREATE_MESSAGE)
     if entity_set.read_only:
         method = {"create": "POST", "update": "PATCH", "delete": "DELETE"}[operation]
-        raise ODataError.method_not_allowed(method, ("GET",))
+        raise NotAllowed(method)
 
 
 def check_if_match(stored: Mapping[str, Any], if_match: str | None) -> None:
@@ -187,9 +185,8 @@ class Numbering:
             raise self._overflow()
         return self.prefix + digits.zfill(self.width)
 
-    def _overflow(self) -> ODataError:
-        return ODataError(INTERNAL, f"Не удалось присвоить {self.name}: исчерпана длина {self.length}",
-                          status=500)
+    def _overflow(self) -> StoreError:
+        return StoreError(f"Не удалось присвоить {self.name}: исчерпана длина {self.length}")
 
 
 def numbering(entity_set: m.EntitySet) -> Numbering | None:
