@@ -67,7 +67,7 @@ def sample_app(request, tmp_path_factory, model):
     if request.param == "memory":
         return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 120), prefix="trade"))
     database = tmp_path_factory.mktemp("sample") / "trade.db"
-    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_goods=120))
+    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_options="goods=120"))
 
 
 def assert_odata_error(response, status: int, code: int | None) -> str:

@@ -65,12 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--prefix", help="publication name (default: the configuration's name)")
-    serve.add_argument("--goods", dest="seed_goods", type=int, help="goods the sample seed creates")
+    serve.add_argument("--seed-option", dest="seed_option", action="append", metavar="NAME=VALUE",
+                       help="an option of the configuration folder's seed hook, e.g. goods=100000 (repeatable)")
     serve.add_argument("--get", metavar="PATH", help="answer one GET request for PATH and exit")
     serve.add_argument("--user", metavar="NAME:PASSWORD", help="Basic credentials of the --get request")
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
     for field in Settings.__dataclass_fields__.values():
-        if field.name in ("database", "prefix", "seed_goods"):
+        if field.name in ("database", "prefix", "seed_options"):
             continue
         flag = "--" + field.name.replace("_", "-")
         serve.add_argument(flag, dest=field.name, help=field.metadata["help"])
@@ -100,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         return hash_command(args)
     overrides = {name: getattr(args, name) for name in SETTING_NAMES
                  if getattr(args, name, None) is not None}
+    if args.seed_option:
+        overrides["seed_options"] = ",".join(args.seed_option)
     try:
         app = ODataMiddleware(None, args.configuration, **overrides)
     except (ConfigurationError, ValueError) as exc:

@@ -48,16 +48,19 @@ class Context:
 
     @property
     def limits(self) -> QueryLimits:
-        settings = self.settings
-        return QueryLimits(max_filter_depth=settings.max_filter_depth,
-                           max_filter_nodes=settings.max_filter_nodes,
-                           max_expand_depth=settings.max_expand_depth, max_top=settings.max_top)
+        return query_limits(self.settings)
 
     def query_options(self, entity_set: EntitySet) -> QueryOptions:
         pairs = parse_query_string(self.request.query_string)
         options = parse_query_options(pairs, entity_set, self.model, limits=self.limits)
         _check_joins(options)
         return options
+
+
+def query_limits(settings: Any) -> QueryLimits:
+    """The parser's limits from the service settings."""
+    return QueryLimits(max_filter_depth=settings.max_filter_depth, max_filter_nodes=settings.max_filter_nodes,
+                       max_expand_depth=settings.max_expand_depth, max_top=settings.max_top)
 
 
 MAX_JOINS = 60  # navigation steps and lambdas in $filter + $orderby (SQLite allows 200 FROM terms)

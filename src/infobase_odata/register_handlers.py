@@ -26,18 +26,15 @@ from .events import POSTING, UNDO_POSTING, Event, Movements
 from .expansion import decorate_rows
 from .formats.results import result_collection
 from .keys import resolve_key
-from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet, EntityType, Model
+from .kinds import kind_of
+from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet
 from .projection import build_shape
 from .query.parser import parse_filter, parse_key_predicate, parse_query_options
 from .shape import default_shape
 from .stores import RecordSetStore
 from .urls import Segment, parse_query_string
 
-log = logging.getLogger("infobase_odata")
-ACTIONS = ("Post", "Unpost")
-_SUFFIX = {"Balance": "_Balance", "Turnovers": "_Turnover", "BalanceAndTurnovers": "_BalanceAndTurnover"}
-
-
+log = logging.getLogger(__name__)
 # ---- resolution ---------------------------------------------------------------------------------
 
 def resolve_function(ctx, entity_set: EntitySet, rest: list[Segment]):
@@ -54,7 +51,8 @@ def resolve_function(ctx, entity_set: EntitySet, rest: list[Segment]):
 def resolve_action(ctx, entity_set: EntitySet, key: dict, rest: list[Segment]):
     """``Document_X(guid'…')/Post`` or ``/Unpost``; None when the segment is something else."""
     segment = rest[0]
-    if entity_set.kind != OBJECT or segment.name not in ACTIONS or \
+    kind = kind_of(entity_set.source)
+    if entity_set.kind != OBJECT or kind is None or segment.name not in kind.actions or \
             not any(f.name == segment.name and f.binding_type == entity_set.name for f in ctx.model.function_imports):
         return None
     if segment.args not in (None, ""):
@@ -89,22 +87,6 @@ def register_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
     return {"Recorder": recorder, "Recorder_Type": kind}
 
 
-def vt_result_set(model: Model, register_set: EntitySet, function: str) -> EntitySet:
-    """An entity set over a virtual table's result complex type (no key), with the navigation
-    properties of the dimensions, so ``$filter``/``$select``/``$expand`` validate against it."""
-    cache = model.__dict__.setdefault("_vt_result_sets", {})
-    name = f"{register_set.name}{_SUFFIX[function]}"
-    found = cache.get(name)
-    if found is None:
-        complex_type = model.complex_types[name]
-        records = register_set.records or register_set
-        names = {p.name for p in complex_type.properties}
-        entity_type = EntityType(name, list(complex_type.properties), ())
-        entity_type.navigation = [n for n in records.entity_type.navigation if n.key_property in names]
-        found = cache[name] = EntitySet(name, entity_type, "vt_result", register_set.source)
-    return found
-
-
 # ---- virtual tables -------------------------------------------------------------------------------
 
 def virtual_table(ctx, resource) -> Response:
@@ -112,7 +94,7 @@ def virtual_table(ctx, resource) -> Response:
     name, args = resource.path
     layout = r.Layout.of(ctx.model, entity_set)
     slice_ = name in ("SliceLast", "SliceFirst")
-    result_set = layout.records_set if slice_ else vt_result_set(ctx.model, entity_set, name)
+    result_set = layout.records_set if slice_ else r.vt_result_set(ctx.model, entity_set, name)
     pairs = parse_query_string(ctx.request.query_string)
     options = parse_query_options(pairs, result_set, ctx.model, limits=ctx.limits)
     params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom)

@@ -21,9 +21,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from . import configuration as cfg, edm, model as m
+from . import edm, model as m
 from .errors import DUPLICATE_MESSAGE, STALE_MESSAGE
-from .stores import Conflict, DirectRowWrite, Invalid, NotAllowed, Stale, StoreError
+from .kinds import kind_of
+from .stores import Conflict, DirectRowWrite, Invalid, NotAllowed, NotFound, Stale, StoreError
 from .values import complete_row, complete_tabular, empty_value, new_data_version, normalize
 
 Row = dict[str, Any]
@@ -62,6 +63,27 @@ def check_writable(entity_set: m.EntitySet, operation: str) -> None:
 def check_if_match(stored: Mapping[str, Any], if_match: str | None) -> None:
     if if_match is not None and stored.get("DataVersion") != if_match:
         raise stale_version()
+
+
+def check_stored(entity_set: m.EntitySet, stored: Mapping[str, Any] | None, if_match: str | None) -> None:
+    """The object about to change exists (``NotFound``) and carries ``if_match`` (``Stale``)."""
+    if stored is None:
+        raise NotFound(entity_set.name)
+    check_if_match(stored, if_match)
+
+
+def updated(entity_set: m.EntitySet, old: Row | None, values: Mapping[str, Any], *,
+            if_match: str | None, replace: bool) -> Row | None:
+    """The update algorithm, once for every store: after :func:`check_stored`, the row to store
+    (:func:`merge`) with a new DataVersion, or None when nothing changes (the store keeps
+    ``old``, DataVersion included). The store persists it atomically with the check."""
+    check_stored(entity_set, old, if_match)
+    assert old is not None
+    row = merge(entity_set, old, values, replace=replace)
+    if row == old:
+        return None
+    row["DataVersion"] = new_data_version()
+    return row
 
 
 def check_guid(value: Any, name: str = "Ref_Key") -> str:
@@ -139,10 +161,6 @@ def merge(entity_set: m.EntitySet, old: Row, values: Mapping[str, Any], *, repla
 
 # ---- numbering ------------------------------------------------------------------------------
 
-_CODED = (cfg.Catalog, cfg.ChartOfCharacteristicTypes, cfg.ChartOfCalculationTypes)
-_NUMBERED = (cfg.Document, cfg.BusinessProcess, cfg.Task)
-
-
 @dataclass(frozen=True)
 class Numbering:
     """How ``Code``/``Number`` is assigned when written empty: a string code is the prefix plus
@@ -193,17 +211,13 @@ def numbering(entity_set: m.EntitySet) -> Numbering | None:
     """The numbering rule of an object set, or None (charts of accounts, exchange plans, sets
     without a code/number)."""
     source = entity_set.source
-    if entity_set.kind != m.OBJECT:
+    kind = kind_of(source)
+    if entity_set.kind != m.OBJECT or kind is None or kind.numbering is None:
         return None
-    if isinstance(source, _CODED):
-        name, prefix = "Code", getattr(source, "code_prefix", "")
-        numeric, length = getattr(source, "code_type", "String") == "Number", source.code_length
-    elif isinstance(source, _NUMBERED):
-        name, prefix = "Number", getattr(source, "number_prefix", "")
-        numeric = getattr(source, "number_type", "String") == "Number"
-        length = source.number_length
-    else:
-        return None
+    field = kind.numbering.lower()  # "code" or "number": code_prefix, number_length, ...
+    name, prefix = kind.numbering, getattr(source, f"{field}_prefix", "")
+    numeric = getattr(source, f"{field}_type", "String") == "Number"
+    length = getattr(source, f"{field}_length")
     if entity_set.entity_type.property(name) is None or length <= 0:
         return None
     rule = Numbering(name, numeric, length, "" if numeric else prefix)

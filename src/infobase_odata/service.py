@@ -18,12 +18,13 @@ from webob import Request, Response
 from . import errors
 from .configuration import Configuration
 from .errors import ODataError, StoreError, from_store_error
-from .context import Context
+from .context import Context, query_limits
 from .events import EventHandlers
 from .formats import atom, json as json_format
 from .formats.csdl import metadata_document
 from .model import Model
 from .negotiation import ATOM_FORMAT, Format, format_from_accept, negotiate
+from .query.parser import ensure_recursion_limit
 from .register_model import build_model
 from .routes import dispatch
 from .security import Security
@@ -32,7 +33,7 @@ from .settings import Settings
 from .stores import capabilities
 from .urls import SERVICE_PATH, service_relative_path, split_segments
 
-log = logging.getLogger("infobase_odata")
+log = logging.getLogger(__name__)
 
 
 class ODataService:
@@ -46,6 +47,7 @@ class ODataService:
         self.settings = settings or Settings()
         self.events = events or EventHandlers()
         self.security = Security(configuration, self.model, self.settings, authenticate)
+        ensure_recursion_limit(query_limits(self.settings))  # once, never while answering
         self._metadata: bytes | None = None
 
     @property

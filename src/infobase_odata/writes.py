@@ -24,7 +24,7 @@ from .model import EntitySet
 from .shape import default_shape
 from .values import empty_value
 
-log = logging.getLogger("infobase_odata")
+log = logging.getLogger(__name__)
 
 DATA_LOAD_HEADER = "1C_OData-DataLoadMode"
 

@@ -137,7 +137,7 @@ def test_hash_password_command(capsys):
 
 
 def test_cli_get_sends_credentials(tmp_path, capsys):
-    args = ["serve", str(SAMPLE), "--db", str(tmp_path / "t.db"), "--goods", "5", "--get",
+    args = ["serve", str(SAMPLE), "--db", str(tmp_path / "t.db"), "--seed-option", "goods=5", "--get",
             "/trade/odata/standard.odata/Catalog_Units/$count"]
     assert cli.main(args) == 1  # 401 without --user
     capsys.readouterr()

@@ -31,9 +31,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from sqlite_utils.db import quote_identifier as q
 
 from .. import edm, model as m
-from ..stores import Invalid, NotFound
 from ..mapping import ObjectMapping
-from ..stores import Key, Row
+from ..stores import Invalid, Key, Row
 from .. import rules as w
 
 if TYPE_CHECKING:
@@ -52,6 +51,7 @@ class MappedWrites:
         def transaction(self) -> Any: ...
         def _number(self, info: Any, rows: list[Row], current: int | None = None) -> int | None: ...
         link: Any
+        dialect: Any
 
     def _mapped(self, entity_set: m.EntitySet) -> ObjectMapping | None:
         return self.mapping.objects.get(entity_set.name) if entity_set.kind == m.OBJECT else None
@@ -115,9 +115,7 @@ class MappedWrites:
     def _write_side(self, plan: SchemaPlan, ident: Any, row: Row) -> None:
         names = [p.name for p in plan.side]
         values = [plan.codec.encode_value(n, row[n]) for n in names]
-        sql = (f"INSERT OR REPLACE INTO {q(plan.mapping.side_table)} (\"id\"{''.join(', ' + q(n) for n in names)}) "
-               f"VALUES (?{', ?' * len(names)})")
-        self.link.run(sql, [ident, *values])
+        self.link.run(self.dialect.replace_into(plan.mapping.side_table, ["id", *names]), [ident, *values])
 
     def _insert_lines(self, plan: SchemaPlan, obj: ObjectMapping, ident: Any, row: Row,
                       tabs: Iterable[str] | None = None) -> None:
@@ -145,10 +143,8 @@ class MappedWrites:
     def _stored(self, entity_set: m.EntitySet, key: Key, if_match: str | None) -> tuple[Any, Row]:
         ident = self.stored_key(entity_set, w.key_ref(key))
         old = None if ident is None else self.get(entity_set, key)
-        if old is None:
-            raise NotFound(entity_set.name)
-        w.check_if_match(old, if_match)
-        return ident, old
+        w.check_stored(entity_set, old, if_match)
+        return ident, old  # type: ignore[return-value]
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
                if_match: str | None = None, replace: bool = False) -> Row:
@@ -157,12 +153,14 @@ class MappedWrites:
             return super().update(entity_set, key, values, if_match=if_match, replace=replace)  # type: ignore[misc]
         w.check_writable(entity_set, "update")
         with self.transaction():
-            ident, old = self._stored(entity_set, key, if_match)
-            row = w.merge(entity_set, old, values, replace=replace)
-            if row == old:
-                return old
+            ident = self.stored_key(entity_set, w.key_ref(key))
+            old = None if ident is None else self.get(entity_set, key)
+            row = w.updated(entity_set, old, values, if_match=if_match, replace=replace)
+            if row is None:
+                return old  # type: ignore[return-value]
+            assert old is not None
             plan = self.plan(obj.object_id)
-            changed = {n for n in row if row[n] != old[n]}
+            changed = {n for n in row if n != "DataVersion" and row[n] != old[n]}  # a content hash here
             sets = [(c.name, c.to_column(plan.codec.encode_value(n, row[n])))
                     for n, c in plan.columns.items() if n in changed and not c.spec.read_only]
             with self._constraints(obj):

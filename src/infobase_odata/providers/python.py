@@ -44,7 +44,6 @@ import threading
 from typing import Any, Iterable, Iterator
 
 from .. import model as m
-from ..stores import NotFound
 from ..stores import Key, QueryResult, Row
 from ..query.ast import Binary, Expr, QueryOptions
 from ..query.evaluate import Evaluator, sort_rows
@@ -247,25 +246,17 @@ class PythonProvider:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
         w.check_writable(entity_set, "update")
         with self.transaction():
-            ref, old = self._stored(entity_set, key, if_match)
-            row = w.merge(entity_set, old, values, replace=replace)
-            if row == old:
-                return self._copy(old)
-            row["DataVersion"] = v.new_data_version()
+            ref = w.key_ref(key)
+            old = self.fetch(entity_set, ref)
+            row = w.updated(entity_set, old, values, if_match=if_match, replace=replace)
+            if row is None:
+                return self._copy(old)  # type: ignore[arg-type]
             self._put(entity_set, ref, row)
         return self._copy(row)
 
     def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
         w.check_writable(entity_set, "delete")
         with self.transaction():
-            ref, _ = self._stored(entity_set, key, if_match)
+            ref = w.key_ref(key)
+            w.check_stored(entity_set, self.fetch(entity_set, ref), if_match)
             self._put(entity_set, ref, None)
-
-    def _stored(self, entity_set: m.EntitySet, key: Key, if_match: str | None) -> tuple[str, Row]:
-        """The ``Ref_Key`` and stored row of the object ``key``, after the If-Match check."""
-        ref = w.key_ref(key)
-        old = self.fetch(entity_set, ref)
-        if old is None:
-            raise NotFound(entity_set.name)
-        w.check_if_match(old, if_match)
-        return ref, old

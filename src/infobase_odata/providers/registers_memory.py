@@ -15,8 +15,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .. import model as m, registers as r
-from ..stores import NotFound
-from ..stores import Key, QueryResult, Row
+from ..stores import Key, NotFound, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from ..query.evaluate import Evaluator, sort_rows
 from .. import rules as w, values as v

@@ -19,23 +19,27 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlite_utils.db import quote_identifier
-
 from .. import edm, model as m
 from ..query import evaluate as ev
 from ..query.ast import Binary, Call, Expr, Lambda, Literal, Member, OrderBy, Unary
+from .dialect import SQLITE, Dialect
 from .sqlcalls import compile_call
 from .sqlcodec import BOOL, DATE, DEC, GUID, INT, MAX_INTEGER_DIGITS, STR, storage_of
 from .sqlfrag import NULL, ROWS, TYPED, CompileError, Frag, Scope  # noqa: F401 - re-exported
 
-q = quote_identifier
 COMPARE = {"eq": "IS", "ne": "IS NOT", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
 class Compiler:
-    """Compiles expressions over one entity set (``root`` alias ``t0``); collects ``params``."""
+    """Compiles expressions over one entity set (``root`` alias ``t0``); collects ``params``.
+    What differs between SQL engines is asked of ``dialect``."""
 
-    def __init__(self, model: m.Model, entity_set: m.EntitySet, *, alias: str = "t0") -> None:
+    dialect: Dialect = SQLITE
+
+    def __init__(self, model: m.Model, entity_set: m.EntitySet, *, alias: str = "t0",
+                 dialect: Dialect | None = None) -> None:
+        if dialect is not None:
+            self.dialect = dialect
         self.model = model
         self.entity_set = entity_set
         self.root = Scope(alias, entity_set.entity_type)
@@ -104,9 +108,9 @@ class Compiler:
         return Frag(self.bind(scaled), INT, scale, digits, edm_type=edm_type)
 
     def _column(self, alias: str, prop: m.Property) -> Frag:
-        col = f"{alias}.{q(prop.name)}"
+        col = f"{alias}.{self.dialect.quote(prop.name)}"
         if prop.role == m.COMPOSITE:
-            return Frag(col, TYPED, type_sql=f"{alias}.{q(prop.name + '_Type')}")
+            return Frag(col, TYPED, type_sql=f"{alias}.{self.dialect.quote(prop.name + '_Type')}")
         st = storage_of(prop)
         return Frag(col, st.kind, st.scale, st.digits, edm_type=prop.edm_type,
                     ref_target=prop.target if prop.role == m.REF else None)
@@ -120,7 +124,7 @@ class Compiler:
             if base.kind != TYPED or target is None:
                 raise CompileError("a path after an expression needs cast(X,'<EntitySet>')")
             cur = Scope(self.alias(), target.entity_type)
-            joins.append(f"{q(target.name)} AS {cur.alias}")
+            joins.append(f"{self.dialect.quote(target.name)} AS {cur.alias}")
             conds.append(f'{cur.alias}."Ref_Key" = {base.sql}')
         elif node.variable is not None:
             cur = scope[node.variable]
@@ -132,11 +136,11 @@ class Compiler:
             if isinstance(obj, m.NavigationProperty):
                 target = self.model.entity_sets[obj.target_set]
                 nxt = Scope(self.alias(), target.entity_type)
-                on = f'{nxt.alias}."Ref_Key" = {cur.alias}.{q(obj.key_property)}'
+                on = f'{nxt.alias}."Ref_Key" = {cur.alias}.{self.dialect.quote(obj.key_property)}'
                 if joins:
-                    joins.append(f"JOIN {q(target.name)} AS {nxt.alias} ON {on}")
+                    joins.append(f"JOIN {self.dialect.quote(target.name)} AS {nxt.alias} ON {on}")
                 else:
-                    joins.append(f"{q(target.name)} AS {nxt.alias}")
+                    joins.append(f"{self.dialect.quote(target.name)} AS {nxt.alias}")
                     conds.append(on)
                 cur = nxt
                 continue
@@ -261,13 +265,13 @@ class Compiler:
         if records is not None:
             # RecordSet/any(...) of a register record set: the records of the same recorder (§5.2).
             inner = Scope(self.alias(), records.entity_type)
-            same = " AND ".join(f"{inner.alias}.{q(n)} = {owner.alias}.{q(n)}" for n in records.parent.entity_type.key_names)
-            head = f"SELECT 1 FROM {q(records.name)} AS {inner.alias} WHERE {same}"
+            same = " AND ".join(f"{inner.alias}.{self.dialect.quote(n)} = {owner.alias}.{self.dialect.quote(n)}" for n in records.parent.entity_type.key_names)
+            head = f"SELECT 1 FROM {self.dialect.quote(records.name)} AS {inner.alias} WHERE {same}"
         else:
             table = f"{owner.entity_type.name}_{prop.name}"
             tab_set = self.model.entity_set(table)
             inner = Scope(self.alias(), tab_set.entity_type if tab_set else prop.row_type)  # type: ignore[arg-type]
-            head = f'SELECT 1 FROM {q(table)} AS {inner.alias} WHERE {inner.alias}."Ref_Key" = {owner.alias}."Ref_Key"'
+            head = f'SELECT 1 FROM {self.dialect.quote(table)} AS {inner.alias} WHERE {inner.alias}."Ref_Key" = {owner.alias}."Ref_Key"'
         if node.predicate is None:
             return Frag(f"EXISTS ({head})", BOOL)
         pred = self.compile(node.predicate, {**scope, node.variable: inner}).sql  # type: ignore[dict-item]

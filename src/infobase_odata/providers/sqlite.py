@@ -38,6 +38,7 @@ from .. import model as m
 from ..stores import Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from .. import values as v
+from .dialect import SQLITE, Dialect
 from .sql import Compiler
 from .sqlcodec import RowCodec
 from .sqlconn import Link, write_lock
@@ -52,6 +53,8 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
     """``busy_timeout`` (ms): how long SQLite waits for another writer's lock on each try;
     ``statement_timeout_ms``: the time budget of one statement (0 or None: unlimited);
     ``synchronous``: ``NORMAL`` (durable against process crashes in WAL mode) or ``FULL``."""
+
+    dialect: Dialect = SQLITE  # what the compiler and the write statements ask
 
     def __init__(self, model: m.Model, path: str | os.PathLike, *,
                  trace: Callable[[str], None] | None = None, busy_timeout: int = 5000,
@@ -142,7 +145,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
 
     def _compiler(self, entity_set: m.EntitySet) -> Compiler:
         """The AST -> SQL compiler of one query (a subclass may supply its own)."""
-        return Compiler(self.model, entity_set)
+        return Compiler(self.model, entity_set, dialect=self.dialect)
 
     @staticmethod
     def _numbering_indexes(db: sqlite_utils.Database, info: SetInfo) -> None:
@@ -217,8 +220,8 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         sql = f"{info.select}{where_sql} ORDER BY {self._order(compiler, info, options)}"
         params = dict(compiler.params)
         if options.top is not None or options.skip:
-            sql += " LIMIT :_top OFFSET :_skip"
-            params["_top"] = -1 if options.top is None else options.top
+            sql += self.dialect.limit(":_top", ":_skip")
+            params["_top"] = self.dialect.no_limit if options.top is None else options.top
             params["_skip"] = options.skip or 0
         cursor = self.link.run(sql, params)
         tabs = v.tabular_to_load(entity_set.entity_type, options.select)

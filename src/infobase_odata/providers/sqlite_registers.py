@@ -23,13 +23,13 @@ import sqlite_utils
 from sqlite_utils.db import quote_identifier as q
 
 from .. import edm, model as m, registers as r
-from ..stores import NotFound
-from ..stores import Key, QueryResult, Row
+from ..stores import Key, NotFound, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from ..types import ConfigurationError
 from .. import rules as w, values as v
 from .registers_memory import record_merge
 from .registers_sql import VTSql, totals_table
+from .dialect import Dialect
 from .sql import Compiler
 from .sqlcodec import INT, RowCodec, storage_of
 
@@ -56,6 +56,7 @@ class SQLiteRegisters:
 
     model: m.Model
     _info: dict[str, "SetInfo"]
+    dialect: Dialect
     use_totals: bool = True  # read Balance through the totals tables (False: every movement)
 
     if TYPE_CHECKING:
@@ -63,6 +64,10 @@ class SQLiteRegisters:
         def link(self) -> Link: ...
         def transaction(self) -> Any: ...
         def _rows(self, info: "SetInfo", cursor: Any, tabs: list) -> Iterator[Row]: ...
+
+    def _limit(self, options: QueryOptions) -> str:
+        top = self.dialect.no_limit if options.top is None else int(options.top)
+        return self.dialect.limit(str(top), str(int(options.skip or 0)))
 
     # ---- schema -----------------------------------------------------------------------------
 
@@ -246,13 +251,13 @@ class SQLiteRegisters:
         restriction."""
         layout = r.Layout.of(self.model, register_set)
         info = self._records_info(register_set)
-        compiler = Compiler(self.model, layout.records_set)
+        compiler = Compiler(self.model, layout.records_set, dialect=self.dialect)
         where = compiler.where(options_filter)
         keys = ", ".join(f"t0.{q(n)}" for n in layout.recorder)
         sql = f"SELECT DISTINCT {keys} FROM {q(info.table)} AS t0" + (f" WHERE {where}" if where else "")
         sql = f"SELECT * FROM ({sql}) AS t0"
         if restriction is not None:
-            inner = Compiler(self.model, layout.records_set, alias="r1")
+            inner = Compiler(self.model, layout.records_set, alias="r1", dialect=self.dialect)
             inner.params = compiler.params
             same = " AND ".join(f"r1.{q(n)} = t0.{q(n)}" for n in layout.recorder)
             sql += (f" WHERE NOT EXISTS (SELECT 1 FROM {q(info.table)} AS r1 WHERE {same} "
@@ -269,7 +274,7 @@ class SQLiteRegisters:
         order = compiler.order_by(options.orderby) + [f"t0.{q(n)}" for n in entity_set.entity_type.key_names]
         sql += f" ORDER BY {', '.join(order)}"
         if options.top is not None or options.skip:
-            sql += f" LIMIT {-1 if options.top is None else int(options.top)} OFFSET {int(options.skip or 0)}"
+            sql += self._limit(options)
         recorders = self.link.run(sql, params).fetchall()
         return QueryResult(self._with_records(entity_set, recorders), total)
 
@@ -372,12 +377,12 @@ class SQLiteRegisters:
         layout = r.Layout.of(self.model, entity_set)
         records = layout.records_set
         info = self._info[records.name]
-        compiler = Compiler(self.model, records)
+        compiler = Compiler(self.model, records, dialect=self.dialect)
         bound: dict[str, Any] = compiler.params
         where = compiler.where(params.condition, restriction)
         fn = params.function
         if fn in ("SliceLast", "SliceFirst"):
-            again = Compiler(self.model, records, alias="r")
+            again = Compiler(self.model, records, alias="r", dialect=self.dialect)
             again.params = bound
             where_r = again.where(params.condition, restriction)
             if params.period is not None:
@@ -412,7 +417,7 @@ class SQLiteRegisters:
                                                ":_end" if params.end else None, ":_month" if month else None)
             codec = RowCodec(result.properties)
             keys = [p.name for p in grouped]
-        outer = Compiler(self.model, result_set)
+        outer = Compiler(self.model, result_set, dialect=self.dialect)
         outer.params = bound
         filtered = outer.where(options.filter)
         sql = f"SELECT * FROM ({sql}) AS t0" + (f" WHERE {filtered}" if filtered else "")
@@ -423,7 +428,7 @@ class SQLiteRegisters:
         if order:
             sql += " ORDER BY " + ", ".join(order)
         if options.top is not None or options.skip:
-            sql += f" LIMIT {-1 if options.top is None else int(options.top)} OFFSET {int(options.skip or 0)}"
+            sql += self._limit(options)
         rows = [codec.decode(values) for values in self.link.run(sql, bound).fetchall()]
         return QueryResult(iter(rows), total)
 

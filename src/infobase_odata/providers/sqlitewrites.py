@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from sqlite_utils.db import quote_identifier as q
 
 from .. import model as m
-from ..stores import NotFound
 from ..stores import Key, Row
+from .dialect import Dialect
 from .. import rules as w, values as v
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class SQLiteWrites:
     ``_load``."""
 
     _info: dict[str, "SetInfo"]
+    dialect: Dialect
 
     if TYPE_CHECKING:
         @property
@@ -144,11 +145,8 @@ class SQLiteWrites:
         """Constants carry no DataVersion (reference §3.3), so ``if_match`` is not checked."""
         info = self._info[entity_set.name]
         row = v.constant_row(entity_set.entity_type, v.constant_values(entity_set.entity_type, value))
-        names = info.codec.names
-        sql = (f"INSERT OR REPLACE INTO {q(info.table)} ({', '.join(q(n) for n in names)}) "
-               f"VALUES ({', '.join('?' for _ in names)})")
         with self.transaction():
-            self.link.run(sql, info.codec.encode_tuple(row))
+            self.link.run(self.dialect.replace_into(info.table, info.codec.names), info.codec.encode_tuple(row))
         return row
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
@@ -163,15 +161,11 @@ class SQLiteWrites:
         w.check_writable(entity_set, "update")
         info = self._info[entity_set.name]
         with self.transaction():
-            found = self._load(info, w.key_ref(key))
-            if found is None:
-                raise NotFound(entity_set.name)
-            rowid, old = found
-            w.check_if_match(old, if_match)
-            row = w.merge(entity_set, old, values, replace=replace)
-            if row == old:
-                return old
-            row["DataVersion"] = v.new_data_version()
+            rowid, old = self._load(info, w.key_ref(key)) or (None, None)
+            row = w.updated(entity_set, old, values, if_match=if_match, replace=replace)
+            if row is None:
+                return old  # type: ignore[return-value]
+            assert old is not None
             cursor = self.link.run(info.update, (*info.codec.encode_tuple(row), rowid, old["DataVersion"]))
             if cursor.rowcount != 1:
                 raise w.stale_version()
@@ -190,9 +184,7 @@ class SQLiteWrites:
         with self.transaction():
             found = self.link.run(f'SELECT _id, "DataVersion" FROM {q(info.table)} WHERE "Ref_Key" = ?',
                                   (ref,)).fetchone()
-            if found is None:
-                raise NotFound(entity_set.name)
-            w.check_if_match({"DataVersion": found[1]}, if_match)
+            w.check_stored(entity_set, None if found is None else {"DataVersion": found[1]}, if_match)
             cursor = self.link.run(f'DELETE FROM {q(info.table)} WHERE _id = ? AND "DataVersion" = ?', found)
             if cursor.rowcount != 1:
                 raise w.stale_version()
