@@ -50,7 +50,7 @@ def main() -> int:
     os.environ["BENCH_DB"] = str(database)
     started = time.perf_counter()
     ours = ODataMiddleware(None, HERE.parent / "samples" / "trade", prefix="trade", database=str(database),
-                           seed_goods=args.goods, explorer=True)
+                           seed_options=f"goods={args.goods}", explorer=True)
     assert call(ours, SERVICE + "Catalog_Goods/$count").status_code == 200  # creates and seeds the file
     sys.path.insert(0, str(HERE))
     import raw_app  # noqa: E402  (reads BENCH_DB when imported)

@@ -18,4 +18,4 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATABASE = os.environ.get("BENCH_DB", os.path.join(HERE, "var", "trade.db"))
 
 app = ODataMiddleware(None, os.path.join(HERE, os.pardir, "samples", "trade"), prefix="trade",
-                      database=DATABASE, seed_goods=int(os.environ.get("BENCH_GOODS", "100000")))
+                      database=DATABASE, seed_options="goods=" + os.environ.get("BENCH_GOODS", "100000"))

@@ -30,9 +30,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from infobase_odata.configuration import Configuration  # noqa: E402
-from infobase_odata.model import build_model  # noqa: E402
+from infobase_odata import build_model  # noqa: E402
 from infobase_odata.providers.sqlite import SQLiteProvider  # noqa: E402
-from infobase_odata.providers.values import complete_row  # noqa: E402
+from infobase_odata.values import complete_row  # noqa: E402
 from infobase_odata.service import ODataService  # noqa: E402
 
 SERVICE = "/"

@@ -121,7 +121,7 @@ def prepare_database(goods: int) -> Path:
     print(f"seeding {path.relative_to(ROOT)} with {goods} goods ...", flush=True)
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "infobase_odata", "serve", str(ROOT / "samples" / "trade"),
-                    "--db", str(path), "--goods", str(goods), "--get", SERVICE + "$metadata"],
+                    "--db", str(path), "--seed-option", f"goods={goods}", "--get", SERVICE + "$metadata"],
                    check=True, stdout=subprocess.DEVNULL, timeout=1800, cwd=ROOT)
     if seeded_goods(path) != goods:
         raise RuntimeError(f"seeding {path} did not produce {goods} goods")

@@ -11,7 +11,7 @@ from lxml import etree
 
 from infobase_odata.configuration import load_configuration
 from infobase_odata.middleware import ODataMiddleware
-from infobase_odata.model import build_model
+from infobase_odata import build_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "trade"
@@ -67,7 +67,7 @@ def sample_app(request, tmp_path_factory, model):
     if request.param == "memory":
         return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 120), prefix="trade"))
     database = tmp_path_factory.mktemp("sample") / "trade.db"
-    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_goods=120))
+    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_options="goods=120"))
 
 
 def assert_odata_error(response, status: int, code: int | None) -> str:

@@ -4,7 +4,7 @@ The CLI and the middleware load this file by path and call :func:`seed` once, wh
 database is new; it can also be run by hand against any provider::
 
     from infobase_odata.configuration import load_configuration
-    from infobase_odata.model import build_model
+    from infobase_odata import build_model
     from infobase_odata.providers.sqlite import SQLiteProvider
 
     model = build_model(load_configuration("samples/trade"))

@@ -11,8 +11,9 @@ from .configuration import (
     Task, load_configuration,
 )
 from .errors import ODataError
+from .loading import bulk_load
 from .middleware import ODataMiddleware, make_service
-from .model import build_model
+from .register_model import build_model
 from .service import ODataService
 from .settings import Settings
 
@@ -23,5 +24,5 @@ __all__ = [
     "ChartOfCalculationTypes", "ChartOfCharacteristicTypes", "Configuration", "ConfigurationError",
     "Constant", "Document", "DocumentJournal", "Enum", "ExchangePlan", "InformationRegister",
     "TabularSection", "Task", "load_configuration", "ODataError", "ODataMiddleware", "make_service",
-    "build_model", "ODataService", "Settings",
+    "build_model", "bulk_load", "ODataService", "Settings",
 ]

@@ -37,7 +37,7 @@ from .settings import SETTING_NAMES, Settings
 
 MAX_REQUEST_LINE = 1024 * 1024
 DESCRIPTION = "The 1C:Enterprise standard OData interface (OData v3, Atom and JSON) for any WSGI application."
-CLI_ONLY = ("database", "prefix", "seed_goods")  # settings with a flag of their own
+CLI_ONLY = ("database", "prefix", "seed_options")  # settings with a flag of their own
 
 
 class StartError(Exception):
@@ -108,7 +108,8 @@ def _infobase_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     command.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
     command.add_argument("--prefix", help="publication name (default: the configuration's name)")
-    command.add_argument("--goods", dest="seed_goods", type=int, help="goods the sample seed creates (default: 1000)")
+    command.add_argument("--seed-option", dest="seed_option", action="append", metavar="NAME=VALUE",
+                         help="an option of the configuration folder's seed hook, e.g. goods=100000 (repeatable)")
     for field in Settings.__dataclass_fields__.values():
         if field.name in CLI_ONLY:
             continue
@@ -139,6 +140,8 @@ def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
     database, else it is only checked."""
     overrides = {name: getattr(args, name) for name in SETTING_NAMES
                  if getattr(args, name, None) is not None}
+    if args.seed_option:
+        overrides["seed_options"] = ",".join(args.seed_option)
     if args.command == "serve":
         overrides.setdefault("explorer", True)  # on by default here, off when wrapping a site
     provider = None

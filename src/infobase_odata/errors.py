@@ -4,6 +4,11 @@ Raise it anywhere below the service; the service renders it as ``odata.error`` J
 ``m:error`` XML in the negotiated format::
 
     raise ODataError.not_found("Catalog_Goods")
+
+Stores never build statuses: they raise the typed :class:`StoreError` subclasses (re-exported
+by :mod:`infobase_odata.stores`), which :func:`from_store_error` maps here, in one place::
+
+    from_store_error(Stale("…"))   # -> ODataError(code=None, status=412)
 """
 
 from __future__ import annotations
@@ -90,3 +95,74 @@ class ODataError(Exception):
     @property
     def code_text(self) -> str:
         return "" if self.code is None else str(self.code)
+
+
+# ---- errors a store raises, and their one mapping to HTTP status + 1C code ----
+
+class StoreError(Exception):
+    """A data condition a store reports; unmapped subclasses answer 500 code -1 with the message."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(StoreError):
+    """The object to change does not exist (404 code 9); ``message`` is the entity set name."""
+
+
+class Conflict(StoreError):
+    """A duplicate key (409 code 15)."""
+
+
+class Stale(StoreError):
+    """``if_match`` names another DataVersion than the stored one (412)."""
+
+
+class Busy(StoreError):
+    """The store stays locked by another writer or exceeded its time budget (503 code -1)."""
+
+
+class Invalid(StoreError):
+    """A value the store refuses (400 code 4)."""
+
+
+class DirectRowWrite(Invalid):
+    """A tabular-section row created on its own instead of through its owner (400 code 13)."""
+
+
+class NotAllowed(StoreError):
+    """A write on a set that is read-only by nature, e.g. a document journal (405 code 19);
+    ``method`` is the HTTP method it answers."""
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"HTTP method {method} is not allowed here")
+        self.method = method
+
+
+STALE_MESSAGE = "Версия объекта изменилась (If-Match не совпадает с DataVersion)"
+DUPLICATE_MESSAGE = "Сущность с таким ключом уже существует"
+
+# (1C code, HTTP status) of each store error; the most specific class wins.
+STORE_ERRORS: dict[type[StoreError], tuple[int | None, int]] = {
+    NotFound: (ENTITY_NOT_FOUND, 404),
+    Conflict: (DUPLICATE_KEY, 409),
+    Stale: (None, 412),
+    Busy: (INTERNAL, 503),
+    DirectRowWrite: (TABULAR_ROW_CREATE, 400),
+    Invalid: (BAD_PROPERTY_VALUE, 400),
+    StoreError: (INTERNAL, 500),
+}
+
+
+def from_store_error(exc: StoreError) -> ODataError:
+    """The OData error answering a store error (reference §9.2)."""
+    if isinstance(exc, NotAllowed):
+        return ODataError.method_not_allowed(exc.method, ("GET",))
+    if isinstance(exc, NotFound):
+        return ODataError.not_found(exc.message)
+    for kind in type(exc).__mro__:
+        if kind in STORE_ERRORS:
+            code, status = STORE_ERRORS[kind]
+            return ODataError(code, exc.message, status=status)
+    raise TypeError(exc)  # unreachable: StoreError is in the table

@@ -1,114 +1,25 @@
-"""Request handlers: the resource path decides the kind, the kind and method pick a function.
+"""Resolution of a resource path and the read handlers (``routes.py`` picks among them)::
 
-    >>> HANDLERS[("collection", "GET")]
-    <function read_collection ...>
+    resource = resolve(ctx, split_segments("Catalog_Goods(guid'…')/Unit"))
+    response = read_entity(ctx, resource)
 
-Every handler gets a :class:`Context` and the resolved resource, and returns a webob Response;
-they raise :class:`ODataError` for every bad input.
+Every handler gets a :class:`~infobase_odata.context.Context` and the resolved resource, and
+returns a webob Response; they raise :class:`ODataError` for every bad input.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from webob import Response
 
-from webob import Request, Response
-
-from . import errors, paging, register_handlers, security, writes
+from . import errors, paging, register_handlers, security
+from .context import Context, Resource, content_type, response, stream
+from .edm import NIL_GUID, text_value
 from .errors import ODataError
 from .expansion import decorate_rows
-from .model import RECORD_SET, EntitySet, NavigationProperty, Property, TABULAR
-from .negotiation import Format
+from .formats.atom import XML_CONTENT_TYPE
+from .model import CONSTANT, RECORD_SET, EntitySet, NavigationProperty, TABULAR
 from .projection import build_shape
-from .query.ast import Binary, Call, Lambda, Member, QueryOptions, Unary
-from .query.parser import QueryLimits, parse_query_options
 from .urls import Segment, parse_query_string
-
-
-@dataclass
-class Context:
-    service: Any  # ODataService
-    request: Request
-    format: Format
-    base: str  # absolute service root URL ending in "/"
-    subject: Any = None  # security.Subject of the request's user
-
-    @property
-    def model(self):
-        return self.service.model
-
-    @property
-    def provider(self):
-        return self.service.provider
-
-    @property
-    def settings(self):
-        return self.service.settings
-
-    @property
-    def writer(self):
-        from .formats import atom, json as json_format
-
-        return json_format if self.format.json else atom
-
-    def query_options(self, entity_set: EntitySet) -> QueryOptions:
-        settings = self.settings
-        limits = QueryLimits(max_filter_depth=settings.max_filter_depth,
-                             max_filter_nodes=settings.max_filter_nodes,
-                             max_expand_depth=settings.max_expand_depth,
-                             max_top=settings.max_top)
-        pairs = parse_query_string(self.request.query_string)
-        options = parse_query_options(pairs, entity_set, self.model, limits=limits)
-        _check_joins(options)
-        return options
-
-
-MAX_JOINS = 60  # navigation steps and lambdas in $filter + $orderby (SQLite allows 200 FROM terms)
-
-
-def _check_joins(options: QueryOptions) -> None:
-    """Refuse a query that would join more tables than a database statement can hold."""
-    stack: list[Any] = [options.filter, *(item.expr for item in options.orderby)]
-    joins = 0
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Member):
-            joins += len(node.path) - 1
-            stack.append(node.base)
-        elif isinstance(node, Lambda):
-            joins += len(node.collection.path)
-            stack += [node.collection.base, node.predicate]
-        elif isinstance(node, (Binary, Unary, Call)):
-            stack += [node.left, node.right] if isinstance(node, Binary) else \
-                [node.operand] if isinstance(node, Unary) else list(node.args)
-        if joins > MAX_JOINS:
-            raise ODataError.query_option("$filter", f"more than {MAX_JOINS} navigation steps")
-
-
-@dataclass
-class Resource:
-    kind: str  # service, metadata, collection, count, entity, property, value
-    entity_set: EntitySet | None = None
-    key: dict | None = None
-    row: dict | None = None  # the addressed entity, once read (for property paths)
-    prop: Property | None = None  # the addressed property (kind property / value)
-    path: list[str] = field(default_factory=list)
-
-
-def _content_type(ctx: Context, atom_kind: str) -> str:
-    """JSON's one content type, or the Atom one of this kind (FEED, ENTRY, SERVICE, XML)."""
-    writer = ctx.writer
-    return writer.CONTENT_TYPE if ctx.format.json else getattr(writer, f"{atom_kind}_CONTENT_TYPE")
-
-
-def _response(ctx: Context, body, content_type: str, status: int = 200) -> Response:
-    response = Response(status=status)
-    if isinstance(body, bytes):
-        response.body = body
-    else:
-        response.app_iter = body
-    response.headers["Content-Type"] = content_type
-    return response
 
 
 # --- resolution -------------------------------------------------------------------------------
@@ -134,11 +45,10 @@ def _read_entity(ctx: Context, entity_set: EntitySet, key: dict) -> dict:
     return row
 
 
-def _resolve_for_write(ctx: Context, segment: Segment) -> Resource:
-    from .register_handlers import register_key
-
+def resolve_for_write(ctx: Context, segment: Segment) -> Resource:
+    """``<Set>(<key>)`` addressed by a write: the entity, not read yet."""
     entity_set = _entity_set(ctx, segment.name)
-    return Resource("entity", entity_set, register_key(entity_set, segment.args))
+    return Resource("entity", entity_set, register_handlers.register_key(entity_set, segment.args))
 
 
 def resolve(ctx: Context, segments: list[Segment]) -> Resource:
@@ -150,7 +60,7 @@ def resolve(ctx: Context, segments: list[Segment]) -> Resource:
     if first.name in ("$batch", "SelectChanges", "NotifyChangesReceived") and not rest:
         raise ODataError(errors.NOT_SUPPORTED, f"{first.name} is not supported by this service", status=501)
     entity_set = _entity_set(ctx, first.name)
-    if first.args is None and not (entity_set.kind == "constant" and rest):
+    if first.args is None and not (entity_set.kind == CONSTANT and rest):
         if not rest:
             return Resource("collection", entity_set)
         if rest[0].name == "$count" and rest[0].args is None and len(rest) == 1:
@@ -190,8 +100,6 @@ def _step(ctx: Context, resource: Resource, segment: Segment) -> Resource:
 
 
 def _navigate(ctx: Context, row: dict, nav: NavigationProperty) -> Resource:
-    from .edm import NIL_GUID
-
     target_set = ctx.model.entity_sets[nav.target_set]
     target_key = row.get(nav.key_property)
     if not target_key or target_key == NIL_GUID:
@@ -204,19 +112,15 @@ def _navigate(ctx: Context, row: dict, nav: NavigationProperty) -> Resource:
 
 def service_document(ctx: Context, resource: Resource) -> Response:
     writer = ctx.writer
-    return _response(ctx, writer.service_document(ctx.model, ctx.base), _content_type(ctx, "SERVICE"))
+    return response(ctx, writer.service_document(ctx.model, ctx.base), content_type(ctx, "SERVICE"))
 
 
 def metadata(ctx: Context, resource: Resource) -> Response:
-    from .formats.atom import XML_CONTENT_TYPE
-
     # $metadata is XML only (§1.1), whatever $format or Accept say.
-    return _response(ctx, ctx.service.metadata_bytes, XML_CONTENT_TYPE)
+    return response(ctx, ctx.service.metadata_bytes, XML_CONTENT_TYPE)
 
 
 def read_collection(ctx: Context, resource: Resource) -> Response:
-    from .service import stream
-
     entity_set = resource.entity_set
     options = ctx.query_options(entity_set)
     shape = build_shape(ctx.model, entity_set, options)
@@ -239,28 +143,26 @@ def read_collection(ctx: Context, resource: Resource) -> Response:
     rows = decorate_rows(ctx, shape, rows)
     chunks = ctx.writer.feed(shape, rows, base=ctx.base, count=total, flavour=ctx.format.flavour,
                              next_link=next_link)
-    return _response(ctx, stream(chunks), _content_type(ctx, "FEED"))
+    return response(ctx, stream(chunks), content_type(ctx, "FEED"))
 
 
 def read_count(ctx: Context, resource: Resource) -> Response:
     options = ctx.query_options(resource.entity_set)
     restriction = security.restrict_read(ctx, resource.entity_set, options.filter, options.allowed_only)
     total = ctx.provider.count(resource.entity_set, options.filter, restriction=restriction)
-    return _response(ctx, str(total).encode("ascii"), "text/plain;charset=utf-8")
+    return response(ctx, str(total).encode("ascii"), "text/plain;charset=utf-8")
 
 
 def read_entity(ctx: Context, resource: Resource) -> Response:
     entity_set = resource.entity_set
     options = ctx.query_options(entity_set)
-    if options.expand and entity_set.kind != "constant":
-        # 1C refuses $expand on single-entity requests (§5.1); we are lenient and honour it.
-        pass
+    # 1C refuses $expand on single-entity requests (§5.1); we are lenient and honour it.
     shape = build_shape(ctx.model, entity_set, options)
     row = resource.row if resource.row is not None else _read_entity(ctx, entity_set, resource.key)
     row = next(iter(decorate_rows(ctx, shape, [row])))
     writer = ctx.writer
     body = writer.entry(shape, row, base=ctx.base, flavour=ctx.format.flavour)
-    return _response(ctx, body, _content_type(ctx, "ENTRY"))
+    return response(ctx, body, content_type(ctx, "ENTRY"))
 
 
 def read_property(ctx: Context, resource: Resource) -> Response:
@@ -269,60 +171,9 @@ def read_property(ctx: Context, resource: Resource) -> Response:
     value = resource.row.get(resource.prop.name)
     body = writer.property_value(resource.entity_set, resource.prop, value,
                                  base=ctx.base, flavour=ctx.format.flavour)
-    return _response(ctx, body, _content_type(ctx, "XML"))
+    return response(ctx, body, content_type(ctx, "XML"))
 
 
 def read_value(ctx: Context, resource: Resource) -> Response:
-    from .edm import text_value
-
     value = resource.row.get(resource.prop.name)
-    return _response(ctx, text_value(value).encode("utf-8"), "text/plain;charset=utf-8")
-
-
-def update_collection(ctx: Context, resource: Resource) -> Response:
-    """``PATCH Constant_X`` without a key: the constant's one entity (§2 lenient forms)."""
-    if resource.entity_set.kind != "constant":
-        raise ODataError.method_not_allowed(ctx.request.method.upper(), ("GET", "POST"))
-    resource = Resource("entity", resource.entity_set, {"SurrogateKey": 0})
-    return writes.patch_entity(ctx, resource)
-
-
-HANDLERS: dict[tuple[str, str], Callable[[Context, Resource], Response]] = {
-    ("service", "GET"): service_document,
-    ("metadata", "GET"): metadata,
-    ("collection", "GET"): read_collection,
-    ("collection", "POST"): writes.create_entity,
-    ("collection", "PATCH"): update_collection,
-    ("collection", "MERGE"): update_collection,
-    ("collection", "PUT"): update_collection,
-    ("count", "GET"): read_count,
-    ("entity", "GET"): read_entity,
-    ("entity", "PATCH"): writes.patch_entity,
-    ("entity", "MERGE"): writes.patch_entity,
-    ("entity", "PUT"): writes.put_entity,
-    ("entity", "DELETE"): writes.delete_entity,
-    ("property", "GET"): read_property,
-    ("value", "GET"): read_value,
-    ("function", "GET"): register_handlers.virtual_table,
-    ("action", "POST"): register_handlers.post_action,
-}
-TUNNELLED = ("MERGE", "PATCH", "PUT", "DELETE")  # X-HTTP-Method on a POST
-
-
-def dispatch(ctx: Context, segments: list[Segment]) -> Response:
-    method = ctx.request.method.upper()
-    tunnelled = ctx.request.headers.get("X-HTTP-Method", "").strip().upper()
-    if method == "POST" and tunnelled in TUNNELLED:
-        method = tunnelled
-    if method in ("PATCH", "MERGE", "PUT", "DELETE", "POST") and segments and len(segments) == 1 \
-            and segments[0].args is not None:
-        resource = _resolve_for_write(ctx, segments[0])
-    else:
-        resource = resolve(ctx, segments)
-    handler = HANDLERS.get((resource.kind, method))
-    if resource.entity_set is not None and resource.entity_set.kind == RECORD_SET and method != "GET":
-        handler = register_handlers.REGISTER_HANDLERS.get((resource.kind, method))  # §8.4
-    if handler is None:
-        allowed = tuple(m for (kind, m) in HANDLERS if kind == resource.kind)
-        raise ODataError.method_not_allowed(method, allowed)
-    return handler(ctx, resource)
+    return response(ctx, text_value(value).encode("utf-8"), "text/plain;charset=utf-8")

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable
 
 from .events import EventHandlers, load_handlers
 from .configuration import Configuration, load_configuration
-from .model import build_model
+from .register_model import build_model
 from .service import ODataService
 from .settings import Settings, settings_from_strings
 from .security_auth import Authenticate, resolve_callable

@@ -11,7 +11,7 @@ Providers never supply metadata: they read this model to know tables and columns
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, Iterator
 
 from . import configuration as cfg
 from .types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueType
@@ -159,6 +159,9 @@ class Model:
         self.enum_types: dict[str, EnumType] = {}
         self.associations: list[Association] = []
         self.function_imports: list[FunctionImport] = []
+        # Derived by build_model, never changed afterwards: register layouts, virtual-table results.
+        self.layouts: dict[str, Any] = {}
+        self.vt_result_sets: dict[str, EntitySet] = {}
 
     def entity_set(self, name: str) -> EntitySet | None:
         return self.entity_sets.get(name)
@@ -259,11 +262,6 @@ class _Builder:
                 self.recorder_register(obj)
             # Document journals, accounting and calculation registers: declared objects of those
             # kinds are accepted in configurations but not published yet.
-        for entity_set in list(self.model.entity_sets.values()):
-            if isinstance(entity_set.source, cfg.Document) and entity_set.kind == OBJECT:
-                for action in ("Post", "Unpost"):
-                    self.model.function_imports.append(FunctionImport(
-                        action, entity_set.name, (("PostingModeOperational", "Edm.Boolean"),), True))
         return self.model
 
     def standard_properties(self, obj: cfg.ReferenceObject) -> list[Property]:
@@ -357,8 +355,3 @@ class _Builder:
         entity_type.navigation = self.navigation_for(obj.object_id, props)
         self.add_set(EntitySet(obj.object_id, entity_type, CONSTANT, obj))
 
-
-def build_model(configuration: cfg.Configuration) -> Model:
-    from .register_model import RegisterBuilder
-
-    return RegisterBuilder(configuration).build()

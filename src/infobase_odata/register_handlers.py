@@ -21,27 +21,25 @@ from webob import Response
 
 from . import errors, registers as r, security, writes
 from .errors import ODataError
+from .context import Resource, content_type, response, stream
 from .events import POSTING, UNDO_POSTING, Event, Movements
 from .expansion import decorate_rows
+from .formats.results import result_collection
 from .keys import resolve_key
-from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet, EntityType, Model
+from .kinds import kind_of
+from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet
 from .projection import build_shape
 from .query.parser import parse_filter, parse_key_predicate, parse_query_options
 from .shape import default_shape
+from .stores import RecordSetStore
 from .urls import Segment, parse_query_string
 
-log = logging.getLogger("infobase_odata")
-ACTIONS = ("Post", "Unpost")
-_SUFFIX = {"Balance": "_Balance", "Turnovers": "_Turnover", "BalanceAndTurnovers": "_BalanceAndTurnover"}
-
-
+log = logging.getLogger(__name__)
 # ---- resolution ---------------------------------------------------------------------------------
 
 def resolve_function(ctx, entity_set: EntitySet, rest: list[Segment]):
     """``<Set>/<Function>[(…)]``: 404 code 11 when the function is not bound to the set, 400
     code 6 for segments after it."""
-    from .handlers import Resource
-
     segment = rest[0]
     if r.function_import(ctx.model, entity_set, segment.name) is None:
         raise ODataError(errors.METHOD_NOT_FOUND, f"{entity_set.name} has no function {segment.name}")
@@ -52,10 +50,9 @@ def resolve_function(ctx, entity_set: EntitySet, rest: list[Segment]):
 
 def resolve_action(ctx, entity_set: EntitySet, key: dict, rest: list[Segment]):
     """``Document_X(guid'…')/Post`` or ``/Unpost``; None when the segment is something else."""
-    from .handlers import Resource
-
     segment = rest[0]
-    if entity_set.kind != OBJECT or segment.name not in ACTIONS or \
+    kind = kind_of(entity_set.source)
+    if entity_set.kind != OBJECT or kind is None or segment.name not in kind.actions or \
             not any(f.name == segment.name and f.binding_type == entity_set.name for f in ctx.model.function_imports):
         return None
     if segment.args not in (None, ""):
@@ -90,36 +87,16 @@ def register_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
     return {"Recorder": recorder, "Recorder_Type": kind}
 
 
-def vt_result_set(model: Model, register_set: EntitySet, function: str) -> EntitySet:
-    """An entity set over a virtual table's result complex type (no key), with the navigation
-    properties of the dimensions, so ``$filter``/``$select``/``$expand`` validate against it."""
-    cache = model.__dict__.setdefault("_vt_result_sets", {})
-    name = f"{register_set.name}{_SUFFIX[function]}"
-    found = cache.get(name)
-    if found is None:
-        complex_type = model.complex_types[name]
-        records = register_set.records or register_set
-        names = {p.name for p in complex_type.properties}
-        entity_type = EntityType(name, list(complex_type.properties), ())
-        entity_type.navigation = [n for n in records.entity_type.navigation if n.key_property in names]
-        found = cache[name] = EntitySet(name, entity_type, "vt_result", register_set.source)
-    return found
-
-
 # ---- virtual tables -------------------------------------------------------------------------------
 
 def virtual_table(ctx, resource) -> Response:
-    from .handlers import _content_type, _response
-    from .formats.results import result_collection
-    from .service import stream
-
     entity_set = resource.entity_set
     name, args = resource.path
     layout = r.Layout.of(ctx.model, entity_set)
     slice_ = name in ("SliceLast", "SliceFirst")
-    result_set = layout.records_set if slice_ else vt_result_set(ctx.model, entity_set, name)
+    result_set = layout.records_set if slice_ else r.vt_result_set(ctx.model, entity_set, name)
     pairs = parse_query_string(ctx.request.query_string)
-    options = parse_query_options(pairs, result_set, ctx.model, limits=_limits(ctx))
+    options = parse_query_options(pairs, result_set, ctx.model, limits=ctx.limits)
     params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom)
     restriction = security.restrict_read(ctx, layout.records_set, params.condition, options.allowed_only)
     result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
@@ -128,19 +105,11 @@ def virtual_table(ctx, resource) -> Response:
     rows = decorate_rows(ctx, shape, result.rows)
     if slice_:
         chunks = ctx.writer.feed(shape, rows, base=ctx.base, count=result.total, flavour=ctx.format.flavour)
-        return _response(ctx, stream(chunks), _content_type(ctx, "FEED"))
+        return response(ctx, stream(chunks), content_type(ctx, "FEED"))
     shape.links = []
     chunks = result_collection(shape, rows, base=ctx.base, json=ctx.format.json, flavour=ctx.format.flavour,
                                count=result.total)
-    return _response(ctx, stream(chunks), _content_type(ctx, "XML"))
-
-
-def _limits(ctx):
-    from .query.parser import QueryLimits
-
-    s = ctx.settings
-    return QueryLimits(max_filter_depth=s.max_filter_depth, max_filter_nodes=s.max_filter_nodes,
-                       max_expand_depth=s.max_expand_depth, max_top=s.max_top)
+    return response(ctx, stream(chunks), content_type(ctx, "XML"))
 
 
 # ---- Post / Unpost (§7) ---------------------------------------------------------------------------
@@ -166,6 +135,8 @@ def post_action(ctx, resource) -> Response:
     operational = _operational(ctx)
     provider = ctx.provider
     registers = r.registers_of(ctx.model, doc_set)
+    if registers and RecordSetStore not in ctx.service.stores:
+        raise ODataError.method_not_allowed("POST", ("GET",))
     with provider.transaction():
         document = provider.get(doc_set, key)
         if document is None:
@@ -174,25 +145,12 @@ def post_action(ctx, resource) -> Response:
         event = Event(UNDO_POSTING if undo else POSTING, doc_set, document, user=writes.user_of(ctx),
                       provider=provider, extra={"PostingModeOperational": operational})
         event.record_sets = {reg.name: Movements(reg.name, document.get("Date")) for reg in registers}
-        _fire(ctx, event)
+        writes.fire_event(ctx, event)
         for reg in registers:
             rows = [] if undo else event.record_sets[reg.name]
             provider.write_record_set(reg, r.recorder_key(reg, doc_set, document["Ref_Key"]), rows)
         provider.update(doc_set, key, {"Posted": not undo})
     return Response(status=200)
-
-
-def _fire(ctx, event: Event) -> None:
-    events = ctx.service.events
-    if not events.has(event.object_id, event.name):
-        return
-    try:
-        events.fire(event)
-    except ODataError:
-        raise
-    except Exception as exc:
-        log.warning("%s handler of %s failed: %s", event.name, event.object_id, exc, exc_info=True)
-        raise writes.HandlerFailure(exc) from exc
 
 
 # ---- record-set writes (§8.4) ---------------------------------------------------------------------
@@ -236,9 +194,7 @@ def write_record_set(ctx, resource) -> Response:
     stored = _replace(ctx, resource, rows)
     row = {**resource.key, "RecordSet": stored}
     body = ctx.writer.entry(default_shape(resource.entity_set), row, base=ctx.base, flavour=ctx.format.flavour)
-    from .handlers import _content_type, _response
-
-    return _response(ctx, body, _content_type(ctx, "ENTRY"))
+    return response(ctx, body, content_type(ctx, "ENTRY"))
 
 
 def clear_record_set(ctx, resource) -> Response:

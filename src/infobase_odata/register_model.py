@@ -12,19 +12,12 @@ import dataclasses
 
 from . import configuration as cfg
 from .model import (
-    COMPOSITE, COMPOSITE_TYPE, INDEPENDENT_RECORDS, KEY, NAMESPACE, PERIOD_FIELDS, RECORD_SET, RECORDS, REF,
-    TABULAR, VALUE, ComplexType, EntitySet, EntityType, FunctionImport, Property, _Builder, edm_type_of,
+    COMPOSITE, COMPOSITE_TYPE, INDEPENDENT_RECORDS, KEY, NAMESPACE, OBJECT, PERIOD_FIELDS, RECORD_SET, RECORDS, REF,
+    TABULAR, VALUE, ComplexType, EntitySet, EntityType, FunctionImport, Model, Property, _Builder, edm_type_of,
 )
+from .kinds import kind_of
+from .registers import Layout, build_result_set, recorders_of
 from .types import Boolean, Composite, Date, Number, Ref, String
-
-
-def recorders_of(configuration: cfg.Configuration, register: cfg.RegisterObject) -> list[str]:
-    """Object ids of the documents that post to a register (declared on either side)."""
-    found = list(getattr(register, "recorders", ()))
-    for doc in configuration.of_kind(cfg.Document):
-        if register.object_id in doc.registers and doc.object_id not in found:
-            found.append(doc.object_id)
-    return found
 
 
 class RegisterBuilder(_Builder):
@@ -164,3 +157,26 @@ def _key_nullable(prop: Property, key_names) -> Property:
     """A copy with Nullable="false" exactly on key properties (§4.2)."""
     nullable = prop.name not in key_names
     return prop if prop.nullable == nullable else dataclasses.replace(prop, nullable=nullable)
+
+
+def build_model(configuration: cfg.Configuration) -> Model:
+    """The EDM model of a configuration (every published object, registers included), with
+    everything derived from it computed here, once: nothing changes it while answering."""
+    model = RegisterBuilder(configuration).build()
+    for entity_set in list(model.entity_sets.values()):
+        kind = kind_of(entity_set.source)
+        for action in kind.actions if kind is not None and entity_set.kind == OBJECT else ():
+            model.function_imports.append(FunctionImport(
+                action, entity_set.name, (("PostingModeOperational", "Edm.Boolean"),), True))
+    for entity_set in list(model.entity_sets.values()):
+        if entity_set.is_register:
+            model.layouts[entity_set.name] = Layout.build(model, entity_set)
+        for function in ("Balance", "Turnovers", "BalanceAndTurnovers"):
+            if entity_set.kind == RECORD_SET or entity_set.kind == INDEPENDENT_RECORDS:
+                result = build_result_set(model, entity_set, function)
+                if result is not None:
+                    model.vt_result_sets[result.name] = result
+    for complex_type in [*model.complex_types.values(), *model.entity_types,
+                         *(s.entity_type for s in model.vt_result_sets.values())]:
+        complex_type.property("")  # builds the name index now
+    return model

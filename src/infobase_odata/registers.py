@@ -33,6 +33,7 @@ from . import configuration as cfg, model as m
 from .errors import BAD_PROPERTY_VALUE, NOT_SUPPORTED, QUERY_OPTION, ODataError
 from .query.ast import Expr, Literal, Member
 from .query.parser import parse_filter, parse_function_parameters, parse_literal
+from .values import complete_row
 
 RECEIPT = "Receipt"
 EXPENSE = "Expense"
@@ -63,9 +64,12 @@ class Layout:
 
     @classmethod
     def of(cls, model: m.Model, entity_set: m.EntitySet) -> "Layout":
-        cache = entity_set.__dict__.setdefault("_register_layout", {})
-        if id(model) in cache:
-            return cache[id(model)]
+        """The layout of a register set (built with the model by ``build_model``)."""
+        found = model.layouts.get(entity_set.name)
+        return found if found is not None else cls.build(model, entity_set)
+
+    @classmethod
+    def build(cls, model: m.Model, entity_set: m.EntitySet) -> "Layout":
         register_set = entity_set.parent if entity_set.kind == m.RECORDS else entity_set
         records = register_set.records or register_set
         source = register_set.source
@@ -81,7 +85,6 @@ class Layout:
             isinstance(source, cfg.AccumulationRegister) and source.register_kind == "balance",
             records.entity_type.property("Period") is not None,
             records.entity_type.property("Active") is not None)
-        cache[id(model)] = layout
         return layout
 
     @property
@@ -105,10 +108,17 @@ def recorder_key(register_set: m.EntitySet, document_set: m.EntitySet, ref: str)
     return {"Recorder": ref.lower(), "Recorder_Type": f"{m.NAMESPACE}.{document_set.name}"}
 
 
+def recorders_of(configuration: cfg.Configuration, register: cfg.RegisterObject) -> list[str]:
+    """Object ids of the documents that post to a register (declared on either side)."""
+    found = list(getattr(register, "recorders", ()))
+    for doc in configuration.of_kind(cfg.Document):
+        if register.object_id in doc.registers and doc.object_id not in found:
+            found.append(doc.object_id)
+    return found
+
+
 def registers_of(model: m.Model, document_set: m.EntitySet) -> list[m.EntitySet]:
     """Published record sets the document posts to (declared on either side)."""
-    from .register_model import recorders_of
-
     found = []
     for register_set in model.entity_sets.values():
         if register_set.kind == m.RECORD_SET and \
@@ -120,8 +130,6 @@ def registers_of(model: m.Model, document_set: m.EntitySet) -> list[m.EntitySet]
 def complete_records(layout: Layout, recorder: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> list[dict]:
     """Record rows as stored: the recorder's key, ``LineNumber`` 1..n unless given (unique),
     ``Active`` true unless given, ``RecordType`` Receipt/Expense on balance registers."""
-    from .providers.values import complete_row
-
     row_props = layout.register_set.entity_type.property("RecordSet").row_type.properties
     out: list[dict] = []
     seen: set[int] = set()
@@ -262,3 +270,26 @@ def dimension_only(layout: Layout, *exprs: Expr | None) -> bool:
     allowed = set(layout.dimension_names)
     allowed |= {p.attribute for p in layout.dimensions if p.attribute}
     return all(root_names(e) <= allowed for e in exprs)
+
+
+RESULT_SUFFIX = {"Balance": "_Balance", "Turnovers": "_Turnover", "BalanceAndTurnovers": "_BalanceAndTurnover"}
+
+
+def build_result_set(model: m.Model, register_set: m.EntitySet, function: str) -> m.EntitySet | None:
+    """An entity set over a virtual table's result complex type (no key), with the navigation
+    properties of the dimensions, so ``$filter``/``$select``/``$expand`` validate against it;
+    None when the register has no such virtual table."""
+    name = f"{register_set.name}{RESULT_SUFFIX[function]}"
+    complex_type = model.complex_types.get(name)
+    if complex_type is None:
+        return None
+    records = register_set.records or register_set
+    names = {p.name for p in complex_type.properties}
+    entity_type = m.EntityType(name, list(complex_type.properties), ())
+    entity_type.navigation = [n for n in records.entity_type.navigation if n.key_property in names]
+    return m.EntitySet(name, entity_type, "vt_result", register_set.source)
+
+
+def vt_result_set(model: m.Model, register_set: m.EntitySet, function: str) -> m.EntitySet:
+    """The result set of ``function`` over ``register_set`` (built with the model)."""
+    return model.vt_result_sets[f"{register_set.name}{RESULT_SUFFIX[function]}"]

@@ -9,7 +9,6 @@ under a prefix in front of another application::
 
 from __future__ import annotations
 
-import itertools
 import logging
 from typing import Any, Iterable
 from urllib.parse import quote
@@ -18,17 +17,23 @@ from webob import Request, Response
 
 from . import batch, errors
 from .configuration import Configuration, ConfigurationError
-from .errors import ODataError
+from .errors import ODataError, StoreError, from_store_error
+from .context import Context, query_limits
 from .events import EventHandlers
-from .handlers import Context, dispatch
-from .model import Model, build_model
+from .formats import atom, json as json_format
+from .formats.csdl import metadata_document
+from .model import Model
 from .negotiation import ATOM_FORMAT, Format, format_from_accept, negotiate
+from .query.parser import ensure_recursion_limit
+from .register_model import build_model
+from .routes import dispatch
 from .security import Security
 from .security_auth import Authenticate
 from .settings import Settings
+from .stores import capabilities
 from .urls import SERVICE_PATH, service_relative_path, split_segments
 
-log = logging.getLogger("infobase_odata")
+log = logging.getLogger(__name__)
 
 
 class ODataService:
@@ -50,16 +55,16 @@ class ODataService:
         self.configuration = configuration
         self.model = model or build_model(configuration)
         self.provider = provider
+        self.stores = capabilities(provider)  # the store Protocols it implements (TypeError: none)
         self.settings = settings or Settings()
         self.events = events or EventHandlers()
         self.security = Security(configuration, self.model, self.settings, authenticate)
+        ensure_recursion_limit(query_limits(self.settings))  # once, never while answering
         self._metadata: bytes | None = None
 
     @property
     def metadata_bytes(self) -> bytes:
         if self._metadata is None:
-            from .formats.csdl import metadata_document
-
             self._metadata = metadata_document(self.model)
         return self._metadata
 
@@ -94,6 +99,8 @@ class ODataService:
                 response = dispatch(context, segments)
         except ODataError as err:
             response = self.error_response(err, fmt)
+        except StoreError as exc:
+            response = self.error_response(from_store_error(exc), fmt)
         except RecursionError:
             log.warning("request too deeply nested: %s", request.path_qs[:200])
             response = self.error_response(
@@ -117,8 +124,6 @@ class ODataService:
         return response
 
     def error_response(self, err: ODataError, fmt: Format) -> Response:
-        from .formats import atom, json as json_format
-
         body = json_format.error(err, lang=self.settings.language) if fmt.json else atom.error(err)
         response = Response(status=err.status, body=body)
         response.headers["Content-Type"] = json_format.CONTENT_TYPE if fmt.json else atom.XML_CONTENT_TYPE
@@ -127,13 +132,3 @@ class ODataService:
         if err.status == 401 and "WWW-Authenticate" not in err.headers:
             response.headers["WWW-Authenticate"] = f'Basic realm="{self.settings.realm}"'
         return response
-
-
-def stream(first_chunks: Iterable[bytes]) -> Iterable[bytes]:
-    """Start a generator so that errors before the first byte still become an error response."""
-    iterator = iter(first_chunks)
-    try:
-        first = next(iterator)
-    except StopIteration:
-        return []
-    return itertools.chain([first], iterator)

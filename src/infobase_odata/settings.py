@@ -23,7 +23,7 @@ def _setting(default: Any, help: str) -> Any:
 class Settings:
     prefix: str = _setting("", "Publication name: the interface answers at /<prefix>/odata/standard.odata/")
     database: str = _setting("", "SQLite file of the embedded store (default: var/<prefix>.db under the working directory)")
-    seed_goods: int = _setting(1000, "Goods created by the sample seed when a new database is seeded")
+    seed_options: str = _setting("", "Options for the configuration folder's seed hook when a new database is seeded: NAME=VALUE[,NAME=VALUE] (the sample: goods=100000)")
     page_size: int = _setting(0, "Server-driven paging: rows per page with odata.nextLink (0 = off, as 1C)")
     max_top: int = _setting(2**31 - 1, "Largest accepted $top and $skip")
     max_filter_depth: int = _setting(100, "Deepest accepted nesting of a $filter expression")

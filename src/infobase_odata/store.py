@@ -3,6 +3,11 @@
     provider = open_embedded_store(model, settings, seed_folder=Path("samples/trade"))
     provider.get(...)        # the first call creates the schema and seeds a new database
 
+The seed hook of a configuration folder is ``<folder>/seed.py`` defining
+``seed(provider, model, *, progress=None, **options)``; ``options`` come from the
+``seed_options`` setting (``goods=100000`` -> ``goods=100000`` as an int; the CLI's
+``--seed-option``). The library knows nothing of what a sample seeds.
+
 A new database is recognised by ``PRAGMA user_version = 0``; creation and seeding run under an
 exclusive file lock (``filelock``, portable to Windows) on ``<database>.lock`` so concurrent
 workers wait for the first one.
@@ -22,13 +27,26 @@ from filelock import FileLock
 
 from .logs import seed_progress, sql_trace
 from .model import Model
+from .providers.sqlite import SQLiteProvider
 from .settings import Settings
 
 SEEDED_VERSION = 1
 
 
+def seed_options(text: str) -> dict[str, Any]:
+    """``"goods=100000,name=x"`` -> ``{"goods": 100000, "name": "x"}`` (integers converted)."""
+    options: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise ValueError(f"seed option {item!r}: expected NAME=VALUE")
+        value = value.strip()
+        options[name.strip()] = int(value) if value.lstrip("-").isdigit() else value
+    return options
+
+
 def load_seed(folder: Path | None) -> Callable | None:
-    """The ``seed(provider, model, *, goods, progress)`` function of ``<folder>/seed.py``."""
+    """The ``seed(provider, model, *, progress, **options)`` hook of ``<folder>/seed.py``."""
     if folder is None or not (folder / "seed.py").is_file():
         return None
     name = f"infobase_odata_seed_{abs(hash(str(folder.resolve())))}"
@@ -41,8 +59,8 @@ def load_seed(folder: Path | None) -> Callable | None:
     return module.seed
 
 
-def prepare_database(provider: Any, model: Model, path: str, seed: Callable | None, goods: int,
-                     progress: Callable | None = None) -> bool:
+def prepare_database(provider: Any, model: Model, path: str, seed: Callable | None,
+                     options: dict[str, Any], progress: Callable | None = None) -> bool:
     """Create the schema and seed a new database. Returns True when this call seeded it."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
@@ -56,7 +74,7 @@ def prepare_database(provider: Any, model: Model, path: str, seed: Callable | No
         if version >= SEEDED_VERSION:
             return False
         if seed is not None:
-            seed(provider, model, goods=goods, progress=progress)
+            seed(provider, model, progress=progress, **options)
         connection = sqlite3.connect(path)
         try:
             connection.execute(f"PRAGMA user_version = {SEEDED_VERSION}")
@@ -69,10 +87,13 @@ def prepare_database(provider: Any, model: Model, path: str, seed: Callable | No
 class LazyStore:
     """Delegates to the SQLite provider after preparing the database once per process."""
 
+    store_class = SQLiteProvider  # what stores.capabilities checks (without opening the database)
+
     def __init__(self, model: Model, settings: Settings, seed_folder: Path | None) -> None:
         self._model = model
         self._settings = settings
         self._seed_folder = seed_folder
+        self._seed_options = seed_options(settings.seed_options)  # ValueError at start-up
         self._provider: Any = None
         self._pid = None
         self._lock = threading.Lock()
@@ -83,14 +104,12 @@ class LazyStore:
         if self._provider is None or self._pid != os.getpid():
             with self._lock:
                 if self._provider is None or self._pid != os.getpid():
-                    from .providers.sqlite import SQLiteProvider
-
                     path = self._settings.database_path
                     provider = SQLiteProvider(self._model, path,
                                               statement_timeout_ms=self._settings.statement_timeout_ms or None,
                                               trace=sql_trace if self._settings.trace_sql else None)
                     prepare_database(provider, self._model, path, load_seed(self._seed_folder),
-                                     self._settings.seed_goods, self.progress)
+                                     self._seed_options, self.progress)
                     self._provider, self._pid = provider, os.getpid()
         return self._provider
 

@@ -3,7 +3,7 @@
 Each write is one provider transaction around the object's event handlers, so a handler
 exception or a stale ``If-Match`` leaves nothing written::
 
-    HANDLERS[("collection", "POST")] = create_entity
+    Route("collection", ANY, ("POST",), writes.create_entity, (ObjectWriter,))   # in routes.py
 """
 
 from __future__ import annotations
@@ -14,20 +14,20 @@ from urllib.parse import quote
 
 from webob import Response
 
-from . import errors, security
+from . import errors, rules, security
+from .context import content_type, response
 from .edm import entity_path, new_guid
-from .errors import ODataError
+from .errors import ODataError, StoreError
 from .events import BEFORE_DELETE, BEFORE_WRITE, ON_DELETE, ON_WRITE, Event
-from .model import CONSTANT, TABULAR_SECTION, EntitySet
-from .providers.values import empty_value
+from .formats import atom_reader, json_reader
+from .model import EntitySet
 from .shape import default_shape
 from .supplied import Supplied
+from .values import empty_value
 
-log = logging.getLogger("infobase_odata")
+log = logging.getLogger(__name__)
 
 DATA_LOAD_HEADER = "1C_OData-DataLoadMode"
-# Properties a PUT keeps although the body does not carry them (§8.2).
-KEPT_BY_PUT = {"Ref_Key", "DataVersion", "Predefined", "PredefinedDataName", "Posted"}
 
 
 def read_body(ctx) -> bytes:
@@ -45,8 +45,6 @@ def read_body(ctx) -> bytes:
 
 
 def _body_reader(ctx, body: bytes):
-    from .formats import atom_reader, json_reader
-
     content_type = (ctx.request.content_type or "").lower()
     if content_type.endswith("json"):
         return json_reader
@@ -103,25 +101,30 @@ class HandlerFailure(ODataError):
 
 
 def _fire(ctx, name: str, entity_set: EntitySet, obj: dict, **details: Any) -> None:
-    events = ctx.service.events
-    if not events.has(entity_set.name, name):
+    if not ctx.service.events.has(entity_set.name, name):
         return
-    event = Event(name, entity_set, obj, user=user_of(ctx), provider=ctx.provider,
-                  data_load=details.pop("data_load", False), **details)
+    fire_event(ctx, Event(name, entity_set, obj, user=user_of(ctx), provider=ctx.provider,
+                          data_load=details.pop("data_load", False), **details))
+
+
+def fire_event(ctx, event: Event) -> None:
+    """Run the event's handlers; an application exception becomes :class:`HandlerFailure`,
+    OData and store errors pass unchanged."""
+    events = ctx.service.events
+    if not events.has(event.object_id, event.name):
+        return
     try:
         events.fire(event)
-    except ODataError:
+    except (ODataError, StoreError):
         raise
     except Exception as exc:
-        log.warning("%s handler of %s failed: %s", name, entity_set.name, exc, exc_info=True)
+        log.warning("%s handler of %s failed: %s", event.name, event.object_id, exc, exc_info=True)
         raise HandlerFailure(exc) from exc
 
 
 def _entity_response(ctx, entity_set: EntitySet, row: dict, status: int = 200) -> Response:
-    from .handlers import _content_type, _response
-
     body = ctx.writer.entry(default_shape(entity_set), row, base=ctx.base, flavour=ctx.format.flavour)
-    return _response(ctx, body, _content_type(ctx, "ENTRY"), status)
+    return response(ctx, body, content_type(ctx, "ENTRY"), status)
 
 
 def _key(entity_set: EntitySet, row: dict) -> dict:
@@ -129,19 +132,14 @@ def _key(entity_set: EntitySet, row: dict) -> dict:
 
 
 def _check_writable(entity_set: EntitySet, method: str) -> None:
-    if entity_set.kind == TABULAR_SECTION:
-        if method == "POST":
-            raise ODataError(errors.TABULAR_ROW_CREATE, "Создание строк табличной части напрямую не поддерживается")
-        raise ODataError.method_not_allowed(method, ("GET",))
-    if entity_set.read_only:
-        raise ODataError.method_not_allowed(method, ("GET",))
+    """The write rules of :mod:`rules` before anything is read (code 13 / 405)."""
+    rules.check_writable(entity_set, {"POST": "create", "PUT": "update", "PATCH": "update",
+                                      "DELETE": "delete"}[method])
 
 
 def create_entity(ctx, resource) -> Response:
     entity_set = resource.entity_set
     _check_writable(entity_set, "POST")
-    if entity_set.kind == CONSTANT:
-        raise ODataError.method_not_allowed("POST", ("GET", "PATCH", "PUT"))
     restriction = security.require(ctx, entity_set, "Insert")
     load = data_load_mode(ctx, entity_set)
     values = read_values(ctx, entity_set)
@@ -154,10 +152,10 @@ def create_entity(ctx, resource) -> Response:
         # A user cannot create a row it could not read (§11): checked before commit.
         security.check_row(ctx, entity_set, _key(entity_set, row), restriction)
         _fire(ctx, ON_WRITE, entity_set, row, is_new=True, data_load=load)
-    response = _entity_response(ctx, entity_set, row, status=201)
-    key = {name: row[name] for name in entity_set.entity_type.key_names}
-    response.headers["Location"] = ctx.base + quote(entity_path(entity_set, key), safe="/()',=:$-_.~")
-    return response
+    answer = _entity_response(ctx, entity_set, row, status=201)
+    answer.headers["Location"] = ctx.base + quote(entity_path(entity_set, _key(entity_set, row)),
+                                                  safe="/()',=:$-_.~")
+    return answer
 
 
 def _update(ctx, resource, *, replace: bool) -> Response:
@@ -168,16 +166,12 @@ def _update(ctx, resource, *, replace: bool) -> Response:
     load = data_load_mode(ctx, entity_set)
     values = read_values(ctx, entity_set)
     version = if_match(ctx)
-    if entity_set.kind == CONSTANT:
-        with ctx.provider.transaction():
-            row = ctx.provider.set_constant(entity_set, values.get("Value", values.get("Value_Key")))
-        return _entity_response(ctx, entity_set, row)
     with ctx.provider.transaction():
         previous = _current(ctx, entity_set, resource.key, restriction, version)
         obj = dict(previous)
         if replace:
             obj.update({p.name: empty_value(p) for p in entity_set.entity_type.properties
-                        if p.name not in KEPT_BY_PUT and p.name not in values})
+                        if p.name not in rules.KEPT_BY_PUT and p.name not in values})
         obj.update(values)
         obj.update(resource.key)  # the key of the URL wins over the body (Ref_Key is not changeable)
         _fire(ctx, BEFORE_WRITE, entity_set, obj, previous=previous, data_load=load)
@@ -210,8 +204,6 @@ def put_entity(ctx, resource) -> Response:
 def delete_entity(ctx, resource) -> Response:
     entity_set = resource.entity_set
     _check_writable(entity_set, "DELETE")
-    if entity_set.kind == CONSTANT:
-        raise ODataError.method_not_allowed("DELETE", ("GET", "PATCH", "PUT"))
     restriction = security.require(ctx, entity_set, "Delete")
     load = data_load_mode(ctx, entity_set)
     version = if_match(ctx)
@@ -221,3 +213,15 @@ def delete_entity(ctx, resource) -> Response:
         ctx.provider.delete(entity_set, resource.key, if_match=version)
         _fire(ctx, ON_DELETE, entity_set, previous, previous=previous, data_load=load)
     return Response(status=204)
+
+
+def set_constant(ctx, resource) -> Response:
+    """PATCH/MERGE/PUT of a constant, with or without its key (§2 lenient forms): constants carry
+    no DataVersion, so ``If-Match`` is not checked."""
+    entity_set = resource.entity_set
+    security.require(ctx, entity_set, "Update")
+    data_load_mode(ctx, entity_set)
+    values = read_values(ctx, entity_set)
+    with ctx.provider.transaction():
+        row = ctx.provider.set_constant(entity_set, values.get("Value", values.get("Value_Key")))
+    return _entity_response(ctx, entity_set, row)

@@ -27,7 +27,7 @@ SECOND = "00004e20-a7b0-11ee-8003-0050569f1c00"  # Catalog_Warehouses, Code 0000
 def make_app(kind: str, tmp_path, model, **settings):
     if kind == "memory":
         return ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 40), prefix="trade", **settings)
-    return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "b.db"), seed_goods=40, **settings)
+    return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "b.db"), seed_options="goods=40", **settings)
 
 
 @pytest.fixture(params=["sqlite", "memory"])

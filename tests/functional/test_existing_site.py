@@ -19,7 +19,7 @@ from webob import Request
 
 from infobase_odata.configuration import load_configuration
 from infobase_odata.mapping import KeyCodec, MappingError, load_mapping
-from infobase_odata.model import build_model
+from infobase_odata import build_model
 from infobase_odata.providers.mapped import MappedSQLiteProvider
 from infobase_odata.query.ast import QueryOptions
 from infobase_odata.query.parser import parse_filter

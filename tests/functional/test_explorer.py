@@ -54,7 +54,7 @@ def texts(doc, xpath: str) -> list[str]:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     database = tmp_path_factory.mktemp("explorer") / "trade.db"
-    app = ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_goods=60, explorer=True)
+    app = ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_options="goods=60", explorer=True)
     created = odata(app, "Catalog_Counterparties")  # warm up and seed
     assert created["value"]
     hostile = call(app, SERVICE + "Catalog_Counterparties?$format=json", method="POST",
@@ -286,7 +286,7 @@ def test_without_users_everything_is_shown(tmp_path):
 def test_cli_serves_the_explorer_unless_told_not_to(tmp_path, capsys):
     from infobase_odata import cli
 
-    common = ["serve", str(SAMPLE), "--db", str(tmp_path / "cli.db"), "--goods", "20"]
+    common = ["serve", str(SAMPLE), "--db", str(tmp_path / "cli.db"), "--seed-option", "goods=20"]
     assert cli.main([*common, "--get", EXPLORER, "--user", "admin:admin"]) == 0
     assert "Catalog_Goods" in capsys.readouterr().out
     assert cli.main([*common, "--get", "/"]) == 0

@@ -19,7 +19,7 @@ def paged_app(request, tmp_path_factory, model):
         return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 60), prefix="trade",
                                       page_size=7))
     path = tmp_path_factory.mktemp("paged") / "p.db"
-    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(path), seed_goods=60, page_size=7))
+    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(path), seed_options="goods=60", page_size=7))
 
 
 def fetch(app, url: str) -> dict:

@@ -226,7 +226,7 @@ def test_wrapped_application_untouched(tmp_path):
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"site:" + environ["PATH_INFO"].encode("latin-1")]
 
-    app = AsUser(ODataMiddleware(site, SAMPLE, prefix="trade", database=str(tmp_path / "t.db"), seed_goods=10))
+    app = AsUser(ODataMiddleware(site, SAMPLE, prefix="trade", database=str(tmp_path / "t.db"), seed_options="goods=10"))
     for path in ("/", "/trade", "/trade/odata", "/trade/odata/standard.odatax", "/other/odata/standard.odata/"):
         response = Request.blank(path).get_response(app)
         assert response.body == b"site:" + path.encode(), path

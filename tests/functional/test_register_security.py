@@ -20,7 +20,7 @@ def app(request, tmp_path_factory, model):
     if request.param == "memory":
         return ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 60), prefix="trade")
     database = tmp_path_factory.mktemp("register-security") / "trade.db"
-    return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_goods=60)
+    return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_options="goods=60")
 
 
 def call(app, user: str, path: str, method: str = "GET", body: bytes | None = None):

@@ -56,7 +56,7 @@ def app(request, tmp_path_factory, model):
         service = AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 60), prefix="trade"))
     else:
         database = tmp_path_factory.mktemp("registers") / "trade.db"
-        service = AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_goods=60))
+        service = AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_options="goods=60"))
     for ref, name in ((A, "Register test A"), (B, "Register test B")):
         assert call(service, "Catalog_Goods", "POST", {"Ref_Key": ref, "Description": name, "Kind": "Product",
                                                       "Price": 2}).status_code == 201

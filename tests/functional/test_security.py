@@ -25,7 +25,7 @@ def make_app(kind: str, tmp_path_factory, model, configuration=SAMPLE, **setting
         return ODataMiddleware(None, configuration, provider=seeded_memory_provider(model, 40), prefix="trade",
                                **settings)
     path = tmp_path_factory.mktemp("security") / "s.db"
-    return ODataMiddleware(None, configuration, prefix="trade", database=str(path), seed_goods=40, **settings)
+    return ODataMiddleware(None, configuration, prefix="trade", database=str(path), seed_options="goods=40", **settings)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "memory"])

@@ -22,7 +22,7 @@ CURRENCIES = quote("Catalog_Валюты")
 def app(request, tmp_path, model):
     if request.param == "memory":
         return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 40), prefix="trade"))
-    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "w.db"), seed_goods=40))
+    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "w.db"), seed_options="goods=40"))
 
 
 def call(app, method: str, path: str, body=None, *, fmt: str = "json", **headers):
@@ -247,7 +247,7 @@ def test_bad_bodies(app, body, content_type, status, code):
 
 
 def test_body_size_limit_is_413_before_parsing(tmp_path):
-    small = AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "s.db"), seed_goods=5,
+    small = AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "s.db"), seed_options="goods=5",
                                    max_body_bytes=1000))
     response = call(small, "POST", "Catalog_Units", {"Description": "x" * 2000})
     assert_odata_error(response, 413, 2)

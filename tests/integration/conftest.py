@@ -78,6 +78,6 @@ def cli_server(tmp_path_factory):
     port = free_port()
     root = f"http://127.0.0.1:{port}/trade/odata/standard.odata/"
     command = [sys.executable, "-m", "infobase_odata", "serve", "samples/trade", "--db", str(folder / "trade.db"),
-               "--port", str(port), "--goods", "300", "--quiet"]
+               "--port", str(port), "--seed-option", "goods=300", "--quiet"]
     with server(command, root, folder / "server.log"):
         yield root

@@ -255,7 +255,7 @@ def hostile_server(request, tmp_path_factory):
     env = {}
     if request.param == "cli":
         command = [sys.executable, "-m", "infobase_odata", "serve", "samples/trade", "--db", str(database),
-                   "--port", str(port), "--goods", "300", "--quiet"]
+                   "--port", str(port), "--seed-option", "goods=300", "--quiet"]
     else:
         command = gunicorn_command("--chdir", "samples", "-b", f"127.0.0.1:{port}", "flask_app:app")
         env = {"TRADE_DATABASE": str(database)}

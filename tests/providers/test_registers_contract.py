@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from infobase_odata.register_handlers import vt_result_set
+from infobase_odata.registers import vt_result_set
 from infobase_odata.registers import VTParams
 from infobase_odata.providers.memory import MemoryProvider
 from infobase_odata.providers.sqlite import SQLiteProvider

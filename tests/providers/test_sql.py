@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from infobase_odata.configuration import Attribute, Catalog, Configuration
-from infobase_odata.model import build_model
+from infobase_odata import build_model
 from infobase_odata.providers.sql import Compiler
 from infobase_odata.providers.sqlcalls import escape_like
 from infobase_odata.providers.sqlite import SQLiteProvider

@@ -15,7 +15,8 @@ from decimal import Decimal
 
 import pytest
 
-from infobase_odata.errors import ODataError
+from infobase_odata.errors import ODataError, from_store_error
+from infobase_odata.stores import Stale, StoreError
 from infobase_odata.providers.sqlite import SQLiteProvider
 
 from .conftest import PROVIDERS, make_provider
@@ -33,9 +34,8 @@ def increment(provider, goods, key, times: int, errors: list) -> None:
                 try:
                     provider.update(goods, key, {"Price": row["Price"] + 1}, if_match=row["DataVersion"])
                     break
-                except ODataError as exc:
-                    if exc.status != 412:
-                        raise
+                except Stale:
+                    pass
     except Exception as exc:  # noqa: BLE001 - reported by the test
         errors.append(exc)
 
@@ -95,9 +95,9 @@ WORKER = textwrap.dedent("""
     import sys
     from decimal import Decimal
     from infobase_odata.configuration import load_configuration
-    from infobase_odata.errors import ODataError
-    from infobase_odata.model import build_model
+    from infobase_odata import build_model
     from infobase_odata.providers.sqlite import SQLiteProvider
+    from infobase_odata.stores import Stale
 
     model = build_model(load_configuration(sys.argv[1]))
     provider = SQLiteProvider(model, sys.argv[2], busy_timeout=5000)
@@ -110,9 +110,8 @@ WORKER = textwrap.dedent("""
             try:
                 provider.update(goods, key, {"Price": row["Price"] + 1}, if_match=row["DataVersion"])
                 break
-            except ODataError as exc:
-                if exc.status != 412:
-                    raise
+            except Stale:
+                pass
     if len(sys.argv) > 5:
         print("committed", flush=True)
         import os, signal
@@ -255,9 +254,9 @@ def test_write_statements_bind_every_value(model, tmp_path):
 
 
 def _error(call, *args) -> ODataError:
-    with pytest.raises(ODataError) as info:
+    with pytest.raises(StoreError) as info:
         call(*args)
-    return info.value
+    return from_store_error(info.value)
 
 
 def _all():

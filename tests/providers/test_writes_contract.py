@@ -14,8 +14,9 @@ import pytest
 
 from infobase_odata import edm
 from infobase_odata.configuration import Catalog, Configuration, Document, TabularSection, Attribute
-from infobase_odata.errors import ODataError
-from infobase_odata.model import build_model
+from infobase_odata.errors import ODataError, from_store_error
+from infobase_odata.stores import Busy, Conflict, Invalid, NotFound, Stale, StoreError
+from infobase_odata import build_model
 
 from .conftest import PROVIDERS, make_provider, seed
 
@@ -29,9 +30,18 @@ def currencies(model):
 
 
 def error_of(call, *args, **kwargs) -> ODataError:
-    with pytest.raises(ODataError) as info:
+    """The store error ``call`` raises, as the service answers it (errors.from_store_error)."""
+    with pytest.raises(StoreError) as info:
         call(*args, **kwargs)
-    return info.value
+    return from_store_error(info.value)
+
+
+def test_store_errors_map_to_status_and_1c_code_in_one_place():
+    answers = {type(e): (from_store_error(e).code, from_store_error(e).status)
+               for e in (NotFound("Catalog_X"), Conflict("dup"), Stale("stale"), Busy("busy"), Invalid("bad"),
+                         StoreError("other"))}
+    assert answers == {NotFound: (9, 404), Conflict: (15, 409), Stale: (None, 412), Busy: (-1, 503),
+                       Invalid: (4, 400), StoreError: (-1, 500)}
 
 
 @pytest.fixture(scope="module")
@@ -329,7 +339,7 @@ def test_commit_and_a_caught_failure_inside(provider, model):
     cur = currencies(model)
     with provider.transaction():
         kept = provider.create(cur, {"Description": "сохранится"})
-        with pytest.raises(ODataError):
+        with pytest.raises(Conflict):
             provider.create(cur, {"Ref_Key": kept["Ref_Key"]})
         with pytest.raises(Boom):
             with provider.transaction():  # nested: undone alone

@@ -18,7 +18,7 @@ from infobase_odata.errors import BAD_PROPERTY_VALUE, BAD_REQUEST, ODataError
 from infobase_odata.formats import atom_reader, json_reader
 from infobase_odata.formats.body_values import DATA_VERSION_KEY, UNDEFINED, parse_bind_url
 from infobase_odata.formats.values import escape_attr, escape_text
-from infobase_odata.model import build_model
+from infobase_odata import build_model
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://127.0.0.1:8080/trade/odata/standard.odata/"

@@ -14,7 +14,8 @@ from infobase_odata import configuration as cfg
 from infobase_odata.edm import NIL_GUID, format_datetime, format_decimal
 from infobase_odata.formats import atom_reader, json_reader
 from infobase_odata.formats.values import json_converter, json_string, text_converter
-from infobase_odata.model import TABULAR, build_model
+from infobase_odata import build_model
+from infobase_odata.model import TABULAR
 from infobase_odata.types import Boolean, Date, Number, Ref, String, Uuid
 
 KINDS = ("Товар", "Услуга", "Набор_1")

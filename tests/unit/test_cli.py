@@ -69,7 +69,7 @@ def test_help_shows_defaults_and_on_off_flags_without_markup(capsys):
 
 def test_on_off_flags_set_boolean_settings(tmp_path, capsys):
     database = str(tmp_path / "trade.db")
-    base = ["serve", TRADE, "--db", database, "--goods", "10", "--user", "admin:admin"]
+    base = ["serve", TRADE, "--db", database, "--seed-option", "goods=10", "--user", "admin:admin"]
     assert main(base + ["--no-check-if-match", "--debug", "--get", "/trade/odata/standard.odata/"]) == 0
     capsys.readouterr()
     assert main(base + ["--page-size", "2", "--get", "/trade/odata/standard.odata/Catalog_Units?$format=json"]) == 0
@@ -106,11 +106,11 @@ def test_db_of_another_application_is_refused_unless_told(tmp_path, capsys):
                             "or add the infobase's tables anyway with --allow-foreign-tables")
     with sqlite3.connect(database) as connection:
         assert [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["customers"]
-    assert main(["serve", TRADE, "--db", str(database), "--goods", "5", "--allow-foreign-tables",
+    assert main(["serve", TRADE, "--db", str(database), "--seed-option", "goods=5", "--allow-foreign-tables",
                  "--user", "admin:admin", "--get", "/trade/odata/standard.odata/Catalog_Units/$count"]) == 0
     assert capsys.readouterr().out.strip() == "6"
     # the infobase's own database is accepted again without the flag: all its tables are known
-    own = ["serve", TRADE, "--db", str(tmp_path / "own.db"), "--goods", "5", "--user", "admin:admin",
+    own = ["serve", TRADE, "--db", str(tmp_path / "own.db"), "--seed-option", "goods=5", "--user", "admin:admin",
            "--get", "/trade/odata/standard.odata/$metadata"]
     assert main(own) == 0
     assert main(own) == 0
@@ -123,7 +123,7 @@ def test_port_in_use_is_one_line_suggesting_port(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        result = run_cli("serve", TRADE, "--db", str(tmp_path / "trade.db"), "--goods", "5", "--port", str(port))
+        result = run_cli("serve", TRADE, "--db", str(tmp_path / "trade.db"), "--seed-option", "goods=5", "--port", str(port))
     assert result.returncode == 2
     line = result.stderr.strip().splitlines()[-1]
     assert line == (f"infobase-odata: port {port} on 127.0.0.1 is already in use (another server running?); "
@@ -132,7 +132,7 @@ def test_port_in_use_is_one_line_suggesting_port(tmp_path):
 
 
 def test_bad_host_is_one_line(tmp_path):
-    result = run_cli("serve", TRADE, "--db", str(tmp_path / "trade.db"), "--goods", "5", "--host", "no-such-host.invalid")
+    result = run_cli("serve", TRADE, "--db", str(tmp_path / "trade.db"), "--seed-option", "goods=5", "--host", "no-such-host.invalid")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("infobase-odata: cannot listen on host 'no-such-host.invalid': the name does not resolve")
@@ -255,7 +255,7 @@ def test_request_log_has_timestamp_and_duration_and_trace_sql_logs_statements(tm
     log = tmp_path / "server.log"
     with open(log, "w") as output:
         process = subprocess.Popen([sys.executable, "-m", "infobase_odata", "serve", TRADE, "--db",
-                                    str(tmp_path / "trade.db"), "--goods", "5", "--port", str(port), "--trace-sql"],
+                                    str(tmp_path / "trade.db"), "--seed-option", "goods=5", "--port", str(port), "--trace-sql"],
                                    cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}/trade/odata/standard.odata/Catalog_Units/$count"

@@ -14,7 +14,7 @@ from infobase_odata.configuration import Configuration, load_configuration
 from infobase_odata.events import load_handlers
 from infobase_odata.fake import fill
 from infobase_odata.importer import import_edm, read_edmx
-from infobase_odata.model import build_model
+from infobase_odata import build_model
 from infobase_odata.providers.sqlite import SQLiteProvider
 from infobase_odata.query.ast import QueryOptions
 

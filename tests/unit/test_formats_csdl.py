@@ -14,7 +14,8 @@ from lxml import etree
 
 from infobase_odata.configuration import load_configuration
 from infobase_odata.formats.csdl import EDM_NS, EDMX_NS, M_NS, metadata_document
-from infobase_odata.model import FunctionImport, build_model
+from infobase_odata import build_model
+from infobase_odata.model import FunctionImport
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "metadata.xml"

@@ -19,7 +19,7 @@ from infobase_odata.formats.csdl import metadata_document
 from infobase_odata.importer import MetadataError, import_edm, import_metadata, read_edmx
 from infobase_odata.importer.build import NOT_MODELLED, PARTLY_MODELLED, kind_of
 from infobase_odata.middleware import ODataMiddleware
-from infobase_odata.model import build_model
+from infobase_odata import build_model
 
 ROOT = Path(__file__).resolve().parents[2]
 DUMPS = ROOT.parent / "shared" / "1c-metadata"
@@ -200,7 +200,7 @@ class _Quiet(WSGIRequestHandler):
 
 @pytest.fixture()
 def sample_server(tmp_path):
-    app = ODataMiddleware(None, ROOT / "samples" / "trade", database=str(tmp_path / "trade.db"), seed_goods=10)
+    app = ODataMiddleware(None, ROOT / "samples" / "trade", database=str(tmp_path / "trade.db"), seed_options="goods=10")
     server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from infobase_odata.configuration import Attribute, Catalog, Configuration, Constant, Document, Enum, TabularSection
-from infobase_odata.model import COMPOSITE, COMPOSITE_TYPE, REF, TABULAR, build_model
+from infobase_odata import build_model
+from infobase_odata.model import COMPOSITE, COMPOSITE_TYPE, REF, TABULAR
 from infobase_odata.types import ConfigurationError
 
 

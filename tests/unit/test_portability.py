@@ -25,7 +25,7 @@ from infobase_odata import ODataMiddleware
 from infobase_odata.providers.jsonfile import JSONFileProvider
 
 folder = sys.argv[1]
-app = ODataMiddleware(None, "samples/trade", database=folder + "/trade.db", seed_goods=5)
+app = ODataMiddleware(None, "samples/trade", database=folder + "/trade.db", seed_options="goods=5")
 answer = Request.blank("/trade/odata/standard.odata/Catalog_Units/$count",
                        headers={"Authorization": "Basic YWRtaW46YWRtaW4="}).get_response(app)
 assert answer.status_code == 200 and answer.text == "6", answer.body

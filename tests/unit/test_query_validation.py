@@ -9,7 +9,8 @@ import pytest
 
 from infobase_odata.configuration import load_configuration
 from infobase_odata.errors import BAD_FUNCTION, QUERY_OPTION, ODataError
-from infobase_odata.model import NavigationProperty, Property, build_model
+from infobase_odata import build_model
+from infobase_odata.model import NavigationProperty, Property
 from infobase_odata.query.ast import Binary, Call, ExpandItem, Lambda, Literal, Member, SelectItem
 from infobase_odata.query.parser import (QueryLimits, parse_expand, parse_filter, parse_orderby,
                                          parse_query_options, parse_select)

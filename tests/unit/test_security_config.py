@@ -10,7 +10,7 @@ import pytest
 from infobase_odata import cli
 from infobase_odata.configuration import Configuration, ConfigurationError, Role, User
 from infobase_odata.errors import ODataError
-from infobase_odata.model import build_model
+from infobase_odata import build_model
 from infobase_odata.security import Security, Subject
 from infobase_odata.security_auth import basic_credentials, hash_password, verify_password
 from infobase_odata.settings import Settings
@@ -137,7 +137,7 @@ def test_hash_password_command(capsys):
 
 
 def test_cli_get_sends_credentials(tmp_path, capsys):
-    args = ["serve", str(SAMPLE), "--db", str(tmp_path / "t.db"), "--goods", "5", "--get",
+    args = ["serve", str(SAMPLE), "--db", str(tmp_path / "t.db"), "--seed-option", "goods=5", "--get",
             "/trade/odata/standard.odata/Catalog_Units/$count"]
     assert cli.main(args) == 1  # 401 without --user
     capsys.readouterr()

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from infobase_odata.configuration import Configuration, load_configuration
-from infobase_odata.model import COMPOSITE_TYPE, ENUM, NIL_GUID, REF, TABULAR, build_model
+from infobase_odata import build_model
+from infobase_odata.model import COMPOSITE_TYPE, ENUM, NIL_GUID, REF, TABULAR
 from infobase_odata.types import Number, String
 
 TRADE = Path(__file__).resolve().parents[2] / "samples" / "trade"

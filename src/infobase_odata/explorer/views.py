@@ -16,8 +16,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from .. import model as m
-from ..register_handlers import vt_result_set
-from ..registers import function_import
+from ..registers import function_import, vt_result_set
 from ..types import format_type
 from .cells import Column, Links, columns_of, html_fields, html_rows, presentation_of
 from .client import PATH_SAFE, Answer, Client, encode_query

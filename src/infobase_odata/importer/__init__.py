@@ -18,7 +18,7 @@ from typing import Any
 
 from ..configuration import Configuration
 from ..formats.csdl import metadata_document
-from ..model import build_model
+from ..register_model import build_model
 from ..types import ConfigurationError
 from .build import build_configuration, kind_of
 from .compare import Difference, compare_metadata

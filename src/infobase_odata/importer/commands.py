@@ -95,10 +95,10 @@ def fill_database(service: Any, rows: int, seed: int) -> bool:
     path = service.settings.database_path
     provider = SQLiteProvider(service.model, path)
 
-    def seed_function(provider: Any, model: Any, *, goods: int, progress: Any) -> None:
+    def seed_function(provider: Any, model: Any, *, progress: Any) -> None:
         fill(provider, model, rows=rows, seed=seed, events=service.events, progress=progress)
 
     def progress(name: str, done: int, total: int) -> None:
         print(f"  faking {name}: {done}/{total}", file=sys.stderr, flush=True)
 
-    return prepare_database(provider, service.model, path, seed_function, rows, progress)
+    return prepare_database(provider, service.model, path, seed_function, {}, progress)

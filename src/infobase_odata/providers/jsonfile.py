@@ -26,8 +26,8 @@ from typing import Any, Iterable
 from filelock import FileLock
 
 from .. import edm, model as m
-from ..provider import Row
-from . import values as v
+from ..stores import Row
+from .. import values as v
 from .python import PythonProvider
 
 

@@ -31,13 +31,14 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .. import model as m
 from ..mapping import KeyCodec, Mapping, load_mapping
-from ..provider import Key, Row
+from ..stores import Key, Row
 from . import mappedsql
 from .mappedschema import SchemaPlan, check_view_names, install
 from .mappedwrites import MappedWrites
 from .sql import Compiler
 from .sqlconn import Link
-from .sqlite import SQLiteProvider, _SetInfo
+from .sqlite import SQLiteProvider
+from .sqltables import SetInfo
 
 
 class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
@@ -82,7 +83,7 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
             local.mapped_conn = link.conn
         return link
 
-    def _stored_sets(self) -> Iterable[_SetInfo]:
+    def _stored_sets(self) -> Iterable[SetInfo]:
         return [info for name, info in self._info.items() if name not in self.mapped_sets]
 
     def create_schema(self) -> None:
@@ -155,6 +156,6 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
         cursor = self.link.run(f"{info.select} JOIN json_each(?) AS j ON {on}", (json.dumps(packed),))
         return self._rows(info, cursor, info.tabs)
 
-    def _owner_ids(self, info: _SetInfo, rows: list[Row]) -> list[Any]:
+    def _owner_ids(self, info: SetInfo, rows: list[Row]) -> list[Any]:
         kc = self.key_codecs.get(info.entity_set.name)
         return super()._owner_ids(info, rows) if kc is None else [kc.id(r["Ref_Key"]) for r in rows]

@@ -31,7 +31,7 @@ from sqlite_utils.db import quote_identifier as q
 from .. import edm, model as m
 from ..config_errors import did_you_mean
 from ..mapping import ColumnMapping, MappingError, ObjectMapping
-from . import values as v
+from .. import values as v
 from .sqlcodec import BOOL, DATE, GUID, INT, STR, RowCodec
 
 NIL = edm.NIL_GUID

@@ -28,7 +28,7 @@ from .. import edm, model as m
 from ..mapping import KeyCodec
 from ..query import evaluate as ev
 from ..query.ast import Binary, Expr, Literal, Member
-from . import writes as w
+from .. import rules as w
 from .sql import Compiler, Frag
 from .sqlcodec import BOOL, GUID, INT, RowCodec, Storage
 

@@ -1,6 +1,6 @@
 """The write side of :class:`~infobase_odata.providers.mapped.MappedSQLiteProvider`.
 
-Rows are built by :mod:`providers.writes` exactly as for the provider's own tables, then split:
+Rows are built by :mod:`infobase_odata.rules` exactly as for the provider's own tables, then split:
 mapped, writable columns go to the site's table, the rest to the side table, tabular rows to
 the child table, all in one ``BEGIN IMMEDIATE`` transaction (or a savepoint of the caller's)::
 
@@ -31,11 +31,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 from sqlite_utils.db import quote_identifier as q
 
 from .. import edm, model as m
-from ..errors import BAD_PROPERTY_VALUE, ODataError
 from ..mapping import ObjectMapping
-from ..provider import Key, Row
+from ..stores import Invalid, Key, Row
 from ..supplied import given_names
-from . import values as v, writes as w
+from .. import rules as w, values as v
 
 if TYPE_CHECKING:
     from .mappedschema import SchemaPlan
@@ -53,6 +52,7 @@ class MappedWrites:
         def transaction(self) -> Any: ...
         def _number(self, info: Any, rows: list[Row], current: int | None = None) -> int | None: ...
         link: Any
+        dialect: Any
 
     def _mapped(self, entity_set: m.EntitySet) -> ObjectMapping | None:
         return self.mapping.objects.get(entity_set.name) if entity_set.kind == m.OBJECT else None
@@ -120,9 +120,7 @@ class MappedWrites:
     def _write_side(self, plan: SchemaPlan, ident: Any, row: Row) -> None:
         names = [p.name for p in plan.side]
         values = [plan.codec.encode_value(n, row[n]) for n in names]
-        sql = (f"INSERT OR REPLACE INTO {q(plan.mapping.side_table)} (\"id\"{''.join(', ' + q(n) for n in names)}) "
-               f"VALUES (?{', ?' * len(names)})")
-        self.link.run(sql, [ident, *values])
+        self.link.run(self.dialect.replace_into(plan.mapping.side_table, ["id", *names]), [ident, *values])
 
     def _insert_lines(self, plan: SchemaPlan, obj: ObjectMapping, ident: Any, row: Row,
                       tabs: Iterable[str] | None = None) -> None:
@@ -150,10 +148,8 @@ class MappedWrites:
     def _stored(self, entity_set: m.EntitySet, key: Key, if_match: str | None) -> tuple[Any, Row]:
         ident = self.stored_key(entity_set, w.key_ref(key))
         old = None if ident is None else self.get(entity_set, key)
-        if old is None:
-            raise ODataError.not_found(entity_set.name)
-        w.check_if_match(old, if_match)
-        return ident, old
+        w.check_stored(entity_set, old, if_match)
+        return ident, old  # type: ignore[return-value]
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
                if_match: str | None = None, replace: bool = False) -> Row:
@@ -162,12 +158,14 @@ class MappedWrites:
             return super().update(entity_set, key, values, if_match=if_match, replace=replace)  # type: ignore[misc]
         w.check_writable(entity_set, "update")
         with self.transaction():
-            ident, old = self._stored(entity_set, key, if_match)
-            row = w.merge(entity_set, old, values, replace=replace)
-            if row == old:
-                return old
+            ident = self.stored_key(entity_set, w.key_ref(key))
+            old = None if ident is None else self.get(entity_set, key)
+            row = w.updated(entity_set, old, values, if_match=if_match, replace=replace)
+            if row is None:
+                return old  # type: ignore[return-value]
+            assert old is not None
             plan = self.plan(obj.object_id)
-            changed = {n for n in row if row[n] != old[n]}
+            changed = {n for n in row if n != "DataVersion" and row[n] != old[n]}  # a content hash here
             sets = [(c.name, c.to_column(plan.codec.encode_value(n, row[n])))
                     for n, c in plan.columns.items() if n in changed and not c.spec.read_only]
             with self._constraints(obj):
@@ -216,11 +214,10 @@ class _Constraints:
             raise w.duplicate_key() from None
         prop = self._property(text)
         if prop is not None and "NOT NULL" in text:
-            raise ODataError(BAD_PROPERTY_VALUE, f"Не заполнено значение свойства {prop} "
-                             f"(столбец {text.rsplit(' ', 1)[-1]} не допускает NULL)", status=400) from None
+            raise Invalid(f"Не заполнено значение свойства {prop} "
+                          f"(столбец {text.rsplit(' ', 1)[-1]} не допускает NULL)") from None
         about = f" (свойство {prop})" if prop is not None else ""
-        raise ODataError(BAD_PROPERTY_VALUE, f"Запись отклонена ограничением таблицы {self.obj.table}{about}: "
-                         f"{text}", status=400) from None
+        raise Invalid(f"Запись отклонена ограничением таблицы {self.obj.table}{about}: {text}") from None
 
     def _property(self, text: str) -> str | None:
         """The property mapped to the ``table.column`` SQLite names in a constraint failure."""

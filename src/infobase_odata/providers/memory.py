@@ -11,7 +11,7 @@ the same rows) and a convenient store for tests and small demos::
 It is the simplest :class:`~infobase_odata.providers.python.PythonProvider`: its storage methods
 are plain dicts (one per entity set, objects keyed by ``Ref_Key`` with their tabular sections
 inside the row as lists of row dicts, a constant's row under ``"0"``), so queries, writes
-(:mod:`providers.writes`, shared with SQLite), numbering and tabular-section sets come from the
+(:mod:`infobase_odata.rules`, shared with SQLite), numbering and tabular-section sets come from the
 base class; registers come from :class:`~.registers_memory.MemoryRegisters`.  Returned rows are
 copies: callers may change them freely.
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .. import model as m
-from ..provider import Key, QueryResult, Row
+from ..stores import Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from .python import PythonProvider
 from .registers_memory import MemoryRegisters

@@ -3,7 +3,7 @@
 For data that is not in SQL (an in-process structure, a JSON file, another service), subclass
 and implement where the objects live; queries, counts, ``$filter``/``$orderby`` (evaluated in
 Python by ``query/evaluate.py``, the reference semantics), numbering, If-Match/DataVersion
-(``providers/writes.py``), transactions with rollback and tabular-section sets come from here::
+(``rules.py``), transactions with rollback and tabular-section sets come from here::
 
     class DictProvider(PythonProvider):
         def __init__(self, model):
@@ -44,11 +44,10 @@ import threading
 from typing import Any, Iterable, Iterator
 
 from .. import model as m
-from ..errors import ODataError
-from ..provider import Key, QueryResult, Row
+from ..stores import Key, QueryResult, Row
 from ..query.ast import Binary, Expr, QueryOptions
 from ..query.evaluate import Evaluator, sort_rows
-from . import values as v, writes as w
+from .. import rules as w, values as v
 
 CONSTANT_KEY = "0"
 
@@ -242,30 +241,22 @@ class PythonProvider:
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
                if_match: str | None = None, replace: bool = False) -> Row:
-        """See :func:`providers.writes.merge`; DataVersion changes only when the row does."""
+        """See :func:`infobase_odata.rules.merge`; DataVersion changes only when the row does."""
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
         w.check_writable(entity_set, "update")
         with self.transaction():
-            ref, old = self._stored(entity_set, key, if_match)
-            row = w.merge(entity_set, old, values, replace=replace)
-            if row == old:
-                return self._copy(old)
-            row["DataVersion"] = v.new_data_version()
+            ref = w.key_ref(key)
+            old = self.fetch(entity_set, ref)
+            row = w.updated(entity_set, old, values, if_match=if_match, replace=replace)
+            if row is None:
+                return self._copy(old)  # type: ignore[arg-type]
             self._put(entity_set, ref, row)
         return self._copy(row)
 
     def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
         w.check_writable(entity_set, "delete")
         with self.transaction():
-            ref, _ = self._stored(entity_set, key, if_match)
+            ref = w.key_ref(key)
+            w.check_stored(entity_set, self.fetch(entity_set, ref), if_match)
             self._put(entity_set, ref, None)
-
-    def _stored(self, entity_set: m.EntitySet, key: Key, if_match: str | None) -> tuple[str, Row]:
-        """The ``Ref_Key`` and stored row of the object ``key``, after the If-Match check."""
-        ref = w.key_ref(key)
-        old = self.fetch(entity_set, ref)
-        if old is None:
-            raise ODataError.not_found(entity_set.name)
-        w.check_if_match(old, if_match)
-        return ref, old

@@ -15,11 +15,10 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .. import model as m, registers as r
-from ..errors import ODataError
-from ..provider import Key, QueryResult, Row
+from ..stores import Key, NotFound, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from ..query.evaluate import Evaluator, sort_rows
-from . import values as v, writes as w
+from .. import rules as w, values as v
 
 if TYPE_CHECKING:
     from ..query.evaluate import Lookup
@@ -139,7 +138,7 @@ class MemoryRegisters:
             table = self._objects.setdefault(entity_set.name, {})
             old = table.get(wanted)
             if old is None:
-                raise ODataError.not_found(entity_set.name)
+                raise NotFound(entity_set.name)
             row = record_merge(entity_set, old, values, replace)
             self._put(table, wanted, row)  # type: ignore[attr-defined]
         return dict(row)
@@ -149,7 +148,7 @@ class MemoryRegisters:
         with self.transaction():  # type: ignore[attr-defined]
             table = self._objects.setdefault(entity_set.name, {})
             if wanted not in table:
-                raise ODataError.not_found(entity_set.name)
+                raise NotFound(entity_set.name)
             self._put(table, wanted, None)  # type: ignore[attr-defined]
 
     # ---- virtual tables ---------------------------------------------------------------------

@@ -16,57 +16,30 @@ text, computed by the Python functions of ``sqlfunctions``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-from sqlite_utils.db import quote_identifier
 
 from .. import edm, model as m
 from ..query import evaluate as ev
 from ..query.ast import Binary, Call, Expr, Lambda, Literal, Member, OrderBy, Unary
+from .dialect import SQLITE, Dialect
+from .sqlcalls import compile_call
 from .sqlcodec import BOOL, DATE, DEC, GUID, INT, MAX_INTEGER_DIGITS, STR, storage_of
+from .sqlfrag import NULL, ROWS, TYPED, CompileError, Frag, Scope  # noqa: F401 - re-exported
 
-TYPED = "typed"  # a composite: sql = value text, type_sql = its X_Type
-NULL = "null"
-ROWS = "rows"  # a tabular section (only inside lambdas)
-
-q = quote_identifier
 COMPARE = {"eq": "IS", "ne": "IS NOT", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
-class CompileError(ValueError):
-    """The expression cannot run in SQL (the parser's validation should have refused it)."""
-
-
-@dataclass
-class Frag:
-    sql: str
-    kind: str
-    scale: int = 0
-    digits: int = 0
-    type_sql: str | None = None  # TYPED only
-    edm_type: str | None = None  # the EDM type a plain value would have inside a composite
-    ref_target: str | None = None  # a REF column: the object id it references
-    target_set: str | None = None  # TYPED from cast(X,'<EntitySet>'): the set a path continues in
-    owner: "Scope | None" = None  # ROWS: the scope owning the tabular section
-    prop: m.Property | None = None  # ROWS: the tabular-section property
-
-    @property
-    def int_digits(self) -> int:
-        return max(self.digits - self.scale, 0)
-
-
-@dataclass
-class Scope:
-    alias: str
-    entity_type: m.ComplexType
-
-
 class Compiler:
-    """Compiles expressions over one entity set (``root`` alias ``t0``); collects ``params``."""
+    """Compiles expressions over one entity set (``root`` alias ``t0``); collects ``params``.
+    What differs between SQL engines is asked of ``dialect``."""
 
-    def __init__(self, model: m.Model, entity_set: m.EntitySet, *, alias: str = "t0") -> None:
+    dialect: Dialect = SQLITE
+
+    def __init__(self, model: m.Model, entity_set: m.EntitySet, *, alias: str = "t0",
+                 dialect: Dialect | None = None) -> None:
+        if dialect is not None:
+            self.dialect = dialect
         self.model = model
         self.entity_set = entity_set
         self.root = Scope(alias, entity_set.entity_type)
@@ -135,9 +108,9 @@ class Compiler:
         return Frag(self.bind(scaled), INT, scale, digits, edm_type=edm_type)
 
     def _column(self, alias: str, prop: m.Property) -> Frag:
-        col = f"{alias}.{q(prop.name)}"
+        col = f"{alias}.{self.dialect.quote(prop.name)}"
         if prop.role == m.COMPOSITE:
-            return Frag(col, TYPED, type_sql=f"{alias}.{q(prop.name + '_Type')}")
+            return Frag(col, TYPED, type_sql=f"{alias}.{self.dialect.quote(prop.name + '_Type')}")
         st = storage_of(prop)
         return Frag(col, st.kind, st.scale, st.digits, edm_type=prop.edm_type,
                     ref_target=prop.target if prop.role == m.REF else None)
@@ -151,7 +124,7 @@ class Compiler:
             if base.kind != TYPED or target is None:
                 raise CompileError("a path after an expression needs cast(X,'<EntitySet>')")
             cur = Scope(self.alias(), target.entity_type)
-            joins.append(f"{q(target.name)} AS {cur.alias}")
+            joins.append(f"{self.dialect.quote(target.name)} AS {cur.alias}")
             conds.append(f'{cur.alias}."Ref_Key" = {base.sql}')
         elif node.variable is not None:
             cur = scope[node.variable]
@@ -163,11 +136,11 @@ class Compiler:
             if isinstance(obj, m.NavigationProperty):
                 target = self.model.entity_sets[obj.target_set]
                 nxt = Scope(self.alias(), target.entity_type)
-                on = f'{nxt.alias}."Ref_Key" = {cur.alias}.{q(obj.key_property)}'
+                on = f'{nxt.alias}."Ref_Key" = {cur.alias}.{self.dialect.quote(obj.key_property)}'
                 if joins:
-                    joins.append(f"JOIN {q(target.name)} AS {nxt.alias} ON {on}")
+                    joins.append(f"JOIN {self.dialect.quote(target.name)} AS {nxt.alias} ON {on}")
                 else:
-                    joins.append(f"{q(target.name)} AS {nxt.alias}")
+                    joins.append(f"{self.dialect.quote(target.name)} AS {nxt.alias}")
                     conds.append(on)
                 cur = nxt
                 continue
@@ -292,13 +265,13 @@ class Compiler:
         if records is not None:
             # RecordSet/any(...) of a register record set: the records of the same recorder (§5.2).
             inner = Scope(self.alias(), records.entity_type)
-            same = " AND ".join(f"{inner.alias}.{q(n)} = {owner.alias}.{q(n)}" for n in records.parent.entity_type.key_names)
-            head = f"SELECT 1 FROM {q(records.name)} AS {inner.alias} WHERE {same}"
+            same = " AND ".join(f"{inner.alias}.{self.dialect.quote(n)} = {owner.alias}.{self.dialect.quote(n)}" for n in records.parent.entity_type.key_names)
+            head = f"SELECT 1 FROM {self.dialect.quote(records.name)} AS {inner.alias} WHERE {same}"
         else:
             table = f"{owner.entity_type.name}_{prop.name}"
             tab_set = self.model.entity_set(table)
             inner = Scope(self.alias(), tab_set.entity_type if tab_set else prop.row_type)  # type: ignore[arg-type]
-            head = f'SELECT 1 FROM {q(table)} AS {inner.alias} WHERE {inner.alias}."Ref_Key" = {owner.alias}."Ref_Key"'
+            head = f'SELECT 1 FROM {self.dialect.quote(table)} AS {inner.alias} WHERE {inner.alias}."Ref_Key" = {owner.alias}."Ref_Key"'
         if node.predicate is None:
             return Frag(f"EXISTS ({head})", BOOL)
         pred = self.compile(node.predicate, {**scope, node.variable: inner}).sql  # type: ignore[dict-item]
@@ -314,8 +287,6 @@ class Compiler:
         return entity_set if entity_set.kind == m.RECORDS else entity_set.records
 
     def _call(self, node: Call, scope) -> Frag:
-        from .sqlcalls import compile_call
-
         return compile_call(self, node, scope)
 
 

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 from ..query import evaluate as ev
 from ..query.ast import Call, Literal
+from .dialect import SQLITE
 from .sqlcodec import BOOL, DATE, DEC, GUID, INT, STR
-from .sql import NULL, TYPED, CompileError, Frag
+from .sqlfrag import NULL, TYPED, CompileError, Frag
 
 if TYPE_CHECKING:
     from .sql import Compiler
 
-ESCAPE = "\\"
+ESCAPE = SQLITE.like_escape
 MAX_TEXT = 10**9  # SQLITE_MAX_LENGTH: no text is longer
 DATE_SLICES = {"year": (1, 4), "month": (6, 2), "day": (9, 2), "hour": (12, 2),
                "minute": (15, 2), "second": (18, 2)}
@@ -29,14 +30,13 @@ PLAIN_TYPE = {INT: "Edm.Double", DEC: "Edm.Double", STR: "Edm.String", GUID: "Ed
               BOOL: "Edm.Boolean", DATE: "Edm.DateTime"}
 
 
-def escape_like(text: str) -> str:
-    return text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
+escape_like = SQLITE.escape_like
 
 
 def _pattern(c: "Compiler", node, frag: Frag, prefix: str, suffix: str) -> str:
     if isinstance(node, Literal) and isinstance(node.value, str):
-        return c.bind(prefix + escape_like(node.value) + suffix)
-    esc = c.bind(ESCAPE)
+        return c.bind(prefix + c.dialect.escape_like(node.value) + suffix)
+    esc = c.bind(c.dialect.like_escape)
     escaped = (f"replace(replace(replace({frag.sql}, {esc}, {esc} || {esc}), '%', {esc} || '%'), "
                f"'_', {esc} || '_')")
     return " || ".join(x for x in (repr(prefix) if prefix else "", escaped,
@@ -44,7 +44,7 @@ def _pattern(c: "Compiler", node, frag: Frag, prefix: str, suffix: str) -> str:
 
 
 def _like(c: "Compiler", subject: Frag, pattern: str) -> Frag:
-    return Frag(f"({subject.sql} LIKE {pattern} ESCAPE {c.bind(ESCAPE)})", BOOL)
+    return Frag(c.dialect.like(subject.sql, pattern, c.bind(c.dialect.like_escape)), BOOL)
 
 
 def int_sql(f: Frag) -> str:

@@ -13,10 +13,10 @@ Failures SQLite reports are turned into OData errors a client can act on:
 
 * the database stays locked by another process for longer than ``busy_timeout`` (SQLite's own
   busy handler waits that long on every ``BEGIN IMMEDIATE``), after ``BEGIN_ATTEMPTS`` tries
-  with backoff: ``ODataError(-1, "База данных занята, повторите запрос", status=503)``;
+  with backoff: ``Busy("База данных занята, повторите запрос")`` (503 code -1);
 * a statement runs longer than ``statement_timeout_ms``: the progress handler (called every
   ``PROGRESS_OPCODES`` virtual-machine instructions, a monotonic-clock compare) interrupts it:
-  ``ODataError(-1, "Превышено время выполнения запроса", status=503)``. 503 rather than 400:
+  ``Busy("Превышено время выполнения запроса")``. 503 rather than 400:
   the same request may succeed on a less loaded server, and 1C answers internal failures with
   code -1.
 
@@ -39,7 +39,7 @@ import threading
 import time
 from typing import Any, Callable, Iterator, Sequence
 
-from ..errors import INTERNAL, ODataError
+from ..stores import Busy
 from . import sqlfunctions
 
 BUSY_MESSAGE = "База данных занята, повторите запрос"
@@ -49,16 +49,16 @@ BACKOFF_SECONDS = 0.05
 PROGRESS_OPCODES = 10_000
 
 
-def busy_error() -> ODataError:
-    return ODataError(INTERNAL, BUSY_MESSAGE, status=503)
+def busy_error() -> Busy:
+    return Busy(BUSY_MESSAGE)
 
 
-def timeout_error() -> ODataError:
-    return ODataError(INTERNAL, TIMEOUT_MESSAGE, status=503)
+def timeout_error() -> Busy:
+    return Busy(TIMEOUT_MESSAGE)
 
 
-def translate(exc: sqlite3.Error) -> ODataError | None:
-    """The OData error for a lock or time-budget failure; None for anything else."""
+def translate(exc: sqlite3.Error) -> Busy | None:
+    """The store error for a lock or time-budget failure; None for anything else."""
     if not isinstance(exc, sqlite3.OperationalError):
         return None
     text = str(exc).lower()

@@ -35,40 +35,26 @@ import sqlite_utils
 from sqlite_utils.db import quote_identifier as q
 
 from .. import model as m
-from ..provider import Key, QueryResult, Row
+from ..stores import Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
-from . import values as v, writes as w
+from .. import values as v
+from .dialect import SQLITE, Dialect
 from .sql import Compiler
 from .sqlcodec import RowCodec
 from .sqlconn import Link, write_lock
 from .sqlite_registers import SQLiteRegisters
+from .sqltables import SetInfo
 from .sqlitewrites import SQLiteWrites
 
 CHUNK = 500  # owners per tabular-section query while streaming a page
-
-
-class _SetInfo:
-    """Per entity set: table name, codec and the prepared statement texts (built once)."""
-
-    def __init__(self, entity_set: m.EntitySet) -> None:
-        self.entity_set = entity_set
-        self.table = entity_set.name
-        self.codec = RowCodec(entity_set.entity_type.properties)
-        cols = ", ".join(f"t0.{q(n)}" for n in self.codec.names)
-        self.select = f"SELECT {cols} FROM {q(self.table)} AS t0"
-        self.insert = (f"INSERT INTO {q(self.table)} ({', '.join(q(n) for n in self.codec.names)}) "
-                       f"VALUES ({', '.join('?' for _ in self.codec.names)})")
-        self.update = (f"UPDATE {q(self.table)} SET {', '.join(f'{q(n)} = ?' for n in self.codec.names)} "
-                       f'WHERE _id = ? AND "DataVersion" = ?')
-        self.tabs = v.tabular_properties(entity_set.entity_type)
-        self.key_names = entity_set.entity_type.key_names
-        self.numbering = w.numbering(entity_set)
 
 
 class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
     """``busy_timeout`` (ms): how long SQLite waits for another writer's lock on each try;
     ``statement_timeout_ms``: the time budget of one statement (0 or None: unlimited);
     ``synchronous``: ``NORMAL`` (durable against process crashes in WAL mode) or ``FULL``."""
+
+    dialect: Dialect = SQLITE  # what the compiler and the write statements ask
 
     def __init__(self, model: m.Model, path: str | os.PathLike, *,
                  trace: Callable[[str], None] | None = None, busy_timeout: int = 5000,
@@ -82,9 +68,9 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         self._local = threading.local()
         self._schema_pid: int | None = None
         self._schema_lock: tuple[int, threading.Lock] = (os.getpid(), threading.Lock())
-        self._info: dict[str, _SetInfo] = {}
+        self._info: dict[str, SetInfo] = {}
         for entity_set in model.entity_sets.values():
-            self._info[entity_set.name] = _SetInfo(entity_set)
+            self._info[entity_set.name] = SetInfo(entity_set)
             for prop in v.tabular_properties(entity_set.entity_type):
                 assert prop.row_type is not None
 
@@ -140,7 +126,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         """One ``BEGIN IMMEDIATE`` transaction on this thread's connection: COMMIT on success,
         ROLLBACK on any exception (re-raised). Writes and reads inside join it (reads see its
         writes); a nested ``transaction()`` is a savepoint. Another writer holding the database
-        past the busy timeout: ``ODataError(-1, …, status=503)``."""
+        past the busy timeout: ``stores.Busy`` (503 code -1)."""
         with self.link.transaction(write_lock(self.path), self.busy_timeout / 1000) as conn:
             yield conn
 
@@ -168,16 +154,16 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
                                        keys=(("Ref_Key", "LineNumber"),))
             self._create_register_schema(db)
 
-    def _stored_sets(self) -> Iterable[_SetInfo]:
+    def _stored_sets(self) -> Iterable[SetInfo]:
         """The sets whose tables ``create_schema`` creates (a subclass may store some elsewhere)."""
         return self._info.values()
 
     def _compiler(self, entity_set: m.EntitySet) -> Compiler:
         """The AST -> SQL compiler of one query (a subclass may supply its own)."""
-        return Compiler(self.model, entity_set)
+        return Compiler(self.model, entity_set, dialect=self.dialect)
 
     @staticmethod
-    def _numbering_indexes(db: sqlite_utils.Database, info: _SetInfo) -> None:
+    def _numbering_indexes(db: sqlite_utils.Database, info: SetInfo) -> None:
         """Code/Number: one index for lookups, one on (length, value) so the next code is a few
         index probes rather than a table scan (see ``SQLiteWrites._max_number``)."""
         assert info.numbering is not None
@@ -202,7 +188,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
 
     # ---- reads ------------------------------------------------------------------------------
 
-    def _rows(self, info: _SetInfo, cursor: sqlite3.Cursor, tabs: list[m.Property]) -> Iterator[Row]:
+    def _rows(self, info: SetInfo, cursor: sqlite3.Cursor, tabs: list[m.Property]) -> Iterator[Row]:
         decode = info.codec.decode
         link = self.link
         while True:
@@ -214,11 +200,11 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
                 self._attach_tabs(info, rows, tabs)
             yield from rows
 
-    def _owner_ids(self, info: _SetInfo, rows: list[Row]) -> list[Any]:
+    def _owner_ids(self, info: SetInfo, rows: list[Row]) -> list[Any]:
         """The owners' keys as the tabular-section tables hold them."""
         return [r["Ref_Key"] for r in rows]
 
-    def _attach_tabs(self, info: _SetInfo, rows: list[Row], tabs: list[m.Property]) -> None:
+    def _attach_tabs(self, info: SetInfo, rows: list[Row], tabs: list[m.Property]) -> None:
         keys = json.dumps(self._owner_ids(info, rows))
         for tab in tabs:
             tab_info = self._info[f"{info.table}_{tab.name}"]
@@ -231,7 +217,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
             for r in rows:
                 r[tab.name] = by_owner[r["Ref_Key"]]
 
-    def _order(self, compiler: Compiler, info: _SetInfo, options: QueryOptions) -> str:
+    def _order(self, compiler: Compiler, info: SetInfo, options: QueryOptions) -> str:
         keys = [f"t0.{q(n)}" for n in info.key_names]
         return ", ".join(compiler.order_by(options.orderby) + keys)
 
@@ -249,14 +235,14 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         sql = f"{info.select}{where_sql} ORDER BY {self._order(compiler, info, options)}"
         params = dict(compiler.params)
         if options.top is not None or options.skip:
-            sql += " LIMIT :_top OFFSET :_skip"
-            params["_top"] = -1 if options.top is None else options.top
+            sql += self.dialect.limit(":_top", ":_skip")
+            params["_top"] = self.dialect.no_limit if options.top is None else options.top
             params["_skip"] = options.skip or 0
         cursor = self.link.run(sql, params)
         tabs = v.tabular_to_load(entity_set.entity_type, options.select)
         return QueryResult(self._rows(info, cursor, tabs), total)
 
-    def _count(self, info: _SetInfo, where_sql: str, params: dict) -> int:
+    def _count(self, info: SetInfo, where_sql: str, params: dict) -> int:
         sql = f"SELECT count(*) FROM {q(info.table)} AS t0{where_sql}"
         return self.link.run(sql, params).fetchone()[0]
 
@@ -280,7 +266,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         params = [info.codec.encode_value(n, self._key_value(n, key[n])) for n in info.key_names]
         return self._one(info, f"{info.select} WHERE {cond}", params)
 
-    def _one(self, info: _SetInfo, sql: str, params: list[Any]) -> Row | None:
+    def _one(self, info: SetInfo, sql: str, params: list[Any]) -> Row | None:
         """The row ``sql`` selects (tabular sections attached), or None."""
         found = self.link.run(sql, params).fetchone()
         if found is None:
@@ -306,7 +292,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         cursor = self.link.run(sql, (packed,))
         return self._rows(info, cursor, info.tabs)
 
-    def _load(self, info: _SetInfo, ref: str) -> tuple[int, Row] | None:
+    def _load(self, info: SetInfo, ref: str) -> tuple[int, Row] | None:
         """``(_id, row)`` of an object with its tabular sections (the write side's read)."""
         found = self.link.run(f'SELECT t0._id, {info.select[len("SELECT "):]} WHERE t0."Ref_Key" = ?',
                               (ref,)).fetchone()

@@ -23,19 +23,19 @@ import sqlite_utils
 from sqlite_utils.db import quote_identifier as q
 
 from .. import edm, model as m, registers as r
-from ..errors import ODataError
-from ..provider import Key, QueryResult, Row
+from ..stores import Key, NotFound, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from ..types import ConfigurationError
-from . import values as v, writes as w
+from .. import rules as w, values as v
 from .registers_memory import record_merge
 from .registers_sql import VTSql, totals_table
+from .dialect import Dialect
 from .sql import Compiler
 from .sqlcodec import INT, RowCodec, storage_of
 
 if TYPE_CHECKING:
     from .sqlconn import Link
-    from .sqlite import _SetInfo
+    from .sqltables import SetInfo
 
 
 def _month_text(value) -> str:
@@ -55,14 +55,19 @@ class SQLiteRegisters:
     and ``_rows``."""
 
     model: m.Model
-    _info: dict[str, "_SetInfo"]
+    _info: dict[str, "SetInfo"]
+    dialect: Dialect
     use_totals: bool = True  # read Balance through the totals tables (False: every movement)
 
     if TYPE_CHECKING:
         @property
         def link(self) -> Link: ...
         def transaction(self) -> Any: ...
-        def _rows(self, info: "_SetInfo", cursor: Any, tabs: list) -> Iterator[Row]: ...
+        def _rows(self, info: "SetInfo", cursor: Any, tabs: list) -> Iterator[Row]: ...
+
+    def _limit(self, options: QueryOptions) -> str:
+        top = self.dialect.no_limit if options.top is None else int(options.top)
+        return self.dialect.limit(str(top), str(int(options.skip or 0)))
 
     # ---- schema -----------------------------------------------------------------------------
 
@@ -100,7 +105,7 @@ class SQLiteRegisters:
 
     # ---- record sets ------------------------------------------------------------------------
 
-    def _records_info(self, register_set: m.EntitySet) -> "_SetInfo":
+    def _records_info(self, register_set: m.EntitySet) -> "SetInfo":
         return self._info[r.Layout.of(self.model, register_set).records_set.name]
 
     @staticmethod
@@ -161,7 +166,7 @@ class SQLiteRegisters:
 
     # ---- totals -----------------------------------------------------------------------------
 
-    def _deltas(self, layout: r.Layout, info: "_SetInfo", rows: list[Row], sign: int,
+    def _deltas(self, layout: r.Layout, info: "SetInfo", rows: list[Row], sign: int,
                 into: dict[tuple, list[int]]) -> None:
         encode = info.codec.encode_value
         for row in rows:
@@ -173,7 +178,7 @@ class SQLiteRegisters:
             for i, p in enumerate(layout.resources):
                 sums[i] += factor * encode(p.name, row[p.name])
 
-    def _apply_totals(self, layout: r.Layout, info: "_SetInfo", old: list[Row], new: list[Row]) -> None:
+    def _apply_totals(self, layout: r.Layout, info: "SetInfo", old: list[Row], new: list[Row]) -> None:
         deltas: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(layout.resources))
         self._deltas(layout, info, old, -1, deltas)
         self._deltas(layout, info, new, 1, deltas)
@@ -246,13 +251,13 @@ class SQLiteRegisters:
         restriction."""
         layout = r.Layout.of(self.model, register_set)
         info = self._records_info(register_set)
-        compiler = Compiler(self.model, layout.records_set)
+        compiler = Compiler(self.model, layout.records_set, dialect=self.dialect)
         where = compiler.where(options_filter)
         keys = ", ".join(f"t0.{q(n)}" for n in layout.recorder)
         sql = f"SELECT DISTINCT {keys} FROM {q(info.table)} AS t0" + (f" WHERE {where}" if where else "")
         sql = f"SELECT * FROM ({sql}) AS t0"
         if restriction is not None:
-            inner = Compiler(self.model, layout.records_set, alias="r1")
+            inner = Compiler(self.model, layout.records_set, alias="r1", dialect=self.dialect)
             inner.params = compiler.params
             same = " AND ".join(f"r1.{q(n)} = t0.{q(n)}" for n in layout.recorder)
             sql += (f" WHERE NOT EXISTS (SELECT 1 FROM {q(info.table)} AS r1 WHERE {same} "
@@ -269,7 +274,7 @@ class SQLiteRegisters:
         order = compiler.order_by(options.orderby) + [f"t0.{q(n)}" for n in entity_set.entity_type.key_names]
         sql += f" ORDER BY {', '.join(order)}"
         if options.top is not None or options.skip:
-            sql += f" LIMIT {-1 if options.top is None else int(options.top)} OFFSET {int(options.skip or 0)}"
+            sql += self._limit(options)
         recorders = self.link.run(sql, params).fetchall()
         return QueryResult(self._with_records(entity_set, recorders), total)
 
@@ -341,7 +346,7 @@ class SQLiteRegisters:
             columns = ", ".join(q(n) for n in info.codec.names)
             found = self.link.run(f"SELECT {columns} FROM {q(info.table)} WHERE {where}", params).fetchone()
             if found is None:
-                raise ODataError.not_found(entity_set.name)
+                raise NotFound(entity_set.name)
             row = record_merge(entity_set, info.codec.decode(found), values, replace)
             sets = ", ".join(f"{q(n)} = ?" for n in info.codec.names)
             self.link.run(f"UPDATE {q(info.table)} SET {sets} WHERE {where}", (*info.codec.encode_tuple(row), *params))
@@ -352,7 +357,7 @@ class SQLiteRegisters:
         with self.transaction():
             cursor = self.link.run(f"DELETE FROM {q(entity_set.name)} WHERE {where}", params)
             if cursor.rowcount == 0:
-                raise ODataError.not_found(entity_set.name)
+                raise NotFound(entity_set.name)
 
     # ---- virtual tables ---------------------------------------------------------------------
 
@@ -372,12 +377,12 @@ class SQLiteRegisters:
         layout = r.Layout.of(self.model, entity_set)
         records = layout.records_set
         info = self._info[records.name]
-        compiler = Compiler(self.model, records)
+        compiler = Compiler(self.model, records, dialect=self.dialect)
         bound: dict[str, Any] = compiler.params
         where = compiler.where(params.condition, restriction)
         fn = params.function
         if fn in ("SliceLast", "SliceFirst"):
-            again = Compiler(self.model, records, alias="r")
+            again = Compiler(self.model, records, alias="r", dialect=self.dialect)
             again.params = bound
             where_r = again.where(params.condition, restriction)
             if params.period is not None:
@@ -412,7 +417,7 @@ class SQLiteRegisters:
                                                ":_end" if params.end else None, ":_month" if month else None)
             codec = RowCodec(result.properties)
             keys = [p.name for p in grouped]
-        outer = Compiler(self.model, result_set)
+        outer = Compiler(self.model, result_set, dialect=self.dialect)
         outer.params = bound
         filtered = outer.where(options.filter)
         sql = f"SELECT * FROM ({sql}) AS t0" + (f" WHERE {filtered}" if filtered else "")
@@ -423,7 +428,7 @@ class SQLiteRegisters:
         if order:
             sql += " ORDER BY " + ", ".join(order)
         if options.top is not None or options.skip:
-            sql += f" LIMIT {-1 if options.top is None else int(options.top)} OFFSET {int(options.skip or 0)}"
+            sql += self._limit(options)
         rows = [codec.decode(values) for values in self.link.run(sql, bound).fetchall()]
         return QueryResult(iter(rows), total)
 

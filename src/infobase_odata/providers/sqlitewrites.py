@@ -2,7 +2,7 @@
 
 Every write is one ``BEGIN IMMEDIATE`` transaction (or a savepoint of the caller's
 ``provider.transaction()``) of prepared statements with bound parameters; the row itself is
-built by :mod:`providers.writes`, shared with the memory provider::
+built by :mod:`infobase_odata.rules`, shared with the memory provider::
 
     with provider.transaction():                        # e.g. around business-logic handlers
         row = provider.create(currencies, {"Description": "юань"})   # Code "001" assigned
@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, Iterable
 from sqlite_utils.db import quote_identifier as q
 
 from .. import model as m
-from ..errors import ODataError
-from ..provider import Key, Row
-from . import values as v, writes as w
+from ..stores import Key, Row
+from .dialect import Dialect
+from .. import rules as w, values as v
 
 if TYPE_CHECKING:
-    from .sqlite import _SetInfo
+    from .sqltables import SetInfo
     from .sqlconn import Link
 
 BULK_BATCH = 5000
@@ -36,17 +36,18 @@ class SQLiteWrites:
     """Mixed into SQLiteProvider, which supplies ``link``, ``transaction``, ``_info`` and
     ``_load``."""
 
-    _info: dict[str, "_SetInfo"]
+    _info: dict[str, "SetInfo"]
+    dialect: Dialect
 
     if TYPE_CHECKING:
         @property
         def link(self) -> Link: ...
         def transaction(self) -> Any: ...
-        def _load(self, info: "_SetInfo", ref: str) -> tuple[int, Row] | None: ...
+        def _load(self, info: "SetInfo", ref: str) -> tuple[int, Row] | None: ...
 
     # ---- numbering --------------------------------------------------------------------------
 
-    def _max_number(self, info: "_SetInfo") -> int:
+    def _max_number(self, info: "SetInfo") -> int:
         rule = info.numbering
         assert rule is not None
         if rule.numeric:
@@ -67,7 +68,7 @@ class SQLiteWrites:
         found = self.link.run(f"SELECT {', '.join(probes)}", params).fetchone()
         return w.max_number(rule, (code for code in found if code is not None))
 
-    def _number(self, info: "_SetInfo", rows: list[Row], current: int | None = None) -> int | None:
+    def _number(self, info: "SetInfo", rows: list[Row], current: int | None = None) -> int | None:
         """Assign empty codes of ``rows``; returns the largest number now used (for batches)."""
         rule = info.numbering
         if rule is None:
@@ -79,7 +80,7 @@ class SQLiteWrites:
 
     # ---- statements -------------------------------------------------------------------------
 
-    def _insert_rows(self, info: "_SetInfo", rows: list[Row]) -> None:
+    def _insert_rows(self, info: "SetInfo", rows: list[Row]) -> None:
         encode = info.codec.encode_tuple
         try:
             if len(rows) == 1:
@@ -90,21 +91,21 @@ class SQLiteWrites:
             raise w.duplicate_key() from None
         self._insert_tabs(info, rows)
 
-    def _insert_tabs(self, info: "_SetInfo", rows: list[Row], tabs: Iterable[m.Property] | None = None) -> None:
+    def _insert_tabs(self, info: "SetInfo", rows: list[Row], tabs: Iterable[m.Property] | None = None) -> None:
         for tab in info.tabs if tabs is None else tabs:
             tab_info = self._info[f"{info.table}_{tab.name}"]
             lines = [tab_info.codec.encode_tuple(line) for r in rows for line in r[tab.name]]
             if lines:
                 self.link.run_many(tab_info.insert, lines)
 
-    def _delete_tabs(self, info: "_SetInfo", ref: str, tabs: Iterable[m.Property]) -> None:
+    def _delete_tabs(self, info: "SetInfo", ref: str, tabs: Iterable[m.Property]) -> None:
         for tab in tabs:
             self.link.run(f'DELETE FROM {q(info.table + "_" + tab.name)} WHERE "Ref_Key" = ?', (ref,))
 
     # ---- the write API ----------------------------------------------------------------------
 
     def create(self, entity_set: m.EntitySet, values: Row) -> Row:
-        """A new object (see :func:`providers.writes.new_object`); an empty Code/Number gets the
+        """A new object (see :func:`infobase_odata.rules.new_object`); an empty Code/Number gets the
         next one; a duplicate Ref_Key is 409 code 15 and writes nothing."""
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
@@ -144,16 +145,13 @@ class SQLiteWrites:
         """Constants carry no DataVersion (reference §3.3), so ``if_match`` is not checked."""
         info = self._info[entity_set.name]
         row = v.constant_row(entity_set.entity_type, v.constant_values(entity_set.entity_type, value))
-        names = info.codec.names
-        sql = (f"INSERT OR REPLACE INTO {q(info.table)} ({', '.join(q(n) for n in names)}) "
-               f"VALUES ({', '.join('?' for _ in names)})")
         with self.transaction():
-            self.link.run(sql, info.codec.encode_tuple(row))
+            self.link.run(self.dialect.replace_into(info.table, info.codec.names), info.codec.encode_tuple(row))
         return row
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
                if_match: str | None = None, replace: bool = False) -> Row:
-        """PATCH (``replace=False``) or PUT (see :func:`providers.writes.merge`); 404 when
+        """PATCH (``replace=False``) or PUT (see :func:`infobase_odata.rules.merge`); 404 when
         missing, 412 on a stale ``if_match`` (nothing changed); DataVersion changes only when
         the row does. Returns the stored row."""
         if entity_set.kind == m.CONSTANT:
@@ -163,15 +161,11 @@ class SQLiteWrites:
         w.check_writable(entity_set, "update")
         info = self._info[entity_set.name]
         with self.transaction():
-            found = self._load(info, w.key_ref(key))
-            if found is None:
-                raise ODataError.not_found(entity_set.name)
-            rowid, old = found
-            w.check_if_match(old, if_match)
-            row = w.merge(entity_set, old, values, replace=replace)
-            if row == old:
-                return old
-            row["DataVersion"] = v.new_data_version()
+            rowid, old = self._load(info, w.key_ref(key)) or (None, None)
+            row = w.updated(entity_set, old, values, if_match=if_match, replace=replace)
+            if row is None:
+                return old  # type: ignore[return-value]
+            assert old is not None
             cursor = self.link.run(info.update, (*info.codec.encode_tuple(row), rowid, old["DataVersion"]))
             if cursor.rowcount != 1:
                 raise w.stale_version()
@@ -190,9 +184,7 @@ class SQLiteWrites:
         with self.transaction():
             found = self.link.run(f'SELECT _id, "DataVersion" FROM {q(info.table)} WHERE "Ref_Key" = ?',
                                   (ref,)).fetchone()
-            if found is None:
-                raise ODataError.not_found(entity_set.name)
-            w.check_if_match({"DataVersion": found[1]}, if_match)
+            w.check_stored(entity_set, None if found is None else {"DataVersion": found[1]}, if_match)
             cursor = self.link.run(f'DELETE FROM {q(info.table)} WHERE _id = ? AND "DataVersion" = ?', found)
             if cursor.rowcount != 1:
                 raise w.stale_version()

@@ -244,10 +244,22 @@ def _precheck(text: str, option: str, limits: QueryLimits) -> None:
                 option, f"nesting deeper than {limits.max_filter_depth} levels", match.start())
     if longest > limits.max_filter_depth:
         raise ODataError.query_option(option, f"nesting deeper than {limits.max_filter_depth} levels")
-    needed = (_FRAMES_PER_LEVEL * (limits.max_filter_depth + 2) + 5 * sum(runs)
-              + 4 * limits.max_filter_nodes + 1000)
-    if sys.getrecursionlimit() < needed:  # only ever raised, never lowered (thread safety)
+    needed = recursion_needed(limits, sum(runs))
+    if sys.getrecursionlimit() < needed:  # a caller without ensure_recursion_limit (a service never)
         sys.setrecursionlimit(needed)
+
+
+def recursion_needed(limits: QueryLimits, prefix_operators: int | None = None) -> int:
+    """Interpreter frames the parser may need for a filter within ``limits``."""
+    runs = limits.max_filter_nodes if prefix_operators is None else prefix_operators
+    return _FRAMES_PER_LEVEL * (limits.max_filter_depth + 2) + 5 * runs + 4 * limits.max_filter_nodes + 1000
+
+
+def ensure_recursion_limit(limits: QueryLimits) -> None:
+    """Raise the recursion limit once, when a service starts, for the deepest filter ``limits``
+    accept, so that answering a request never changes process-global state (only ever raised)."""
+    if sys.getrecursionlimit() < recursion_needed(limits):
+        sys.setrecursionlimit(recursion_needed(limits))
 
 
 def _blank(match: re.Match) -> str:

@@ -17,8 +17,8 @@ import time
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Iterable, Mapping
 
-from .. import edm, model as m
-from ..types import Boolean, Date, Number, Ref, String, Uuid
+from . import edm, model as m
+from .types import Boolean, Date, Number, Ref, String, Uuid
 
 UNDEFINED_TYPE = "StandardODATA.Undefined"
 _ROUNDING = Context(prec=80, rounding=ROUND_HALF_UP)  # 1C numbers have up to 38 digits

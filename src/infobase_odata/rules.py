@@ -1,4 +1,4 @@
-"""Write semantics shared by every provider: new objects, update merges, numbering, versions.
+"""The write rules, once for the core and every store: new objects, update merges, numbering, versions.
 
 Providers run these pure functions inside their write transaction, so the memory and the
 SQLite provider store the same rows for the same writes (reference §8)::
@@ -21,17 +21,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .. import configuration as cfg, edm, model as m
-from ..errors import (BAD_PROPERTY_VALUE, DUPLICATE_KEY, INTERNAL, TABULAR_ROW_CREATE,
-                      ODataError)
+from . import edm, model as m
+from .errors import DUPLICATE_MESSAGE, STALE_MESSAGE
+from .kinds import kind_of
+from .stores import Conflict, DirectRowWrite, Invalid, NotAllowed, NotFound, Stale, StoreError
 from .values import complete_row, complete_tabular, empty_value, new_data_version, normalize
 
 Row = dict[str, Any]
 
 # Properties a PUT keeps although the body does not carry them (§8.2).
 KEPT_BY_PUT = frozenset({"Ref_Key", "DataVersion", "Predefined", "PredefinedDataName", "Posted"})
-DUPLICATE_MESSAGE = "Сущность с таким ключом уже существует"
-STALE_MESSAGE = "Версия объекта изменилась (If-Match не совпадает с DataVersion)"
 TABULAR_CREATE_MESSAGE = "Создание строк табличной части напрямую не поддерживается"
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -39,31 +38,52 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 # ---- errors ---------------------------------------------------------------------------------
 
-def duplicate_key() -> ODataError:
-    return ODataError(DUPLICATE_KEY, DUPLICATE_MESSAGE, status=409)
+def duplicate_key() -> Conflict:
+    return Conflict(DUPLICATE_MESSAGE)
 
 
-def stale_version() -> ODataError:
-    return ODataError(None, STALE_MESSAGE, status=412)
+def stale_version() -> Stale:
+    return Stale(STALE_MESSAGE)
 
 
-def bad_value(name: str, detail: str) -> ODataError:
-    return ODataError(BAD_PROPERTY_VALUE, f"Неверное значение свойства {name}: {detail}", status=400)
+def bad_value(name: str, detail: str) -> Invalid:
+    return Invalid(f"Неверное значение свойства {name}: {detail}")
 
 
 def check_writable(entity_set: m.EntitySet, operation: str) -> None:
     """``operation`` is create, update or delete. Tabular-section rows are written only through
     their owner (code 13 on create, as 1C); journals are read-only."""
     if entity_set.kind == m.TABULAR_SECTION and operation == "create":
-        raise ODataError(TABULAR_ROW_CREATE, TABULAR_CREATE_MESSAGE, status=400)
+        raise DirectRowWrite(TABULAR_CREATE_MESSAGE)
     if entity_set.read_only:
         method = {"create": "POST", "update": "PATCH", "delete": "DELETE"}[operation]
-        raise ODataError.method_not_allowed(method, ("GET",))
+        raise NotAllowed(method)
 
 
 def check_if_match(stored: Mapping[str, Any], if_match: str | None) -> None:
     if if_match is not None and stored.get("DataVersion") != if_match:
         raise stale_version()
+
+
+def check_stored(entity_set: m.EntitySet, stored: Mapping[str, Any] | None, if_match: str | None) -> None:
+    """The object about to change exists (``NotFound``) and carries ``if_match`` (``Stale``)."""
+    if stored is None:
+        raise NotFound(entity_set.name)
+    check_if_match(stored, if_match)
+
+
+def updated(entity_set: m.EntitySet, old: Row | None, values: Mapping[str, Any], *,
+            if_match: str | None, replace: bool) -> Row | None:
+    """The update algorithm, once for every store: after :func:`check_stored`, the row to store
+    (:func:`merge`) with a new DataVersion, or None when nothing changes (the store keeps
+    ``old``, DataVersion included). The store persists it atomically with the check."""
+    check_stored(entity_set, old, if_match)
+    assert old is not None
+    row = merge(entity_set, old, values, replace=replace)
+    if row == old:
+        return None
+    row["DataVersion"] = new_data_version()
+    return row
 
 
 def check_guid(value: Any, name: str = "Ref_Key") -> str:
@@ -141,10 +161,6 @@ def merge(entity_set: m.EntitySet, old: Row, values: Mapping[str, Any], *, repla
 
 # ---- numbering ------------------------------------------------------------------------------
 
-_CODED = (cfg.Catalog, cfg.ChartOfCharacteristicTypes, cfg.ChartOfCalculationTypes)
-_NUMBERED = (cfg.Document, cfg.BusinessProcess, cfg.Task)
-
-
 @dataclass(frozen=True)
 class Numbering:
     """How ``Code``/``Number`` is assigned when written empty: a string code is the prefix plus
@@ -187,26 +203,21 @@ class Numbering:
             raise self._overflow()
         return self.prefix + digits.zfill(self.width)
 
-    def _overflow(self) -> ODataError:
-        return ODataError(INTERNAL, f"Не удалось присвоить {self.name}: исчерпана длина {self.length}",
-                          status=500)
+    def _overflow(self) -> StoreError:
+        return StoreError(f"Не удалось присвоить {self.name}: исчерпана длина {self.length}")
 
 
 def numbering(entity_set: m.EntitySet) -> Numbering | None:
     """The numbering rule of an object set, or None (charts of accounts, exchange plans, sets
     without a code/number)."""
     source = entity_set.source
-    if entity_set.kind != m.OBJECT:
+    kind = kind_of(source)
+    if entity_set.kind != m.OBJECT or kind is None or kind.numbering is None:
         return None
-    if isinstance(source, _CODED):
-        name, prefix = "Code", getattr(source, "code_prefix", "")
-        numeric, length = getattr(source, "code_type", "String") == "Number", source.code_length
-    elif isinstance(source, _NUMBERED):
-        name, prefix = "Number", getattr(source, "number_prefix", "")
-        numeric = getattr(source, "number_type", "String") == "Number"
-        length = source.number_length
-    else:
-        return None
+    field = kind.numbering.lower()  # "code" or "number": code_prefix, number_length, ...
+    name, prefix = kind.numbering, getattr(source, f"{field}_prefix", "")
+    numeric = getattr(source, f"{field}_type", "String") == "Number"
+    length = getattr(source, f"{field}_length")
     if entity_set.entity_type.property(name) is None or length <= 0:
         return None
     rule = Numbering(name, numeric, length, "" if numeric else prefix)

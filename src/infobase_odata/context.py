@@ -1,0 +1,121 @@
+"""What every handler works with: the request :class:`Context`, the resolved :class:`Resource`
+and the helpers building a response (content type, streamed body)::
+
+    ctx = Context(service, request, fmt, base_url, subject)
+    return response(ctx, body, content_type(ctx, "ENTRY"))
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from webob import Request, Response
+
+from .errors import ODataError
+from .formats import atom, json as json_format
+from .model import EntitySet, Property
+from .negotiation import Format
+from .query.ast import Binary, Call, Lambda, Member, QueryOptions, Unary
+from .query.parser import QueryLimits, parse_query_options
+from .urls import parse_query_string
+
+
+@dataclass
+class Context:
+    service: Any  # ODataService
+    request: Request
+    format: Format
+    base: str  # absolute service root URL ending in "/"
+    subject: Any = None  # security.Subject of the request's user
+
+    @property
+    def model(self):
+        return self.service.model
+
+    @property
+    def provider(self):
+        return self.service.provider
+
+    @property
+    def settings(self):
+        return self.service.settings
+
+    @property
+    def writer(self):
+        return json_format if self.format.json else atom
+
+    @property
+    def limits(self) -> QueryLimits:
+        return query_limits(self.settings)
+
+    def query_options(self, entity_set: EntitySet) -> QueryOptions:
+        pairs = parse_query_string(self.request.query_string)
+        options = parse_query_options(pairs, entity_set, self.model, limits=self.limits)
+        _check_joins(options)
+        return options
+
+
+def query_limits(settings: Any) -> QueryLimits:
+    """The parser's limits from the service settings."""
+    return QueryLimits(max_filter_depth=settings.max_filter_depth, max_filter_nodes=settings.max_filter_nodes,
+                       max_expand_depth=settings.max_expand_depth, max_top=settings.max_top)
+
+
+MAX_JOINS = 60  # navigation steps and lambdas in $filter + $orderby (SQLite allows 200 FROM terms)
+
+
+def _check_joins(options: QueryOptions) -> None:
+    """Refuse a query that would join more tables than a database statement can hold."""
+    stack: list[Any] = [options.filter, *(item.expr for item in options.orderby)]
+    joins = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Member):
+            joins += len(node.path) - 1
+            stack.append(node.base)
+        elif isinstance(node, Lambda):
+            joins += len(node.collection.path)
+            stack += [node.collection.base, node.predicate]
+        elif isinstance(node, (Binary, Unary, Call)):
+            stack += [node.left, node.right] if isinstance(node, Binary) else \
+                [node.operand] if isinstance(node, Unary) else list(node.args)
+        if joins > MAX_JOINS:
+            raise ODataError.query_option("$filter", f"more than {MAX_JOINS} navigation steps")
+
+
+@dataclass
+class Resource:
+    kind: str  # service, metadata, collection, count, entity, property, value
+    entity_set: EntitySet | None = None
+    key: dict | None = None
+    row: dict | None = None  # the addressed entity, once read (for property paths)
+    prop: Property | None = None  # the addressed property (kind property / value)
+    path: list[str] = field(default_factory=list)
+
+
+def content_type(ctx: Context, atom_kind: str) -> str:
+    """JSON's one content type, or the Atom one of this kind (FEED, ENTRY, SERVICE, XML)."""
+    writer = ctx.writer
+    return writer.CONTENT_TYPE if ctx.format.json else getattr(writer, f"{atom_kind}_CONTENT_TYPE")
+
+
+def response(ctx: Context, body, content_type: str, status: int = 200) -> Response:
+    response = Response(status=status)
+    if isinstance(body, bytes):
+        response.body = body
+    else:
+        response.app_iter = body
+    response.headers["Content-Type"] = content_type
+    return response
+
+
+def stream(first_chunks: Iterable[bytes]) -> Iterable[bytes]:
+    """Start a generator so that errors before the first byte still become an error response."""
+    iterator = iter(first_chunks)
+    try:
+        first = next(iterator)
+    except StopIteration:
+        return []
+    return itertools.chain([first], iterator)

@@ -1,0 +1,60 @@
+"""The object kinds of 1C as data: one row per kind, stating in one place its configuration
+class, the kind of its entity set, how it numbers new objects, its bound actions and the store
+Protocols its writes need (reference §1, §3.3, §7)::
+
+    kind = kind_of(configuration.find("Document_SalesOrder"))
+    kind.numbering, kind.actions          # ("Number", ("Post", "Unpost"))
+
+The model builders (``model.py``, ``register_model.py``) give each kind its standard properties;
+``routes.py`` maps set kinds to handlers. Kinds whose ``config_class`` is None are known to the
+protocol but not modelled yet (they are the next issues).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import configuration as cfg, model as m
+from .stores import ConstantStore, ObjectWriter, RecordSetStore
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # the entity-set prefix: Catalog, Document, ...
+    config_class: type | None  # None: not modelled yet
+    set_kind: str  # the EntitySet kind of its main set (model.OBJECT, CONSTANT, ...)
+    numbering: str | None = None  # the property numbered when written empty: "Code", "Number"
+    actions: tuple[str, ...] = ()  # bound actions (POST <Set>(<key>)/<Action>)
+    write_stores: tuple[type, ...] = (ObjectWriter,)  # what its writes need
+    read_only: bool = False
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("Catalog", cfg.Catalog, m.OBJECT, numbering="Code"),
+    Kind("Document", cfg.Document, m.OBJECT, numbering="Number", actions=("Post", "Unpost"),
+         write_stores=(ObjectWriter, RecordSetStore)),
+    Kind("DocumentJournal", cfg.DocumentJournal, m.OBJECT, write_stores=(), read_only=True),
+    Kind("Constant", cfg.Constant, m.CONSTANT, write_stores=(ObjectWriter, ConstantStore)),
+    Kind("Enum", cfg.Enum, "enum", write_stores=(), read_only=True),
+    Kind("ExchangePlan", cfg.ExchangePlan, m.OBJECT),
+    Kind("ChartOfAccounts", cfg.ChartOfAccounts, m.OBJECT),
+    Kind("ChartOfCharacteristicTypes", cfg.ChartOfCharacteristicTypes, m.OBJECT, numbering="Code"),
+    Kind("ChartOfCalculationTypes", cfg.ChartOfCalculationTypes, m.OBJECT, numbering="Code"),
+    Kind("InformationRegister", cfg.InformationRegister, m.RECORD_SET,
+         write_stores=(ObjectWriter, RecordSetStore)),
+    Kind("AccumulationRegister", cfg.AccumulationRegister, m.RECORD_SET,
+         write_stores=(ObjectWriter, RecordSetStore)),
+    Kind("AccountingRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
+    Kind("CalculationRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
+    Kind("BusinessProcess", cfg.BusinessProcess, m.OBJECT, numbering="Number"),
+    Kind("Task", cfg.Task, m.OBJECT, numbering="Number"),
+)
+_BY_CLASS = {kind.config_class: kind for kind in KINDS if kind.config_class is not None}
+
+
+def kind_of(source: object) -> Kind | None:
+    """The kind of a configuration object (None for anything else, e.g. a tabular section)."""
+    for klass in type(source).__mro__:
+        if klass in _BY_CLASS:
+            return _BY_CLASS[klass]
+    return None

@@ -1,0 +1,31 @@
+"""Per entity set of the SQLite store: table name, row codec and prepared statement texts,
+built once and shared by the provider's read, write and register parts::
+
+    info = SetInfo(model.entity_set("Catalog_Goods"))
+    link.run(info.insert, info.codec.encode_tuple(row))
+"""
+
+from __future__ import annotations
+
+from sqlite_utils.db import quote_identifier as q
+
+from .. import model as m, rules as w, values as v
+from .sqlcodec import RowCodec
+
+
+class SetInfo:
+    """Per entity set: table name, codec and the prepared statement texts (built once)."""
+
+    def __init__(self, entity_set: m.EntitySet) -> None:
+        self.entity_set = entity_set
+        self.table = entity_set.name
+        self.codec = RowCodec(entity_set.entity_type.properties)
+        cols = ", ".join(f"t0.{q(n)}" for n in self.codec.names)
+        self.select = f"SELECT {cols} FROM {q(self.table)} AS t0"
+        self.insert = (f"INSERT INTO {q(self.table)} ({', '.join(q(n) for n in self.codec.names)}) "
+                       f"VALUES ({', '.join('?' for _ in self.codec.names)})")
+        self.update = (f"UPDATE {q(self.table)} SET {', '.join(f'{q(n)} = ?' for n in self.codec.names)} "
+                       f'WHERE _id = ? AND "DataVersion" = ?')
+        self.tabs = v.tabular_properties(entity_set.entity_type)
+        self.key_names = entity_set.entity_type.key_names
+        self.numbering = w.numbering(entity_set)
