@@ -3,7 +3,7 @@
 It reads THE SAME database file as infobase-odata (the table layout of
 ``infobase_odata.providers.sqlite``: one table per entity set, booleans as 0/1, ``Number(15,2)``
 as integers scaled by 100, GUIDs as lowercase text) and answers the benchmark's URLs with the
-same JSON rows and fields (same order: by ``Ref_Key``), so that the difference in throughput is
+same JSON rows and fields (same order: insertion order, ``_id``), so that the difference in throughput is
 the cost of the OData machinery, not of a different amount of work::
 
     BENCH_DB=benchmarks/var/trade-100000.db gunicorn -w 2 -b 127.0.0.1:8001 --chdir benchmarks raw_app:app
@@ -13,7 +13,7 @@ What it understands (everything else is 400/404):
 
 - ``/<Set>(guid'…')``                             one entity (``Catalog_Goods``, ``Catalog_Units``)
 - ``/<Set>/$count``                               ``SELECT count(*)`` as text/plain
-- ``/<Set>?$top=&$skip=&$filter=&$expand=Unit``   a page ordered by ``Ref_Key``; ``$filter`` is
+- ``/<Set>?$top=&$skip=&$filter=&$expand=Unit``   a page in ``_id`` order; ``$filter`` is
   ``Prop op literal`` terms joined by ``and``/``or`` (no parentheses), numbers compared as the
   stored scaled integers; ``$expand=Unit`` is one LEFT JOIN.
 
@@ -186,9 +186,9 @@ def app(environ, start_response):
         units = store.tables["Catalog_Units"]
         sql = (f'SELECT {table.select}, {units.select.replace("t.", "u.")} FROM "{table.name}" AS t '
                f'LEFT JOIN "Catalog_Units" AS u ON u."Ref_Key" = t."Unit_Key"{where_sql} '
-               f'ORDER BY t."Ref_Key" LIMIT ? OFFSET ?')
+               f'ORDER BY t._id LIMIT ? OFFSET ?')
     else:
-        sql = f'SELECT {table.select} FROM "{table.name}" AS t{where_sql} ORDER BY t."Ref_Key" LIMIT ? OFFSET ?'
+        sql = f'SELECT {table.select} FROM "{table.name}" AS t{where_sql} ORDER BY t._id LIMIT ? OFFSET ?'
     cursor = conn.execute(sql, (*params, top, skip))
     convert = table.convert
     if expand:

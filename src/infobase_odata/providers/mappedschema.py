@@ -144,6 +144,8 @@ class SchemaPlan:
         self.mapping, self.entity_set = mapping, entity_set
         self.codec = codecs[entity_set.name]
         site = table_info(conn, mapping.table, where)
+        table_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (mapping.table,)).fetchone()
+        self.has_rowid = not (table_sql and table_sql[0] and "WITHOUT ROWID" in table_sql[0].upper())
         self.key = self._column_info(site, mapping.key_column, mapping.table, where)
         if mapping.key_kind == "integer" and self.key.affinity != "INTEGER":
             raise MappingError(f"{where}: the integer key {mapping.table}.{mapping.key_column} is declared "
@@ -211,6 +213,9 @@ class SchemaPlan:
         hashed += [self._lines_digest(name) for name in self.mapping.tabular_sections]
         presented["DataVersion"] = f"ibo_version({', '.join(hashed)})"
         select = ", ".join(f"{presented[n]} AS {q(n)}" for n in self.codec.names)
+        # "_id": the site table's clustered order (rowid, or the key of a WITHOUT ROWID table),
+        # the default order of collections (SQLiteProvider._order)
+        select += f', t.{"rowid" if self.has_rowid else q(self.mapping.key_column)} AS "_id"'
         return (f"CREATE VIEW {q(self.entity_set.name)} AS SELECT {select} FROM {q(self.mapping.table)} AS t "
                 f"LEFT JOIN {q(self.mapping.side_table)} AS s ON s.\"id\" = t.{q(self.mapping.key_column)}")
 

@@ -35,6 +35,7 @@ import sqlite_utils
 from sqlite_utils.db import quote_identifier as q
 
 from .. import model as m
+from ..errors import ODataError
 from ..provider import Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from . import values as v, writes as w
@@ -217,8 +218,23 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
                 r[tab.name] = by_owner[r["Ref_Key"]]
 
     def _order(self, compiler: Compiler, info: _SetInfo, options: QueryOptions) -> str:
+        if not options.orderby and info.entity_set.insertion_ordered:
+            return "t0._id"  # the clustered row id: insertion order, no sort step
         keys = [f"t0.{q(n)}" for n in info.key_names]
         return ", ".join(compiler.order_by(options.orderby) + keys)
+
+    def stored_key(self, entity_set: m.EntitySet, ref: Any) -> Any:
+        """The value the table holds for a Ref_Key."""
+        return str(ref).lower()
+
+    def _after(self, info: _SetInfo, ref: str) -> str:
+        """``$skiptoken`` in insertion order: the condition "after the row ``ref``"; a token
+        whose row was deleted meanwhile cannot be resumed (400, the client restarts)."""
+        found = self.link.run(f'SELECT t0._id FROM {q(info.table)} AS t0 WHERE t0."Ref_Key" = ?',
+                              (self.stored_key(info.entity_set, ref),)).fetchone()
+        if found is None:
+            raise ODataError.query_option("$skiptoken", "the row of the token no longer exists")
+        return f"t0._id > {int(found[0])}"
 
     def query(self, entity_set: m.EntitySet, options: QueryOptions, *,
               restriction: Expr | None = None) -> QueryResult:
@@ -227,6 +243,9 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         info = self._info[entity_set.name]
         compiler = self._compiler(entity_set)
         where = compiler.where(options.filter, restriction)
+        if options.after_key is not None:
+            after = self._after(info, options.after_key)
+            where = f"({where}) AND {after}" if where else after
         where_sql = f" WHERE {where}" if where else ""
         total = None
         if options.inlinecount:
