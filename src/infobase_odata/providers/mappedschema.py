@@ -197,15 +197,26 @@ class SchemaPlan:
         return (f"(SELECT ibo_lines({', '.join(values)}) FROM {q(tab.table)} AS l "
                 f"WHERE l.{q(tab.foreign_key)} = t.{q(self.mapping.key_column)})")
 
+    def _site_presented(self) -> dict[str, str]:
+        """Ref_Key and the mapped columns as presented (SQL over the site's table ``t``)."""
+        presented = {"Ref_Key": f"t.{q(self.mapping.key_column)}"}
+        presented.update((name, column.present("t")) for name, column in self.columns.items())
+        return presented
+
+    def lean_count_sql(self) -> str:
+        """``count(*)`` over the site's table alone (alias ``t0``: the view's names for the mapped
+        columns), for counts whose conditions read no side-table column (no join per row)."""
+        select = ", ".join(f"{sql} AS {q(name)}" for name, sql in self._site_presented().items())
+        return f"SELECT count(*) FROM (SELECT {select} FROM {q(self.mapping.table)} AS t) AS t0"
+
     def object_view_sql(self) -> str:
         presented: dict[str, str] = {}
+        site = self._site_presented()
         side = {p.name for p in self.side}
         for prop in self.codec.properties:
             name = prop.name
-            if name == "Ref_Key":
-                presented[name] = f"t.{q(self.mapping.key_column)}"
-            elif name in self.columns:
-                presented[name] = self.columns[name].present("t")
+            if name in site:
+                presented[name] = site[name]
             elif name in side:
                 empty = self.empty_literal(prop)
                 presented[name] = f"s.{q(name)}" if empty == "NULL" else f"COALESCE(s.{q(name)}, {empty})"
