@@ -168,3 +168,28 @@ def test_mapped_counts_read_the_site_table_alone_unless_a_side_column_is_needed(
         page = provider.query(goods, QueryOptions(filter=condition, inlinecount=True))
         assert page.total == counts[name] == len(list(page.rows))
     assert counts == {"all": 5, "cheap": 3, "side": 1}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "mapped"])
+def test_remembered_counts_follow_every_writer(kind, model, tmp_path):
+    import sqlite3
+
+    from .conftest import make_provider
+
+    provider = make_provider(kind, model, tmp_path)
+    seed(provider, model)
+    goods = model.entity_set("Catalog_Goods")
+    assert provider.count(goods, None) == provider.count(goods, None) == 5
+    provider.create(goods, {"Description": "own write"})
+    assert provider.count(goods, None) == 6
+    other = sqlite3.connect(tmp_path / ("site.db" if kind == "mapped" else "infobase.db"))
+    table = "products" if kind == "mapped" else "Catalog_Goods"
+    other.execute(f'DELETE FROM "{table}" WHERE rowid = (SELECT max(rowid) FROM "{table}")')
+    other.commit()
+    other.close()
+    assert provider.count(goods, None) == 5  # another connection's commit
+    with pytest.raises(RuntimeError), provider.transaction():
+        provider.create(goods, {"Description": "rolled back"})
+        assert provider.count(goods, None) == 6
+        raise RuntimeError
+    assert provider.count(goods, None) == 5

@@ -119,7 +119,7 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
             sql = f"SELECT count(*) FROM {q(plan.mapping.table)}"
         else:
             sql = plan.lean_count_sql() + where_sql
-        return self.link.run(sql, params).fetchone()[0]
+        return self._counted(sql, params)
 
     def _compiler(self, entity_set: m.EntitySet) -> Compiler:
         return mappedsql.MappedCompiler(self.model, entity_set, self.key_codecs)

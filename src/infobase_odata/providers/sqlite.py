@@ -261,8 +261,27 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         return QueryResult(self._rows(info, cursor, tabs), total)
 
     def _count(self, info: _SetInfo, where_sql: str, params: dict) -> int:
-        sql = f"SELECT count(*) FROM {q(info.table)} AS t0{where_sql}"
-        return self.link.run(sql, params).fetchone()[0]
+        return self._counted(f"SELECT count(*) FROM {q(info.table)} AS t0{where_sql}", params)
+
+    def _counted(self, sql: str, params: dict) -> int:
+        """A count, remembered per connection while the file is unchanged: ``PRAGMA
+        data_version`` moves when another connection (another thread, process or the site's own
+        code) commits, ``total_changes`` when this one writes; never inside a transaction
+        (its own writes may still be rolled back)."""
+        link = self.link
+        if link.conn.in_transaction:
+            return link.run(sql, params).fetchone()[0]
+        stamp = (link.run("PRAGMA data_version").fetchone()[0], link.conn.total_changes)
+        local = self._local
+        if getattr(local, "count_stamp", None) != stamp:
+            local.count_stamp, local.counts = stamp, {}
+        key = (sql, tuple(sorted(params.items())))
+        found = local.counts.get(key)
+        if found is None:
+            found = local.counts[key] = link.run(sql, params).fetchone()[0]
+            if len(local.counts) > 256:
+                local.counts.clear()
+        return found
 
     def count(self, entity_set: m.EntitySet, filter: Expr | None, *,
               restriction: Expr | None = None) -> int:
