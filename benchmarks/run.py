@@ -611,7 +611,11 @@ def cold_start(database: Path, rounds: int) -> None:
                 raise RuntimeError(f"{name} exited with {status}")
     for name in commands:
         wall, cpu = sorted(walls[name]), sorted(cpus[name])
-        print(f"  {name:28} wall {wall[len(wall) // 2]:6.0f} ms   CPU {cpu[len(cpu) // 2]:6.0f} ms")
+        verdict = ""
+        if name.startswith("infobase-odata"):
+            verdict = f"  (target <= 100 ms: {'PASS' if wall[len(wall) // 2] <= 100 else 'MISS'}; " \
+                      "one PBKDF2 check of the sample's 600,000-iteration hash is part of it)"
+        print(f"  {name:28} wall {wall[len(wall) // 2]:6.0f} ms   CPU {cpu[len(cpu) // 2]:6.0f} ms{verdict}")
 
 
 def main(argv: list[str] | None = None) -> int:
