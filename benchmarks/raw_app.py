@@ -3,7 +3,7 @@
 It reads THE SAME database file as infobase-odata (the table layout of
 ``infobase_odata.providers.sqlite``: one table per entity set, booleans as 0/1, ``Number(15,2)``
 as integers scaled by 100, GUIDs as lowercase text) and answers the benchmark's URLs with the
-same JSON rows and fields (same order: by ``Ref_Key``), so that the difference in throughput is
+same JSON rows and fields (same order: insertion order, the table's rowid), so that the difference in throughput is
 the cost of the OData machinery, not of a different amount of work::
 
     BENCH_DB=benchmarks/var/trade-100000.db gunicorn -w 2 -b 127.0.0.1:8001 --chdir benchmarks raw_app:app
@@ -13,7 +13,7 @@ What it understands (everything else is 400/404):
 
 - ``/<Set>(guid'…')``                             one entity (``Catalog_Goods``, ``Catalog_Units``)
 - ``/<Set>/$count``                               ``SELECT count(*)`` as text/plain
-- ``/<Set>?$top=&$skip=&$filter=&$expand=Unit``   a page ordered by ``Ref_Key``; ``$filter`` is
+- ``/<Set>?$top=&$skip=&$filter=&$expand=Unit``   a page in rowid order; ``$filter`` is
   ``Prop op literal`` terms joined by ``and``/``or`` (no parentheses), numbers compared as the
   stored scaled integers; ``$expand=Unit`` is one LEFT JOIN.
 
@@ -32,6 +32,9 @@ from decimal import Decimal
 from urllib.parse import parse_qsl, unquote
 
 DATABASE = os.environ.get("BENCH_DB", os.path.join(os.path.dirname(__file__), "var", "trade.db"))
+# Entity set -> table, when the file is a hand-written site's ("Catalog_Goods=goods,..."):
+# run.py's plain-table baseline (``Ref_Key TEXT PRIMARY KEY``, no other index).
+TABLES = dict(pair.split("=", 1) for pair in os.environ.get("BENCH_TABLES", "").split(",") if pair)
 SERVICE = "/trade/odata/standard.odata/"
 NIL = "00000000-0000-0000-0000-000000000000"
 
@@ -50,7 +53,8 @@ class Table:
 
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self.name = name
-        self.columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")') if r[1] != "_id"]
+        self.table = TABLES.get(name, name)
+        self.columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{self.table}")') if r[1] != "_id"]
         self.select = ", ".join(f't."{c}"' for c in self.columns)
         self.bools = [c for c in self.columns if c in BOOLEANS]
         self.scaled = [(c, 10 ** s) for c, s in SCALED[name].items()]
@@ -150,7 +154,7 @@ def app(environ, start_response):
         table = store.tables.get(resource[:-7])
         if table is None:
             return _error(start_response, "404 Not Found", "not found")
-        body = str(conn.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]).encode()
+        body = str(conn.execute(f'SELECT count(*) FROM "{table.table}"').fetchone()[0]).encode()
         start_response("200 OK", [("Content-Type", "text/plain;charset=utf-8"),
                                   ("DataServiceVersion", "3.0"), ("Content-Length", str(len(body)))])
         return [body]
@@ -161,7 +165,7 @@ def app(environ, start_response):
         if table is None:
             return _error(start_response, "404 Not Found", "not found")
         ref = m.group(2).lower()
-        values = conn.execute(f'SELECT {table.select} FROM "{table.name}" AS t WHERE t."Ref_Key" = ?',
+        values = conn.execute(f'SELECT {table.select} FROM "{table.table}" AS t WHERE t."Ref_Key" = ?',
                               (ref,)).fetchone()
         if values is None:
             return _error(start_response, "404 Not Found", "not found")
@@ -184,11 +188,11 @@ def app(environ, start_response):
     where_sql = f" WHERE {where}" if where else ""
     if expand:
         units = store.tables["Catalog_Units"]
-        sql = (f'SELECT {table.select}, {units.select.replace("t.", "u.")} FROM "{table.name}" AS t '
-               f'LEFT JOIN "Catalog_Units" AS u ON u."Ref_Key" = t."Unit_Key"{where_sql} '
-               f'ORDER BY t."Ref_Key" LIMIT ? OFFSET ?')
+        sql = (f'SELECT {table.select}, {units.select.replace("t.", "u.")} FROM "{table.table}" AS t '
+               f'LEFT JOIN "{units.table}" AS u ON u."Ref_Key" = t."Unit_Key"{where_sql} '
+               f'ORDER BY t.rowid LIMIT ? OFFSET ?')
     else:
-        sql = f'SELECT {table.select} FROM "{table.name}" AS t{where_sql} ORDER BY t."Ref_Key" LIMIT ? OFFSET ?'
+        sql = f'SELECT {table.select} FROM "{table.table}" AS t{where_sql} ORDER BY t.rowid LIMIT ? OFFSET ?'
     cursor = conn.execute(sql, (*params, top, skip))
     convert = table.convert
     if expand:

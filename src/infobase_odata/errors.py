@@ -127,6 +127,15 @@ class Invalid(StoreError):
     """A value the store refuses (400 code 4)."""
 
 
+class InvalidQuery(StoreError):
+    """A query option the store cannot answer as asked, e.g. a ``$skiptoken`` whose row is gone
+    (400 code 14)."""
+
+    def __init__(self, option: str, detail: str) -> None:
+        super().__init__(detail)
+        self.option = option
+
+
 class DirectRowWrite(Invalid):
     """A tabular-section row created on its own instead of through its owner (400 code 13)."""
 
@@ -161,6 +170,8 @@ def from_store_error(exc: StoreError) -> ODataError:
         return ODataError.method_not_allowed(exc.method, ("GET",))
     if isinstance(exc, NotFound):
         return ODataError.not_found(exc.message)
+    if isinstance(exc, InvalidQuery):
+        return ODataError.query_option(exc.option, exc.message)
     for kind in type(exc).__mro__:
         if kind in STORE_ERRORS:
             code, status = STORE_ERRORS[kind]

@@ -142,6 +142,13 @@ class EntitySet:
         return self.kind in (TABULAR_SECTION, RECORDS) or isinstance(self.source, cfg.DocumentJournal)
 
     @property
+    def insertion_ordered(self) -> bool:
+        """Without ``$orderby`` an object set is read in insertion order (the store's clustered
+        row id, as the platform's clustered index; README "Compatibility notes"); tabular
+        sections, constants and registers keep the order of their keys."""
+        return self.kind == OBJECT
+
+    @property
     def is_register(self) -> bool:
         return self.kind in (RECORD_SET, RECORDS, INDEPENDENT_RECORDS)
 

@@ -7,7 +7,9 @@ sort values and key of the last row, written as a named key predicate::
     $skiptoken=Price=200.00M,Ref_Key=guid'…'
 
 The next page is then "rows after that one" in the same order, a condition added to the
-filter (so it runs in the database), not an offset.
+filter (so it runs in the database), not an offset.  Without ``$orderby`` an object set is in
+insertion order: the token is the last row's ``Ref_Key`` and the provider resumes after that
+row's place (``QueryOptions.after_key``).
 """
 
 from __future__ import annotations
@@ -96,9 +98,12 @@ def page_options(entity_set: EntitySet, options: QueryOptions, page_size: int) -
             values = [_literal(m.resolved[0], p.value) for (m, _), p in zip(keys, parts)]
         except (ArithmeticError, TypeError, ValueError):
             raise ODataError.query_option("$skiptoken", "a value of the token has the wrong type") from None
-        after = _after(keys, values)
-        changes["filter"] = after if options.filter is None else Binary("and", options.filter, after,
-                                                                         type="Edm.Boolean")
+        if not options.orderby and entity_set.insertion_ordered:
+            changes["after_key"] = values[0].value  # insertion order: the provider resumes after the row
+        else:
+            after = _after(keys, values)
+            changes["filter"] = after if options.filter is None else Binary("and", options.filter, after,
+                                                                             type="Edm.Boolean")
         changes["skip"] = None  # $skip applied to the first page only
     return dataclasses.replace(options, **changes)
 

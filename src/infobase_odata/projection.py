@@ -134,8 +134,15 @@ def _level_shape(entity_set: EntitySet, selects: list[tuple[str, ...]], expand: 
     return shape
 
 
-def build_shape(model: Model, entity_set: EntitySet, options: QueryOptions) -> Shape:
+def build_shape(model: Model, entity_set: EntitySet, options: QueryOptions, *, shared: bool = False) -> Shape:
+    """``shared``: without $select/$expand, the one default shape of the set (kept on it, with
+    the writers cached on the shape) for a caller that never changes it."""
     if not options.select and not options.expand:
+        if shared:
+            cached = entity_set.__dict__.get("_shared_shape")
+            if cached is None:
+                cached = entity_set.__dict__["_shared_shape"] = default_shape(entity_set)
+            return cached
         return default_shape(entity_set)
     selects = [item.path for item in options.select]
     for path in selects:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, ContextManager, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
 from .errors import (  # the errors a store raises, mapped in errors.py
-    Busy, Conflict, DirectRowWrite, Invalid, NotAllowed, NotFound, Stale, StoreError,
+    Busy, Conflict, DirectRowWrite, Invalid, InvalidQuery, NotAllowed, NotFound, Stale, StoreError,
 )
 from .model import EntitySet
 from .query.ast import Expr, QueryOptions

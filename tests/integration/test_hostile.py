@@ -238,10 +238,11 @@ def negotiated_json(target: str, headers: dict) -> bool:
 def data_hash(database) -> str:
     digest = hashlib.sha256()
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-        tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        for table in tables:
+        tables = connection.execute("SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY name").fetchall()
+        for table, sql in tables:
             digest.update(table.encode())
-            for row in connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
+            order = "" if "WITHOUT ROWID" in sql.upper() else " ORDER BY rowid"  # else: key order
+            for row in connection.execute(f'SELECT * FROM "{table}"{order}'):
                 digest.update(repr(row).encode())
     return digest.hexdigest()
 

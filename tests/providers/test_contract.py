@@ -103,17 +103,63 @@ def test_get_many_one_round_trip(provider, model):
 
 # ---- query --------------------------------------------------------------------------------------
 
-def test_query_default_order_is_by_key_and_pages_repeat(provider, model):
+def test_query_default_order_is_insertion_order_and_pages_repeat(provider, model):
     refs = seed(provider, model)["goods"]
     goods = model.entity_set("Catalog_Goods")
     all_rows = list(provider.query(goods, QueryOptions()).rows)
-    assert keys(all_rows) == sorted(refs)
+    assert keys(all_rows) == refs
     page = provider.query(goods, QueryOptions(top=2, skip=1, inlinecount=True))
-    assert keys(page.rows) == sorted(refs)[1:3]
+    assert keys(page.rows) == refs[1:3]
     assert page.total == 5
     assert provider.query(goods, QueryOptions()).total is None
-    assert keys(provider.query(goods, QueryOptions(skip=4)).rows) == sorted(refs)[4:]
+    assert keys(provider.query(goods, QueryOptions(skip=4)).rows) == refs[4:]
     assert list(provider.query(goods, QueryOptions(top=0)).rows) == []
+
+
+# Keys in descending text order: insertion order and key order disagree everywhere.
+DESCENDING = [f"{9 - i:08d}-0000-4000-8000-000000000000" for i in range(9)]
+
+
+def test_default_order_is_insertion_order_not_key_order(provider, model):
+    goods = model.entity_set("Catalog_Goods")
+    for i, ref in enumerate(DESCENDING[:6]):
+        provider.create(goods, {"Ref_Key": ref, "Description": f"g{i}"})
+    provider.update(goods, {"Ref_Key": DESCENDING[2]}, {"Description": "changed"})  # keeps its place
+    assert keys(provider.query(goods, QueryOptions()).rows) == DESCENDING[:6]
+    price = member(goods, "Description")
+    ordered = provider.query(goods, QueryOptions(orderby=(OrderBy(price),))).rows
+    assert [r["Description"] for r in ordered] == ["changed", "g0", "g1", "g3", "g4", "g5"]
+
+
+def test_skip_and_keyset_paging_visit_every_row_once_while_rows_are_inserted(provider, model):
+    goods = model.entity_set("Catalog_Goods")
+    for i, ref in enumerate(DESCENDING[:5]):
+        provider.create(goods, {"Ref_Key": ref, "Description": f"g{i}"})
+    inserts = iter(DESCENDING[5:])
+
+    def insert_one():
+        ref = next(inserts, None)
+        if ref is not None:
+            provider.create(goods, {"Ref_Key": ref, "Description": "new"})
+
+    by_skip, skip = [], 0
+    while page := keys(provider.query(goods, QueryOptions(top=2, skip=skip)).rows):
+        by_skip += page
+        skip += len(page)
+        insert_one()
+    assert by_skip == DESCENDING  # the new rows come last, nothing twice, nothing left out
+
+    more = [f"{i:08d}-0000-4000-8000-0000000000ff" for i in range(3)]
+    inserts = iter(more)
+    by_key, after = [], None
+    while page := keys(provider.query(goods, QueryOptions(top=2, after_key=after)).rows):
+        by_key += page
+        after = page[-1]
+        insert_one()
+    assert by_key == DESCENDING + more
+    odd = Binary("ne", member(goods, "Description"), Literal("new", "Edm.String"), type="Edm.Boolean")
+    filtered = keys(provider.query(goods, QueryOptions(filter=odd, after_key=DESCENDING[1])).rows)
+    assert filtered == DESCENDING[2:5]
 
 
 def test_orderby_then_key(provider, model):

@@ -144,3 +144,52 @@ def test_connections_are_per_thread(model, tmp_path):
     assert seen["count"] == 5
     assert seen["conn"] is not provider.conn
     assert provider.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_mapped_counts_read_the_site_table_alone_unless_a_side_column_is_needed(model, tmp_path):
+    from .mapped_site import make_mapped_provider
+
+    statements: list[str] = []
+    provider = make_mapped_provider(model, tmp_path / "site.db", trace=statements.append)
+    seed(provider, model)
+    goods = model.entity_set("Catalog_Goods")
+    provider.update(goods, {"Ref_Key": next(iter(provider.query(goods, QueryOptions(top=1)).rows))["Ref_Key"]},
+                    {"DeletionMark": True})
+    cheap = Binary("gt", member(goods, "Price"), Literal(Decimal("10"), "Edm.Decimal"), type="Edm.Boolean")
+    side = Binary("eq", member(goods, "DeletionMark"), Literal(True, "Edm.Boolean"), type="Edm.Boolean")
+    counts = {}
+    for name, condition in [("all", None), ("cheap", cheap), ("side", side)]:
+        statements.clear()
+        counts[name] = provider.count(goods, condition)
+        sql = [s for s in statements if "count(*)" in s]
+        assert len(sql) == 1
+        assert ("_ibo_" in sql[0] or '"Catalog_Goods"' in sql[0]) == (name == "side"), sql[0]
+        statements.clear()
+        page = provider.query(goods, QueryOptions(filter=condition, inlinecount=True))
+        assert page.total == counts[name] == len(list(page.rows))
+    assert counts == {"all": 5, "cheap": 3, "side": 1}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "mapped"])
+def test_remembered_counts_follow_every_writer(kind, model, tmp_path):
+    import sqlite3
+
+    from .conftest import make_provider
+
+    provider = make_provider(kind, model, tmp_path)
+    seed(provider, model)
+    goods = model.entity_set("Catalog_Goods")
+    assert provider.count(goods, None) == provider.count(goods, None) == 5
+    provider.create(goods, {"Description": "own write"})
+    assert provider.count(goods, None) == 6
+    other = sqlite3.connect(tmp_path / ("site.db" if kind == "mapped" else "infobase.db"))
+    table = "products" if kind == "mapped" else "Catalog_Goods"
+    other.execute(f'DELETE FROM "{table}" WHERE rowid = (SELECT max(rowid) FROM "{table}")')
+    other.commit()
+    other.close()
+    assert provider.count(goods, None) == 5  # another connection's commit
+    with pytest.raises(RuntimeError), provider.transaction():
+        provider.create(goods, {"Description": "rolled back"})
+        assert provider.count(goods, None) == 6
+        raise RuntimeError
+    assert provider.count(goods, None) == 5

@@ -151,6 +151,8 @@ def writer_for(shape: Shape, base: str) -> _EntryWriter:
     cache = shape.__dict__.setdefault("_atom_writers", {})
     writer = cache.get(base)
     if writer is None:
+        if len(cache) >= 16:  # a shape shared by requests (projection.build_shape): one per Host
+            cache.clear()
         writer = cache[base] = _EntryWriter(shape, base)
     return writer
 

@@ -128,6 +128,8 @@ def writer_for(shape: Shape, flavour: str = MINIMAL, base: str = "") -> RowWrite
     key = (flavour, base)
     writer = cache.get(key)
     if writer is None:
+        if len(cache) >= 16:  # a shape shared by requests (projection.build_shape): one per Host
+            cache.clear()
         writer = cache[key] = _EntityWriter(shape, flavour, base)
     return writer
 

@@ -29,6 +29,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from sqlite_utils.db import quote_identifier as q
+
 from .. import model as m
 from ..mapping import KeyCodec, Mapping, load_mapping
 from ..stores import Key, Row
@@ -116,6 +118,22 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
             plan = SchemaPlan(conn, self.mapping.objects[object_id], self.model.entity_sets[object_id], codecs)
             self._plans[object_id] = plan
         return plan
+
+    def _count(self, info: SetInfo, where_sql: str, params: dict) -> int:
+        """``$count``/``$inlinecount`` of a mapped object: over the site's table alone when the
+        conditions name no column of the view that comes from the side table (or DataVersion)."""
+        name = info.entity_set.name
+        if name not in self.mapping.objects:
+            return super()._count(info, where_sql, params)
+        plan = self.plan(name)
+        site = {"Ref_Key", *plan.columns}
+        if any(f't0."{n}"' in where_sql for n in info.codec.names if n not in site):
+            return super()._count(info, where_sql, params)
+        if not where_sql:
+            sql = f"SELECT count(*) FROM {q(plan.mapping.table)}"
+        else:
+            sql = plan.lean_count_sql() + where_sql
+        return self._counted(sql, params)
 
     def _compiler(self, entity_set: m.EntitySet) -> Compiler:
         return mappedsql.MappedCompiler(self.model, entity_set, self.key_codecs)

@@ -147,6 +147,8 @@ class SchemaPlan:
         self.mapping, self.entity_set = mapping, entity_set
         self.codec = codecs[entity_set.name]
         site = table_info(conn, mapping.table, where)
+        table_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (mapping.table,)).fetchone()
+        self.has_rowid = not (table_sql and table_sql[0] and "WITHOUT ROWID" in table_sql[0].upper())
         self.key = self._column_info(site, mapping.key_column, mapping.table, where)
         if mapping.key_kind == "integer" and self.key.affinity != "INTEGER":
             raise MappingError(f"{where}: the integer key {mapping.table}.{mapping.key_column} is declared "
@@ -198,15 +200,26 @@ class SchemaPlan:
         return (f"(SELECT ibo_lines({', '.join(values)}) FROM {q(tab.table)} AS l "
                 f"WHERE l.{q(tab.foreign_key)} = t.{q(self.mapping.key_column)})")
 
+    def _site_presented(self) -> dict[str, str]:
+        """Ref_Key and the mapped columns as presented (SQL over the site's table ``t``)."""
+        presented = {"Ref_Key": f"t.{q(self.mapping.key_column)}"}
+        presented.update((name, column.present("t")) for name, column in self.columns.items())
+        return presented
+
+    def lean_count_sql(self) -> str:
+        """``count(*)`` over the site's table alone (alias ``t0``: the view's names for the mapped
+        columns), for counts whose conditions read no side-table column (no join per row)."""
+        select = ", ".join(f"{sql} AS {q(name)}" for name, sql in self._site_presented().items())
+        return f"SELECT count(*) FROM (SELECT {select} FROM {q(self.mapping.table)} AS t) AS t0"
+
     def object_view_sql(self) -> str:
         presented: dict[str, str] = {}
+        site = self._site_presented()
         side = {p.name for p in self.side}
         for prop in self.codec.properties:
             name = prop.name
-            if name == "Ref_Key":
-                presented[name] = f"t.{q(self.mapping.key_column)}"
-            elif name in self.columns:
-                presented[name] = self.columns[name].present("t")
+            if name in site:
+                presented[name] = site[name]
             elif name in side:
                 empty = self.empty_literal(prop)
                 presented[name] = f"s.{q(name)}" if empty == "NULL" else f"COALESCE(s.{q(name)}, {empty})"
@@ -214,6 +227,9 @@ class SchemaPlan:
         hashed += [self._lines_digest(name) for name in self.mapping.tabular_sections]
         presented["DataVersion"] = f"ibo_version({', '.join(hashed)})"
         select = ", ".join(f"{presented[n]} AS {q(n)}" for n in self.codec.names)
+        # "_id": the site table's clustered order (rowid, or the key of a WITHOUT ROWID table),
+        # the default order of collections (SQLiteProvider._order)
+        select += f', t.{"rowid" if self.has_rowid else q(self.mapping.key_column)} AS "_id"'
         return (f"CREATE VIEW {q(self.entity_set.name)} AS SELECT {select} FROM {q(self.mapping.table)} AS t "
                 f"LEFT JOIN {q(self.mapping.side_table)} AS s ON s.\"id\" = t.{q(self.mapping.key_column)}")
 

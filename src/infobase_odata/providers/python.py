@@ -44,7 +44,7 @@ import threading
 from typing import Any, Iterable, Iterator
 
 from .. import model as m
-from ..stores import Key, QueryResult, Row
+from ..stores import InvalidQuery, Key, QueryResult, Row
 from ..query.ast import Binary, Expr, QueryOptions
 from ..query.evaluate import Evaluator, sort_rows
 from .. import rules as w, values as v
@@ -128,7 +128,18 @@ class PythonProvider:
             self.refresh()
             rows = [r for r in self._all_rows(entity_set) if evaluator.matches(condition, r)]
             total = len(rows) if options.inlinecount else None
-            rows = sort_rows(rows, options.orderby, entity_set.entity_type.key_names, evaluator)
+            if options.orderby or not entity_set.insertion_ordered:
+                rows = sort_rows(rows, options.orderby, entity_set.entity_type.key_names, evaluator)
+            elif options.after_key is not None:  # $skiptoken in insertion order
+                refs = [r["Ref_Key"] for r in rows]
+                after = str(options.after_key).lower()
+                if after in refs:
+                    rows = rows[refs.index(after) + 1:]
+                elif self._lookup(entity_set, after) is None:
+                    raise InvalidQuery("$skiptoken", "the row of the token no longer exists")
+                else:  # the token's row is filtered out: find its place among all rows
+                    order = {r["Ref_Key"]: i for i, r in enumerate(self._all_rows(entity_set))}
+                    rows = [r for r in rows if order[r["Ref_Key"]] > order[after]]
         start = options.skip or 0
         stop = None if options.top is None else start + options.top
         tabs = v.tabular_to_load(entity_set.entity_type, options.select)

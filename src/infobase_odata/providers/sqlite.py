@@ -35,7 +35,7 @@ import sqlite_utils
 from sqlite_utils.db import quote_identifier as q
 
 from .. import model as m
-from ..stores import Key, QueryResult, Row
+from ..stores import InvalidQuery, Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from .. import values as v
 from .dialect import SQLITE, Dialect
@@ -218,8 +218,23 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
                 r[tab.name] = by_owner[r["Ref_Key"]]
 
     def _order(self, compiler: Compiler, info: SetInfo, options: QueryOptions) -> str:
+        if not options.orderby and info.entity_set.insertion_ordered:
+            return "t0._id"  # the clustered row id: insertion order, no sort step
         keys = [f"t0.{q(n)}" for n in info.key_names]
         return ", ".join(compiler.order_by(options.orderby) + keys)
+
+    def stored_key(self, entity_set: m.EntitySet, ref: Any) -> Any:
+        """The value the table holds for a Ref_Key."""
+        return str(ref).lower()
+
+    def _after(self, info: SetInfo, ref: str) -> str:
+        """``$skiptoken`` in insertion order: the condition "after the row ``ref``"; a token
+        whose row was deleted meanwhile cannot be resumed (400, the client restarts)."""
+        found = self.link.run(f'SELECT t0._id FROM {q(info.table)} AS t0 WHERE t0."Ref_Key" = ?',
+                              (self.stored_key(info.entity_set, ref),)).fetchone()
+        if found is None:
+            raise InvalidQuery("$skiptoken", "the row of the token no longer exists")
+        return f"t0._id > {int(found[0])}"
 
     def query(self, entity_set: m.EntitySet, options: QueryOptions, *,
               restriction: Expr | None = None) -> QueryResult:
@@ -228,6 +243,9 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         info = self._info[entity_set.name]
         compiler = self._compiler(entity_set)
         where = compiler.where(options.filter, restriction)
+        if options.after_key is not None:
+            after = self._after(info, options.after_key)
+            where = f"({where}) AND {after}" if where else after
         where_sql = f" WHERE {where}" if where else ""
         total = None
         if options.inlinecount:
@@ -243,8 +261,27 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         return QueryResult(self._rows(info, cursor, tabs), total)
 
     def _count(self, info: SetInfo, where_sql: str, params: dict) -> int:
-        sql = f"SELECT count(*) FROM {q(info.table)} AS t0{where_sql}"
-        return self.link.run(sql, params).fetchone()[0]
+        return self._counted(f"SELECT count(*) FROM {q(info.table)} AS t0{where_sql}", params)
+
+    def _counted(self, sql: str, params: dict) -> int:
+        """A count, remembered per connection while the file is unchanged: ``PRAGMA
+        data_version`` moves when another connection (another thread, process or the site's own
+        code) commits, ``total_changes`` when this one writes; never inside a transaction
+        (its own writes may still be rolled back)."""
+        link = self.link
+        if link.conn.in_transaction:
+            return link.run(sql, params).fetchone()[0]
+        stamp = (link.run("PRAGMA data_version").fetchone()[0], link.conn.total_changes)
+        local = self._local
+        if getattr(local, "count_stamp", None) != stamp:
+            local.count_stamp, local.counts = stamp, {}
+        key = (sql, tuple(sorted(params.items())))
+        found = local.counts.get(key)
+        if found is None:
+            found = local.counts[key] = link.run(sql, params).fetchone()[0]
+            if len(local.counts) > 256:
+                local.counts.clear()
+        return found
 
     def count(self, entity_set: m.EntitySet, filter: Expr | None, *,
               restriction: Expr | None = None) -> int:

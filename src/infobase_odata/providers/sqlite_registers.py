@@ -96,12 +96,25 @@ class SQLiteRegisters:
                 table.create_index(dims + ["Period"], if_not_exists=True)  # type: ignore[union-attr]
                 table.create_index(["Period"], if_not_exists=True)  # type: ignore[union-attr]
             if layout.balance:
-                totals: dict[str, Any] = {"Month": str}
-                totals.update({p.name: storage_of(p).sql_type for p in layout.dimensions})
-                totals.update({p.name: int for p in layout.resources})
-                tt = db[totals_table(layout.register_set)]
-                tt.create(totals, if_not_exists=True)  # type: ignore[union-attr]
-                tt.create_index(["Month"] + dims, unique=True, if_not_exists=True)  # type: ignore[union-attr]
+                self._create_totals(db, layout, dims)
+
+    @staticmethod
+    def _create_totals(db: sqlite_utils.Database, layout: r.Layout, dims: list[str]) -> None:
+        """The totals table, clustered on (Month, dimensions…) (``WITHOUT ROWID``: the key is
+        the table, no second b-tree repeating its columns, about half the size). Dimensions
+        are never NULL there: stored records hold the empty value of an unset dimension. A
+        file made before keeps its rowid table with the unique index."""
+        table = db[totals_table(layout.register_set)]
+        if table.exists():
+            if "WITHOUT ROWID" not in table.schema.upper():  # type: ignore[union-attr]
+                table.create_index(["Month"] + dims, unique=True, if_not_exists=True)  # type: ignore[union-attr]
+            return
+        types = {str: "TEXT", int: "INTEGER", float: "REAL"}
+        cols = ['"Month" TEXT NOT NULL']
+        cols += [f"{q(p.name)} {types.get(storage_of(p).sql_type, 'TEXT')} NOT NULL" for p in layout.dimensions]
+        cols += [f"{q(p.name)} INTEGER" for p in layout.resources]
+        key = ", ".join(q(n) for n in ["Month", *dims])
+        db.execute(f"CREATE TABLE {q(table.name)} ({', '.join(cols)}, PRIMARY KEY ({key})) WITHOUT ROWID")
 
     # ---- record sets ------------------------------------------------------------------------
 

@@ -120,5 +120,6 @@ class QueryOptions:
     inlinecount: bool = False
     allowed_only: bool = False
     skiptoken: str | None = None
+    after_key: str | None = None  # keyset paging in insertion order: rows after this Ref_Key
     format: str | None = None  # the raw $format text; negotiation interprets it
     custom: tuple[tuple[str, str], ...] = ()  # non-$ options (virtual-table parameters, ...)

@@ -21,7 +21,10 @@ from typing import Any
 from ..errors import KEY_MISSING, PARSE_STRING, ODataError
 from .ast import ExpandItem, Expr, KeyValue, Literal, OrderBy, QueryOptions, SelectItem
 from .validate import Validator
-from .visitor import Parsed, SyntaxProblem, parse_tree
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .visitor import Parsed
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ def _function_parameters(text: str) -> tuple[tuple[str, Literal], ...]:
 
 
 def _parse_simple(rule: str, text: str, code: int, what: str) -> Parsed:
+    from .visitor import SyntaxProblem, parse_tree  # parsimonious loads on the first parse (cold start)
+
     try:
         return parse_tree(rule, text)
     except SyntaxProblem as exc:
@@ -199,6 +204,8 @@ def _cached(rule: str, text: str, entity_type: _Ident, model: Any, option: str, 
 
 
 def _parse_option(rule: str, text: str, entity_type: _Ident, model: Any, option: str, limits: QueryLimits):
+    from .visitor import SyntaxProblem, parse_tree  # parsimonious loads on the first parse (cold start)
+
     _precheck(text, option, limits)
     try:
         parsed = parse_tree(rule, text)
