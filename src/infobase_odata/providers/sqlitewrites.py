@@ -15,7 +15,6 @@ rowcount check, inside the write transaction that also read the stored row.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlite_utils.db import quote_identifier as q
@@ -59,7 +58,7 @@ class SQLiteWrites:
         column, start = q(rule.name), len(rule.prefix) + 1
         probes = [
             f"(SELECT {column} FROM {q(info.table)} WHERE length({column}) = {start - 1 + width} "
-            f"AND {column} BETWEEN ? AND ? AND substr({column}, {start}) NOT GLOB '*[^0-9]*' "
+            f"AND {column} BETWEEN ? AND ? AND {self.dialect.digits_only(f'substr({column}, {start})')} "
             f"ORDER BY {column} DESC LIMIT 1)"
             for width in range(1, rule.width + 1)]
         params: list[str] = []
@@ -87,7 +86,9 @@ class SQLiteWrites:
                 self.link.run(info.insert, encode(rows[0]))
             else:
                 self.link.run_many(info.insert, [encode(r) for r in rows])
-        except sqlite3.IntegrityError:
+        except Exception as exc:
+            if not self.dialect.is_duplicate(exc):
+                raise
             raise w.duplicate_key() from None
         self._insert_tabs(info, rows)
 
