@@ -22,6 +22,20 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 @pytest.fixture(scope="session")
+def pg_server():
+    """The throwaway PostgreSQL cluster of this test session (``tests/pgserver.py``)."""
+    import shutil
+    import tempfile
+
+    from tests.pgserver import PgServer
+    directory = Path(tempfile.mkdtemp(prefix="infobase-pg-"))
+    server = PgServer.start(directory)
+    yield server
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
 def configuration():
     return load_configuration(SAMPLE)
 

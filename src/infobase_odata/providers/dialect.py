@@ -32,6 +32,7 @@ class Dialect:
     true, false = "1", "0"  # boolean constants in SQL
     temp_schema = "temp"  # the schema of temporary tables
     native_bool = False  # booleans stored as 0/1 (True: a BOOLEAN column)
+    row_lock = ""  # appended to the write side's read of a stored row (SQLite: the write lock is held)
 
     def quote(self, identifier: str) -> str:
         return quote_identifier(identifier)
@@ -52,8 +53,9 @@ class Dialect:
         """LIMIT/OFFSET with literal numbers (``top`` None: all rows)."""
         return self.limit(str(self.no_limit if top is None else int(top)), str(int(skip or 0)))
 
-    def replace_into(self, table: str, names: Iterable[str]) -> str:
-        """Insert a row, replacing the one with the same primary or unique key."""
+    def replace_into(self, table: str, names: Iterable[str], key: str | None = None) -> str:
+        """Insert a row, replacing the one with the same primary key ``key`` (default: the
+        first name)."""
         names = list(names)
         return (f"INSERT OR REPLACE INTO {self.quote(table)} ({', '.join(self.quote(n) for n in names)}) "
                 f"VALUES ({', '.join(self.param for _ in names)})")
@@ -83,6 +85,10 @@ class Dialect:
     def bool_value(self, value: bool) -> Any:
         """A boolean as a bound parameter."""
         return int(value)
+
+    def text_param(self, placeholder: str) -> str:
+        """A bound text value where the engine cannot infer the type from the context."""
+        return placeholder
 
     def order(self, sql: str, *, dec: bool, desc: bool) -> str:
         """An ORDER BY item; ``dec``: ``sql`` is decimal text. Nulls sort first (SQLite's order)."""
@@ -143,16 +149,17 @@ class PostgreSQLDialect(Dialect):
     true, false = "TRUE", "FALSE"
     temp_schema = "pg_temp"
     native_bool = True
+    row_lock = " FOR UPDATE"
 
     def limit_values(self, top: int | None, skip: int | None) -> str:
         return self.limit("ALL" if top is None else str(int(top)), str(int(skip or 0)))
 
-    def replace_into(self, table: str, names: Iterable[str]) -> str:
+    def replace_into(self, table: str, names: Iterable[str], key: str | None = None) -> str:
         names = list(names)
-        key = self.quote(names[0])
-        sets = ", ".join(f"{self.quote(n)} = EXCLUDED.{self.quote(n)}" for n in names[1:])
+        key = key or names[0]
+        sets = ", ".join(f"{self.quote(n)} = EXCLUDED.{self.quote(n)}" for n in names if n != key)
         return (f"INSERT INTO {self.quote(table)} ({', '.join(self.quote(n) for n in names)}) "
-                f"VALUES ({', '.join(self.param for _ in names)}) ON CONFLICT ({key}) "
+                f"VALUES ({', '.join(self.param for _ in names)}) ON CONFLICT ({self.quote(key)}) "
                 + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING"))
 
     def same(self, a: str, b: str) -> str:
@@ -166,6 +173,9 @@ class PostgreSQLDialect(Dialect):
 
     def bool_value(self, value: bool) -> Any:
         return bool(value)
+
+    def text_param(self, placeholder: str) -> str:
+        return f"CAST({placeholder} AS TEXT)"
 
     def order(self, sql: str, *, dec: bool, desc: bool) -> str:
         if dec:

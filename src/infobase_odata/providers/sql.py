@@ -86,11 +86,12 @@ class Compiler:
             return self.number(value, edm_type)
         if isinstance(value, dt.datetime):
             # whole seconds, no offset: as evaluate.Evaluator._literal
-            return Frag(self.bind(edm.format_datetime(value.replace(tzinfo=None))), DATE, edm_type=edm_type)
+            text = edm.format_datetime(value.replace(tzinfo=None))
+            return Frag(self.dialect.text_param(self.bind(text)), DATE, edm_type=edm_type)
         if edm_type == "Edm.Guid":
-            return Frag(self.bind(str(value).lower()), GUID, edm_type=edm_type)
+            return Frag(self.dialect.text_param(self.bind(str(value).lower())), GUID, edm_type=edm_type)
         if isinstance(value, str):
-            return Frag(self.bind(value), STR, edm_type=edm_type)
+            return Frag(self.dialect.text_param(self.bind(value)), STR, edm_type=edm_type)
         raise CompileError(f"literal of type {edm_type} is not supported in filters")
 
     def number(self, value: int | Decimal, edm_type: str = "Edm.Decimal") -> Frag:

@@ -82,14 +82,19 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         pid = os.getpid()
         local = self._local
         if getattr(local, "pid", None) != pid:
-            local.link = Link.open(self.path, busy_timeout=self.busy_timeout,
-                                   statement_timeout_ms=self.statement_timeout_ms,
-                                   synchronous=self.synchronous, trace=self.trace)
-            local.db = sqlite_utils.Database(local.link.conn, execute_plugins=False)
+            local.link = self._open_link(local)
             local.pid = pid
         if self._schema_pid != pid and not getattr(local, "creating_schema", False):
             self._ensure_schema(local, pid)
         return local.link
+
+    def _open_link(self, local: threading.local) -> Link:
+        """A new connection for this thread (the engine's part of ``link``)."""
+        link = Link.open(self.path, busy_timeout=self.busy_timeout,
+                         statement_timeout_ms=self.statement_timeout_ms,
+                         synchronous=self.synchronous, trace=self.trace)
+        local.db = sqlite_utils.Database(link.conn, execute_plugins=False)
+        return link
 
     def _ensure_schema(self, local: threading.local, pid: int) -> None:
         """Create the schema once per process; marked ready only when it succeeded, so a failure
@@ -180,7 +185,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
     def _create_table(db: SQLiteDDL | PostgreSQLDDL, name: str, codec: RowCodec, *, pk: str,
                       keys: tuple[tuple[str, ...], ...]) -> None:
         columns: dict[str, Any] = {"_id": int} if pk == "_id" else {}
-        columns.update({n: codec.storage[n].sql_type for n in codec.names})
+        columns.update({n: codec.storage[n] for n in codec.names})
         db.table(name, columns, pk=pk)
         for key in keys:
             db.index(name, key, unique=True)
@@ -239,7 +244,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
             sql += self.dialect.limit(":_top", ":_skip")
             params["_top"] = self.dialect.no_limit if options.top is None else options.top
             params["_skip"] = options.skip or 0
-        cursor = self.link.run(sql, params)
+        cursor = self.link.stream(sql, params)
         tabs = v.tabular_to_load(entity_set.entity_type, options.select)
         return QueryResult(self._rows(info, cursor, tabs), total)
 
@@ -296,8 +301,8 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
 
     def _load(self, info: SetInfo, ref: str) -> tuple[int, Row] | None:
         """``(_id, row)`` of an object with its tabular sections (the write side's read)."""
-        found = self.link.run(f'SELECT t0._id, {info.select[len("SELECT "):]} WHERE t0."Ref_Key" = ?',
-                              (ref,)).fetchone()
+        found = self.link.run(f'SELECT t0._id, {info.select[len("SELECT "):]} WHERE t0."Ref_Key" = ?'
+                              f"{self.dialect.row_lock}", (ref,)).fetchone()
         if found is None:
             return None
         row = info.codec.decode(found[1:])

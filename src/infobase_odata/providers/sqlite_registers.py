@@ -80,7 +80,7 @@ class SQLiteRegisters:
                                              "summed in SQL and may have at most 18 digits")
             info = self._info[entity_set.name]
             columns: dict[str, Any] = {"_id": int}
-            columns.update({n: info.codec.storage[n].sql_type for n in info.codec.names})
+            columns.update({n: info.codec.storage[n] for n in info.codec.names})
             db.table(info.table, columns, pk="_id")
             keys = list(entity_set.entity_type.key_names)
             unique = entity_set.kind == m.INDEPENDENT_RECORDS or not isinstance(layout.register_set.source,
@@ -94,7 +94,7 @@ class SQLiteRegisters:
                 db.index(info.table, ["Period"])
             if layout.balance:
                 totals: dict[str, Any] = {"Month": str}
-                totals.update({p.name: storage_of(p).sql_type for p in layout.dimensions})
+                totals.update({p.name: storage_of(p) for p in layout.dimensions})
                 totals.update({p.name: int for p in layout.resources})
                 db.table(totals_table(layout.register_set), totals)
                 db.index(totals_table(layout.register_set), ["Month"] + dims, unique=True)

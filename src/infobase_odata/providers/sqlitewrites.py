@@ -147,7 +147,7 @@ class SQLiteWrites:
         info = self._info[entity_set.name]
         row = v.constant_row(entity_set.entity_type, v.constant_values(entity_set.entity_type, value))
         with self.transaction():
-            self.link.run(self.dialect.replace_into(info.table, info.codec.names), info.codec.encode_tuple(row))
+            self.link.run(self.dialect.replace_into(info.table, info.codec.names, "SurrogateKey"), info.codec.encode_tuple(row))
         return row
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,
