@@ -192,7 +192,7 @@ class PostgreSQLDialect(Dialect):
         return f'(upper({sql} COLLATE "und-x-icu") COLLATE "C")'
 
     def clamp(self, sql: str, low: int, high: int) -> str:
-        return f"(CASE WHEN {sql} IS NOT NULL THEN LEAST(GREATEST({sql}, {low}), {high}) END)"
+        return f"CAST(CASE WHEN {sql} IS NOT NULL THEN LEAST(GREATEST({sql}, {low}), {high}) END AS INTEGER)"
 
     def to_integer(self, sql: str) -> str:
         return f"CAST(TRUNC(CAST({sql} AS NUMERIC)) AS BIGINT)"

@@ -26,6 +26,7 @@ from typing import Any, Iterator, Sequence
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.types.numeric import Int8Dumper
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ..stores import Busy
@@ -74,6 +75,9 @@ class Pools:
                 timeout = int(statement_timeout_ms or 0)
 
                 def configure(conn: psycopg.Connection) -> None:
+                    # every int a BIGINT (psycopg picks int2/int4 for small ones, and
+                    # int4 * int4 overflows where SQLite's 64-bit arithmetic does not)
+                    conn.adapters.register_dumper(int, Int8Dumper)
                     conn.autocommit = True
                     conn.execute(f"SET statement_timeout = {timeout}")
                     conn.execute("SET lock_timeout = 5000")
