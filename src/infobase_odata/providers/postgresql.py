@@ -32,7 +32,6 @@ from ..stores import Key, Row
 from .dialect import POSTGRESQL, Dialect
 from .pgconn import PgLink, Pools
 from .pgfunctions import FUNCTIONS
-from .registers_sql import totals_table
 from .sqlite import SQLiteProvider
 from .sqlschema import PostgreSQLDDL
 from .sqltables import SetInfo
@@ -77,12 +76,6 @@ class PostgreSQLProvider(SQLiteProvider):
     @property
     def db(self) -> Any:
         raise AttributeError("PostgreSQLProvider has no sqlite_utils database")
-
-    def close(self) -> None:
-        link = getattr(self._local, "link", None)
-        if link is not None and getattr(self._local, "pid", None) == os.getpid():
-            link.close()
-        self._local.pid = None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
