@@ -1,6 +1,7 @@
 """The baseline of the benchmark: a plain WSGI app on ``sqlite3`` + ``json`` only.
 
-It reads THE SAME database file as infobase-odata (the table layout of
+With ``BENCH_DB=postgresql://…`` it reads the PostgreSQL database through psycopg instead (the
+same tables: ``providers.postgresql``). It reads THE SAME database file as infobase-odata (the table layout of
 ``infobase_odata.providers.sqlite``: one table per entity set, booleans as 0/1, ``Number(15,2)``
 as integers scaled by 100, GUIDs as lowercase text) and answers the benchmark's URLs with the
 same JSON rows and fields (same order: insertion order, the table's rowid), so that the difference in throughput is
@@ -54,7 +55,12 @@ class Table:
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self.name = name
         self.table = TABLES.get(name, name)
-        self.columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{self.table}")') if r[1] != "_id"]
+        if isinstance(conn, PgConn):
+            found = conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                 "AND table_schema = current_schema() ORDER BY ordinal_position", (self.table,))
+            self.columns = [r[0] for r in found if r[0] != "_id"]
+        else:
+            self.columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{self.table}")') if r[1] != "_id"]
         self.select = ", ".join(f't."{c}"' for c in self.columns)
         self.bools = [c for c in self.columns if c in BOOLEANS]
         self.scaled = [(c, 10 ** s) for c, s in SCALED[name].items()]
@@ -74,6 +80,20 @@ class Table:
         return row
 
 
+class PgConn:
+    """The same database on PostgreSQL (``BENCH_DB=postgresql://…``): one psycopg connection
+    per process, autocommit, the same statements with ``%s`` placeholders (psycopg prepares
+    statements it sees repeatedly)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True, prepare_threshold=1)
+
+    def execute(self, sql: str, params: tuple = ()):
+        return self.conn.execute(sql.replace("?", "%s"), params)
+
+
 class Store:
     """One connection per process, opened lazily (after gunicorn forks)."""
 
@@ -82,6 +102,11 @@ class Store:
         self.pid = None
 
     def connect(self) -> None:
+        if self.path.startswith("postgresql://"):
+            self.conn = PgConn(self.path)
+            self.tables = {name: Table(self.conn, name) for name in SCALED}
+            self.pid = os.getpid()
+            return
         conn = sqlite3.connect(self.path, isolation_level=None, cached_statements=256)
         conn.execute("PRAGMA query_only = ON")
         self.conn = conn
@@ -179,6 +204,8 @@ def app(environ, start_response):
     try:
         where, params = compile_filter(table, options["$filter"]) if "$filter" in options else ("", [])
         top = int(options.get("$top", -1))
+        if top < 0 and isinstance(conn, PgConn):
+            top = None  # LIMIT NULL: all rows
         skip = int(options.get("$skip", 0))
     except ValueError:
         return _error(start_response, "400 Bad Request", "bad query")

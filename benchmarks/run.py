@@ -121,7 +121,8 @@ def prepare_database(goods: int) -> Path:
     print(f"seeding {path.relative_to(ROOT)} with {goods} goods ...", flush=True)
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "infobase_odata", "serve", str(ROOT / "samples" / "trade"),
-                    "--db", str(path), "--seed-option", f"goods={goods}", "--get", SERVICE + "$metadata"],
+                    "--db", str(path), "--seed-option", f"goods={goods}", "--user", "admin:admin",
+                    "--get", SERVICE + "$metadata"],
                    check=True, stdout=subprocess.DEVNULL, timeout=1800, cwd=ROOT)
     if seeded_goods(path) != goods:
         raise RuntimeError(f"seeding {path} did not produce {goods} goods")
@@ -618,6 +619,79 @@ def cold_start(database: Path, rounds: int) -> None:
         print(f"  {name:28} wall {wall[len(wall) // 2]:6.0f} ms   CPU {cpu[len(cpu) // 2]:6.0f} ms{verdict}")
 
 
+def prepare_server_database(url: str, goods: int) -> str:
+    """Create and seed the PostgreSQL database at ``url`` once (the CLI seeds a new one)."""
+    print(f"preparing {url} with {goods} goods (seeded once) ...", flush=True)
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "infobase_odata", "serve", str(ROOT / "samples" / "trade"),
+                    "--db", url, "--seed-option", f"goods={goods}", "--user", "admin:admin",
+                    "--get", SERVICE + "$metadata"],
+                   check=True, stdout=subprocess.DEVNULL, timeout=3600, cwd=ROOT)
+    print(f"ready in {time.monotonic() - started:.1f} s", flush=True)
+    return url
+
+
+def run_cases(database, args, loadgen: str, drive, servers: list) -> bool:
+    """Ours and the raw app on ``database`` (a SQLite file or a PostgreSQL URL), and on SQLite
+    also the raw app over the plain table and ours over that table mapped: every case, the
+    tables printed; True when every target passes."""
+    ours = Server("ours", "ours_app:app", database, args.goods)
+    servers.append(ours)
+    raw = Server("raw", "raw_app:app", database, args.goods)
+    servers.append(raw)
+    plain = mapped = None
+    if isinstance(database, Path):
+        plain_db = prepare_plain(database, args.goods)
+        plain = Server("plain", "raw_app:app", plain_db, args.goods,
+                       env={"BENCH_TABLES": ",".join(f"{k}={v}" for k, v in PLAIN_TABLES.items())})
+        servers.append(plain)
+        mapped = Server("mapped", "mapped_app:app", plain_db, args.goods, env={"BENCH_PLAIN_DB": str(plain_db)})
+        servers.append(mapped)
+    for server in servers:
+        server.wait_ready()
+    warm(ours, [c.path for c in CASES])
+    for server in (raw, plain, mapped):
+        if server is not None:
+            warm(server, [c.path for c in CASES if c.raw])
+
+    print("same answers (ours vs raw):", end="")
+    for case in CASES:
+        if not case.raw:
+            continue
+        (s1, b1), (s2, b2) = ours.get(case.path), raw.get(case.path)
+        b1 = b1.replace(f"127.0.0.1:{ours.port}".encode(), b"HOST")  # odata.metadata URLs
+        b2 = b2.replace(f"127.0.0.1:{raw.port}".encode(), b"HOST")
+        same = "bytes" if (s1, b1) == (s2, b2) else \
+            "json" if s1 == s2 == 200 and json.loads(b1) == json.loads(b2) else "DIFFERENT"
+        print(f" ({case.name}) {same}", end="")
+        if plain is not None:
+            (s3, b3) = plain.get(case.path)
+            b3 = b3.replace(f"127.0.0.1:{plain.port}".encode(), b"HOST")
+            print("" if (s3, b3) == (s2, b2) else " [plain table DIFFERENT]", end="")
+    print(flush=True)
+
+    print(f"load: {loadgen}, {args.connections} connections, {args.duration} s per case and "
+          f"side (two halves, interleaved), gunicorn -w 2 -k sync on 127.0.0.1, "
+          f"{os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    results: dict[str, dict[str, Result]] = {}
+    for case in CASES:
+        if args.cases and case.name not in args.cases:
+            continue
+        r = results[case.name] = measure_case(case, ours, raw, drive, args.duration,
+                                              args.connections, plain, mapped)
+        print(f"  ({case.name}) " + ", ".join(f"{k} {v.rps:.0f} req/s" for k, v in r.items()),
+              file=sys.stderr, flush=True)
+    for server in servers:
+        server.stop()
+    servers.clear()
+    print()
+    all_pass = print_table(results)
+    if plain is not None:
+        print()
+        all_pass &= print_plain_table(results)
+    return all_pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--goods", type=int, default=100_000, help="goods in the seeded catalog")
@@ -626,6 +700,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
                         help="auto: wrk when installed (apt-get install wrk), else Python")
     parser.add_argument("--skip-memory", action="store_true", help="skip the 100,000-row memory run")
+    parser.add_argument("--db", metavar="URL", help="also run every case on this PostgreSQL database "
+                        "(postgresql://user@host/dbname; seeded once), next to the SQLite figures")
     parser.add_argument("--user", default="admin",
                         help="Basic credentials sent to both apps (the sample's users; raw ignores them)")
     parser.add_argument("--password", default="admin")
@@ -647,58 +723,14 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
     try:
-        ours = Server("ours", "ours_app:app", database, args.goods)
-        servers.append(ours)
-        raw = Server("raw", "raw_app:app", database, args.goods)
-        servers.append(raw)
-        plain_db = prepare_plain(database, args.goods)
-        plain = Server("plain", "raw_app:app", plain_db, args.goods,
-                       env={"BENCH_TABLES": ",".join(f"{k}={v}" for k, v in PLAIN_TABLES.items())})
-        servers.append(plain)
-        mapped = Server("mapped", "mapped_app:app", plain_db, args.goods, env={"BENCH_PLAIN_DB": str(plain_db)})
-        servers.append(mapped)
-        for server in servers:
-            server.wait_ready()
-        warm(ours, [c.path for c in CASES])
-        for server in (raw, plain, mapped):
-            warm(server, [c.path for c in CASES if c.raw])
-
-        print("same answers (ours vs raw):", end="")
-        for case in CASES:
-            if not case.raw:
-                continue
-            (s1, b1), (s2, b2) = ours.get(case.path), raw.get(case.path)
-            b1 = b1.replace(f"127.0.0.1:{ours.port}".encode(), b"HOST")  # odata.metadata URLs
-            b2 = b2.replace(f"127.0.0.1:{raw.port}".encode(), b"HOST")
-            same = "bytes" if (s1, b1) == (s2, b2) else \
-                "json" if s1 == s2 == 200 and json.loads(b1) == json.loads(b2) else "DIFFERENT"
-            print(f" ({case.name}) {same}", end="")
-            (s3, b3) = plain.get(case.path)
-            b3 = b3.replace(f"127.0.0.1:{plain.port}".encode(), b"HOST")
-            print("" if (s3, b3) == (s2, b2) else " [plain table DIFFERENT]", end="")
-        print(flush=True)
-
-        print(f"load: {loadgen}, {args.connections} connections, {args.duration} s per case and "
-              f"side (two halves, interleaved), gunicorn -w 2 -k sync on 127.0.0.1, "
-              f"{os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.2f}", flush=True)
-        results: dict[str, dict[str, Result]] = {}
-        for case in CASES:
-            if args.cases and case.name not in args.cases:
-                continue
-            r = results[case.name] = measure_case(case, ours, raw, drive, args.duration,
-                                                  args.connections, plain, mapped)
-            print(f"  ({case.name}) " + ", ".join(f"{k} {v.rps:.0f} req/s" for k, v in r.items()),
-                  file=sys.stderr, flush=True)
-        for server in servers:
-            server.stop()
-        servers.clear()
-        print()
-        all_pass = print_table(results)
-        print()
-        all_pass &= print_plain_table(results)
+        print(f"== SQLite: {database.relative_to(ROOT)}", flush=True)
+        all_pass = run_cases(database, args, loadgen, drive, servers)
         if args.cold_rounds:
             print()
             cold_start(database, args.cold_rounds)
+        if args.db:
+            print(f"\n== PostgreSQL: {args.db} (raw: psycopg + json on the same database)", flush=True)
+            all_pass &= run_cases(prepare_server_database(args.db, args.goods), args, loadgen, drive, servers)
 
         if not args.skip_memory:
             print()

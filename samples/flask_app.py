@@ -29,5 +29,5 @@ def index() -> tuple[str, int, dict[str, str]]:
 
 app.wsgi_app = ODataMiddleware(  # type: ignore[method-assign]
     app.wsgi_app, os.path.join(HERE, "trade"), prefix="trade",
-    database=os.path.normpath(DATABASE),
+    database=DATABASE if "://" in DATABASE else os.path.normpath(DATABASE),  # a file or a postgresql:// URL
 )

@@ -22,6 +22,20 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 @pytest.fixture(scope="session")
+def pg_server():
+    """The throwaway PostgreSQL cluster of this test session (``tests/pgserver.py``)."""
+    import shutil
+    import tempfile
+
+    from tests.pgserver import PgServer
+    directory = Path(tempfile.mkdtemp(prefix="infobase-pg-"))
+    server = PgServer.start(directory)
+    yield server
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
 def configuration():
     return load_configuration(SAMPLE)
 
@@ -60,12 +74,16 @@ class AsUser:
         return getattr(self.app, name)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "memory"])
+@pytest.fixture(scope="session", params=["sqlite", "memory", "postgresql"])
 def sample_app(request, tmp_path_factory, model):
     """The sample infobase mounted at /trade (no wrapped app), requests sent as admin: on a
-    seeded SQLite file (the embedded store) and on the in-memory provider."""
+    seeded SQLite file (the embedded store), on the in-memory provider and on PostgreSQL (a
+    schema of the session's throwaway cluster)."""
     if request.param == "memory":
         return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 120), prefix="trade"))
+    if request.param == "postgresql":
+        database = request.getfixturevalue("pg_server").fresh_url()
+        return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=database, seed_options="goods=120"))
     database = tmp_path_factory.mktemp("sample") / "trade.db"
     return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_options="goods=120"))
 

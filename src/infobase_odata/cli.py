@@ -28,6 +28,7 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer,
 from . import __version__
 from .configuration import ConfigurationError, load_configuration
 from .dbfile import DatabaseFileError, check_database_file, embedded_tables
+from .store import is_server_database
 from .listening import bind_error, is_loopback
 from .importer import commands as local_double
 from .logs import RequestLog, seed_progress, sql_trace
@@ -101,8 +102,9 @@ def _infobase_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("configuration", help="configuration JSON file, or a folder holding configuration.json")
     command.add_argument("--mapping", metavar="MAPPING.json",
                          help="publish an existing SQLite database (--db) through this mapping file")
-    command.add_argument("--db", dest="database", metavar="FILE",
-                         help="SQLite file (default: var/<prefix>.db; with --mapping, the site's database)")
+    command.add_argument("--db", dest="database", metavar="FILE|URL",
+                         help="SQLite file (default: var/<prefix>.db; with --mapping, the site's database), "
+                              "or a PostgreSQL server: postgresql://user@host/dbname (pip extra [postgresql])")
     command.add_argument("--allow-foreign-tables", action="store_true",
                          help="add the infobase's tables to a database that holds another application's")
     command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
@@ -148,6 +150,8 @@ def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
     if args.mapping:
         from .providers.mapped import MappedSQLiteProvider
 
+        if args.database and is_server_database(args.database):
+            raise StartError("--mapping publishes a SQLite database: --db must be a file")
         if not args.database:
             raise StartError("--mapping needs --db: the site's SQLite database the mapping describes")
         check_database_file(args.database, existing=True)
@@ -162,7 +166,9 @@ def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
     app = ODataMiddleware(None, args.configuration, provider=provider, **overrides)
     service = app.service
     default = service.settings.database_path
-    if not args.mapping and (args.database or os.path.exists(default)):  # the default place is created
+    if is_server_database(default):
+        pass  # a PostgreSQL server: its schema is created on first use, next to other tables
+    elif not args.mapping and (args.database or os.path.exists(default)):  # the default place is created
         check_database_file(default, own_tables=embedded_tables(service.model),
                             allow_foreign=args.allow_foreign_tables, label="--db" if args.database else "database")
     store = service.provider

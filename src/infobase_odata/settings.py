@@ -22,7 +22,7 @@ def _setting(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class Settings:
     prefix: str = _setting("", "Publication name: the interface answers at /<prefix>/odata/standard.odata/")
-    database: str = _setting("", "SQLite file of the embedded store (default: var/<prefix>.db under the working directory)")
+    database: str = _setting("", "SQLite file of the embedded store (default: var/<prefix>.db under the working directory), or a PostgreSQL URL postgresql://user@host/dbname")
     seed_options: str = _setting("", "Options for the configuration folder's seed hook when a new database is seeded: NAME=VALUE[,NAME=VALUE] (the sample: goods=100000)")
     page_size: int = _setting(0, "Server-driven paging: rows per page with odata.nextLink (0 = off, as 1C)")
     max_top: int = _setting(2**31 - 1, "Largest accepted $top and $skip")

@@ -1,4 +1,5 @@
-"""The embedded SQLite store: created and seeded once, lazily, safe across gunicorn workers.
+"""The embedded store (SQLite, or PostgreSQL for a ``postgresql://`` database): created and
+seeded once, lazily, safe across gunicorn workers and hosts.
 
     provider = open_embedded_store(model, settings, seed_folder=Path("samples/trade"))
     provider.get(...)        # the first call creates the schema and seeds a new database
@@ -10,7 +11,8 @@ The seed hook of a configuration folder is ``<folder>/seed.py`` defining
 
 A new database is recognised by ``PRAGMA user_version = 0``; creation and seeding run under an
 exclusive file lock (``filelock``, portable to Windows) on ``<database>.lock`` so concurrent
-workers wait for the first one.
+workers wait for the first one. On PostgreSQL the version is a row of ``_infobase_odata_version``
+and the lock an advisory lock, so the hosts of one database wait for the first one.
 """
 
 from __future__ import annotations
@@ -59,9 +61,17 @@ def load_seed(folder: Path | None) -> Callable | None:
     return module.seed
 
 
+def is_server_database(database: str) -> bool:
+    """``postgresql://…`` / ``postgres://…``: a PostgreSQL server, not a SQLite file."""
+    return database.startswith(("postgresql://", "postgres://"))
+
+
 def prepare_database(provider: Any, model: Model, path: str, seed: Callable | None,
                      options: dict[str, Any], progress: Callable | None = None) -> bool:
     """Create the schema and seed a new database. Returns True when this call seeded it."""
+    if is_server_database(path):
+        return provider.prepare(lambda: seed(provider, model, progress=progress, **options) if seed else None,
+                                SEEDED_VERSION) and seed is not None
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     with FileLock(path + ".lock"):
@@ -105,7 +115,11 @@ class LazyStore:
             with self._lock:
                 if self._provider is None or self._pid != os.getpid():
                     path = self._settings.database_path
-                    provider = SQLiteProvider(self._model, path,
+                    provider_class: Any = SQLiteProvider
+                    if is_server_database(path):
+                        from .providers.postgresql import PostgreSQLProvider  # psycopg: an extra
+                        provider_class = PostgreSQLProvider
+                    provider = provider_class(self._model, path,
                                               statement_timeout_ms=self._settings.statement_timeout_ms or None,
                                               trace=sql_trace if self._settings.trace_sql else None)
                     prepare_database(provider, self._model, path, load_seed(self._seed_folder),

@@ -24,15 +24,17 @@ MAIN = "00002710-a7b0-11ee-8003-0050569f1c00"  # Catalog_Warehouses, Code 000000
 SECOND = "00004e20-a7b0-11ee-8003-0050569f1c00"  # Catalog_Warehouses, Code 000000002
 
 
-def make_app(kind: str, tmp_path, model, **settings):
+def make_app(kind: str, tmp_path, model, pg=None, **settings):
     if kind == "memory":
         return ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 40), prefix="trade", **settings)
-    return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "b.db"), seed_options="goods=40", **settings)
+    database = pg.fresh_url() if kind == "postgresql" else str(tmp_path / "b.db")
+    return ODataMiddleware(None, SAMPLE, prefix="trade", database=database, seed_options="goods=40", **settings)
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory", "postgresql"])
 def app(request, tmp_path, model):
-    return AsUser(make_app(request.param, tmp_path, model))
+    pg = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+    return AsUser(make_app(request.param, tmp_path, model, pg=pg))
 
 
 # --- a small client ------------------------------------------------------------------------------

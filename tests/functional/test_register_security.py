@@ -15,11 +15,12 @@ W1 = "00002710-a7b0-11ee-8003-0050569f1c00"  # Main warehouse, Code 000000001
 STOCK = "AccumulationRegister_Stock"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "memory"])
+@pytest.fixture(scope="module", params=["sqlite", "memory", "postgresql"])
 def app(request, tmp_path_factory, model):
     if request.param == "memory":
         return ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 60), prefix="trade")
-    database = tmp_path_factory.mktemp("register-security") / "trade.db"
+    database = tmp_path_factory.mktemp("register-security") / "trade.db" if request.param == "sqlite" \
+        else request.getfixturevalue("pg_server").fresh_url()
     return ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_options="goods=60")
 
 

@@ -50,12 +50,13 @@ def post(app, document: str, ref: str, action: str = "Post", **headers):
     return call(app, f"{document}(guid'{ref}')/{action}?PostingModeOperational=false", "POST", **headers)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "memory"])
+@pytest.fixture(scope="module", params=["sqlite", "memory", "postgresql"])
 def app(request, tmp_path_factory, model):
     if request.param == "memory":
         service = AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 60), prefix="trade"))
     else:
-        database = tmp_path_factory.mktemp("registers") / "trade.db"
+        database = tmp_path_factory.mktemp("registers") / "trade.db" if request.param == "sqlite" \
+            else request.getfixturevalue("pg_server").fresh_url()
         service = AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_options="goods=60"))
     for ref, name in ((A, "Register test A"), (B, "Register test B")):
         assert call(service, "Catalog_Goods", "POST", {"Ref_Key": ref, "Description": name, "Kind": "Product",

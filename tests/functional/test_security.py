@@ -20,23 +20,27 @@ FORMATS = ["json", "atom"]
 ORDERS = "Document_SalesOrder"
 
 
-def make_app(kind: str, tmp_path_factory, model, configuration=SAMPLE, **settings):
+def make_app(kind: str, tmp_path_factory, model, configuration=SAMPLE, pg=None, **settings):
     if kind == "memory":
         return ODataMiddleware(None, configuration, provider=seeded_memory_provider(model, 40), prefix="trade",
                                **settings)
-    path = tmp_path_factory.mktemp("security") / "s.db"
+    path = tmp_path_factory.mktemp("security") / "s.db" if kind == "sqlite" else pg.fresh_url()
     return ODataMiddleware(None, configuration, prefix="trade", database=str(path), seed_options="goods=40", **settings)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "memory"])
+@pytest.fixture(scope="module", params=["sqlite", "memory", "postgresql"])
 def app(request, tmp_path_factory, model):
     """For reads only: tests that write use ``fresh``."""
-    return make_app(request.param, tmp_path_factory, model)
+    return make_app(request.param, tmp_path_factory, model, pg=pg_for(request))
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory", "postgresql"])
 def fresh(request, tmp_path_factory, model):
-    return make_app(request.param, tmp_path_factory, model)
+    return make_app(request.param, tmp_path_factory, model, pg=pg_for(request))
+
+
+def pg_for(request):
+    return request.getfixturevalue("pg_server") if request.param == "postgresql" else None
 
 
 def call(app, path: str, user: str | None = "admin", *, method: str = "GET", body=None, fmt: str = "json",

@@ -91,13 +91,15 @@ EXPECTED = {
     "sqlite": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore},
     "mapped": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore},
     "jsonfile": {ObjectReader, ObjectWriter, ConstantStore},
+    "postgresql": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore},
 }
 
 
 @pytest.mark.parametrize("kind", sorted(EXPECTED))
-def test_store_protocols_of_every_provider(kind, model, tmp_path):
+def test_store_protocols_of_every_provider(kind, model, tmp_path, request):
     from infobase_odata.stores import BulkLoader
     from tests.providers.conftest import make_provider
 
-    found = capabilities(make_provider(kind, model, tmp_path))
+    pg = request.getfixturevalue("pg_server") if kind == "postgresql" else None
+    found = capabilities(make_provider(kind, model, tmp_path, pg=pg))
     assert found - {BulkLoader} == EXPECTED[kind]

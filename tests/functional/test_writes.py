@@ -18,11 +18,13 @@ NIL = "00000000-0000-0000-0000-000000000000"
 CURRENCIES = quote("Catalog_Валюты")
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory", "postgresql"])
 def app(request, tmp_path, model):
     if request.param == "memory":
         return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 40), prefix="trade"))
-    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "w.db"), seed_options="goods=40"))
+    database = request.getfixturevalue("pg_server").fresh_url() if request.param == "postgresql" \
+        else str(tmp_path / "w.db")
+    return AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=database, seed_options="goods=40"))
 
 
 def call(app, method: str, path: str, body=None, *, fmt: str = "json", **headers):

@@ -10,14 +10,18 @@ import pytest
 from infobase_odata.providers.memory import MemoryProvider
 from infobase_odata.providers.sqlite import SQLiteProvider
 
-PROVIDERS = ["memory", "sqlite", "mapped", "jsonfile"]
+PROVIDERS = ["memory", "sqlite", "mapped", "jsonfile", "postgresql"]
 
 UNIT_PCS = "11111111-0000-0000-0000-000000000001"
 UNIT_KG = "11111111-0000-0000-0000-000000000002"
 CUSTOMER = "22222222-0000-0000-0000-000000000001"
 
 
-def make_provider(kind: str, model, tmp_path, **kwargs):
+def make_provider(kind: str, model, tmp_path, pg=None, **kwargs):
+    """``pg``: the session's PostgreSQL server (``pg_server``), for ``kind == "postgresql"``."""
+    if kind == "postgresql":  # a new schema of the throwaway cluster (tests/pgserver.py)
+        from infobase_odata.providers.postgresql import PostgreSQLProvider
+        return PostgreSQLProvider(model, pg.fresh_url(), pool_size=4, **kwargs)
     if kind == "memory":
         return MemoryProvider(model)
     if kind == "mapped":  # the trade objects in a site's own tables (tests/providers/mapped_site.py)
@@ -31,10 +35,22 @@ def make_provider(kind: str, model, tmp_path, **kwargs):
 
 @pytest.fixture(params=PROVIDERS)
 def provider(request, model, tmp_path):
-    p = make_provider(request.param, model, tmp_path)
+    p = make_provider(request.param, model, tmp_path, pg=pg_for(request))
     yield p
-    if hasattr(p, "close"):
-        p.close()
+    dispose(p)
+
+
+def pg_for(request):
+    """The PostgreSQL server when the test's provider is PostgreSQL (started on first need)."""
+    return request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+
+
+def dispose(provider) -> None:
+    if hasattr(provider, "close"):
+        provider.close()
+    if getattr(provider, "database", None) and hasattr(provider, "pool_size"):
+        from infobase_odata.providers.pgconn import Pools
+        Pools.close(provider.database)
 
 
 GOODS = [

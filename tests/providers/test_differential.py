@@ -638,41 +638,63 @@ def assert_same(model, memory, sqlite, set_name, params, *, generated=True):
 
 
 class Stores:
-    """One memory and one SQLite provider; ``reset`` empties both (SQLite file kept)."""
+    """One memory and one SQL provider (``sqlite``: SQLite, or PostgreSQL when ``pg`` is the
+    session's server); ``reset`` empties both (constants kept)."""
 
-    def __init__(self, model, path) -> None:
+    def __init__(self, model, path, pg=None) -> None:
         self.model = model
-        self.sqlite = SQLiteProvider(model, path)
+        self.pg = pg
+        if pg is None:
+            self.sqlite = SQLiteProvider(model, path)
+        else:
+            from infobase_odata.providers.postgresql import PostgreSQLProvider
+            self.sqlite = PostgreSQLProvider(model, pg.fresh_url(), pool_size=2)
         self.memory = MemoryProvider(model)
 
     def reset(self, data: Dataset) -> None:
-        conn = self.sqlite.conn
-        tables = [name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
-        conn.execute("BEGIN")
-        for name in tables:
-            if not name.startswith("Constant_"):
-                conn.execute(f'DELETE FROM "{name}"')
-        conn.execute("COMMIT")
+        if self.pg is not None:
+            link = self.sqlite.link
+            tables = [name for (name,) in link.run(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()]
+            with self.sqlite.transaction():
+                for name in tables:
+                    if not name.startswith(("Constant_", "_infobase")):
+                        link.run(f'DELETE FROM "{name}"')
+        else:
+            conn = self.sqlite.conn
+            tables = [name for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
+            conn.execute("BEGIN")
+            for name in tables:
+                if not name.startswith("Constant_"):
+                    conn.execute(f'DELETE FROM "{name}"')
+            conn.execute("COMMIT")
         self.memory = MemoryProvider(self.model)
         data.load(self.memory, self.model)
         data.load(self.sqlite, self.model)
 
     def close(self) -> None:
         self.sqlite.close()
+        if self.pg is not None:
+            from infobase_odata.providers.pgconn import Pools
+            Pools.close(self.sqlite.database)
 
 
-@pytest.fixture(scope="module")
-def fixed_stores(model, tmp_path_factory):
-    stores = Stores(model, tmp_path_factory.mktemp("differential") / "fixed.db")
+def _pg(request):
+    return request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fixed_stores(model, tmp_path_factory, request):
+    stores = Stores(model, tmp_path_factory.mktemp("differential") / "fixed.db", _pg(request))
     stores.reset(fixed_dataset())
     yield stores
     stores.close()
 
 
-@pytest.fixture(scope="module")
-def random_stores(model, tmp_path_factory):
-    stores = Stores(model, tmp_path_factory.mktemp("differential") / "random.db")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def random_stores(model, tmp_path_factory, request):
+    stores = Stores(model, tmp_path_factory.mktemp("differential") / "random.db", _pg(request))
     yield stores
     stores.close()
 
@@ -767,9 +789,9 @@ REGRESSIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def regression_stores(model, tmp_path_factory):
-    stores = Stores(model, tmp_path_factory.mktemp("differential") / "regressions.db")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def regression_stores(model, tmp_path_factory, request):
+    stores = Stores(model, tmp_path_factory.mktemp("differential") / "regressions.db", _pg(request))
     stores.reset(regression_dataset())
     yield stores
     stores.close()

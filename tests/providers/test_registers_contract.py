@@ -13,7 +13,8 @@ import pytest
 from infobase_odata.registers import vt_result_set
 from infobase_odata.registers import VTParams
 from infobase_odata.providers.memory import MemoryProvider
-from infobase_odata.providers.sqlite import SQLiteProvider
+
+from .conftest import dispose, make_provider
 from infobase_odata.query.parser import parse_filter
 
 PRODUCTS = [f"aaaaaaaa-0000-0000-0000-{i:012d}" for i in range(4)]
@@ -40,23 +41,33 @@ def _table(provider, stock, result_set, params) -> list:
                    provider.virtual_table(stock, params, result_set=result_set).rows))
 
 
-@pytest.mark.parametrize("layout", ["clustered", "rowid"])
+def sql_provider(engine: str, model, tmp_path, request):
+    """The SQL store under test: SQLite, or PostgreSQL on the session's throwaway cluster."""
+    pg = request.getfixturevalue("pg_server") if engine == "postgresql" else None
+    provider = make_provider(engine, model, tmp_path, pg=pg)
+    request.addfinalizer(lambda: dispose(provider))
+    return provider
+
+
+@pytest.mark.parametrize("engine,layout", [("sqlite", "clustered"), ("sqlite", "rowid"),
+                                           ("postgresql", "clustered")])
 @pytest.mark.parametrize("seed", range(4))
-def test_totals_and_movements_give_the_reference_balances(model, tmp_path, seed, layout):
+def test_totals_and_movements_give_the_reference_balances(model, tmp_path, seed, engine, layout, request):
     rng = random.Random(seed)
     stock = model.entity_set("AccumulationRegister_Stock")
     if layout == "rowid":  # a file made before totals were clustered keeps working
         import sqlite3
 
-        old = sqlite3.connect(tmp_path / "r.db")
+        old = sqlite3.connect(tmp_path / "infobase.db")
         old.execute('CREATE TABLE "_totals_AccumulationRegister_Stock" ("Month" TEXT, "Product_Key" TEXT, '
                     '"Warehouse_Key" TEXT, "Quantity" INTEGER)')
         old.close()
-    memory, sqlite = MemoryProvider(model), SQLiteProvider(model, tmp_path / "r.db")
-    schema = sqlite.conn.execute("SELECT group_concat(sql, ';') FROM sqlite_master "
-                                 "WHERE tbl_name = '_totals_AccumulationRegister_Stock'").fetchone()[0]
-    assert ("WITHOUT ROWID" in schema) == (layout == "clustered")
-    assert ("CREATE UNIQUE INDEX" in schema) == (layout == "rowid")
+    memory, sqlite = MemoryProvider(model), sql_provider(engine, model, tmp_path, request)
+    if engine == "sqlite":
+        schema = sqlite.conn.execute("SELECT group_concat(sql, ';') FROM sqlite_master "
+                                     "WHERE tbl_name = '_totals_AccumulationRegister_Stock'").fetchone()[0]
+        assert ("WITHOUT ROWID" in schema) == (layout == "clustered")
+        assert ("CREATE UNIQUE INDEX" in schema) == (layout == "rowid")
     for _ in range(30):  # re-writes of the same recorders, in any date order
         i, rows = rng.randrange(len(RECORDERS)), _movements(rng)
         for provider in (memory, sqlite):
@@ -80,10 +91,10 @@ def test_totals_and_movements_give_the_reference_balances(model, tmp_path, seed,
     assert _table(sqlite, stock, balance, VTParams("Balance")) == _table(memory, stock, balance, VTParams("Balance"))
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
-def test_a_failed_transaction_leaves_record_sets_and_totals(model, tmp_path, kind):
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgresql"])
+def test_a_failed_transaction_leaves_record_sets_and_totals(model, tmp_path, kind, request):
     stock = model.entity_set("AccumulationRegister_Stock")
-    provider = MemoryProvider(model) if kind == "memory" else SQLiteProvider(model, tmp_path / "r.db")
+    provider = MemoryProvider(model) if kind == "memory" else sql_provider(kind, model, tmp_path, request)
     first = [{"Period": dt.datetime(2024, 3, 5), "RecordType": "Receipt", "Product_Key": PRODUCTS[0],
               "Warehouse_Key": WAREHOUSES[0], "Quantity": Decimal("5")}]
     stored = provider.write_record_set(stock, _key(0), first)

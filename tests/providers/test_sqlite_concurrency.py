@@ -19,7 +19,7 @@ from infobase_odata.errors import ODataError, from_store_error
 from infobase_odata.stores import Stale, StoreError
 from infobase_odata.providers.sqlite import SQLiteProvider
 
-from .conftest import PROVIDERS, make_provider
+from .conftest import PROVIDERS, dispose, make_provider
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CURRENCIES = "Catalog_Валюты"
@@ -51,8 +51,10 @@ def run_threads(target, count: int, *args) -> list:
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
-def test_optimistic_increments_from_8_threads(kind, model, tmp_path):
-    provider = make_provider(kind, model, tmp_path)
+def test_optimistic_increments_from_8_threads(kind, model, tmp_path, request):
+    pg = request.getfixturevalue("pg_server") if kind == "postgresql" else None
+    provider = make_provider(kind, model, tmp_path, pg=pg)
+    request.addfinalizer(lambda: dispose(provider))
     goods = model.entity_set("Catalog_Goods")
     row = provider.create(goods, {"Description": "Счётчик", "Price": Decimal("10")})
     key = {"Ref_Key": row["Ref_Key"]}

@@ -18,7 +18,7 @@ from infobase_odata.errors import ODataError, from_store_error
 from infobase_odata.stores import Busy, Conflict, Invalid, NotFound, Stale, StoreError
 from infobase_odata import build_model
 
-from .conftest import PROVIDERS, make_provider, seed
+from .conftest import PROVIDERS, dispose, make_provider, pg_for, seed
 
 NIL = edm.NIL_GUID
 CURRENCIES = "Catalog_Валюты"
@@ -56,10 +56,9 @@ def numbering_model():
 
 @pytest.fixture(params=PROVIDERS)
 def numbered(request, numbering_model, tmp_path):
-    p = make_provider(request.param, numbering_model, tmp_path)
+    p = make_provider(request.param, numbering_model, tmp_path, pg=pg_for(request))
     yield p
-    if hasattr(p, "close"):
-        p.close()
+    dispose(p)
 
 
 # ---- create -------------------------------------------------------------------------------------

@@ -190,7 +190,7 @@ class SchemaPlan:
         return f"CREATE TABLE IF NOT EXISTS {q(self.mapping.side_table)} ({', '.join(cols)})"
 
     def side_type(self, prop: m.Property) -> str:
-        return "INTEGER" if self.codec.storage[prop.name].sql_type is int else "TEXT"
+        return "TEXT" if self.codec.storage[prop.name].sql_type is str else "INTEGER"
 
     def _lines_digest(self, name: str) -> str:
         tab = self.mapping.tabular_sections[name]

@@ -19,6 +19,7 @@ from sqlite_utils.db import quote_identifier as q
 
 from .. import model as m
 from ..registers import EXPENSE, RECEIPT, Layout
+from .dialect import SQLITE, Dialect
 
 
 def totals_table(register_set: m.EntitySet) -> str:
@@ -27,12 +28,13 @@ def totals_table(register_set: m.EntitySet) -> str:
 
 class VTSql:
     def __init__(self, layout: Layout, records_table: str, totals_table: str | None,
-                 result: m.ComplexType | None) -> None:
+                 result: m.ComplexType | None, dialect: Dialect = SQLITE) -> None:
         self.layout = layout
+        self.dialect = dialect
         self.records = q(records_table)
         self.totals = q(totals_table) if totals_table else None
         self.result = result
-        self.active = 't0."Active" = 1' if layout.active else "1"
+        self.active = f't0."Active" = {dialect.true}' if layout.active else "1"
 
     # ---- pieces -----------------------------------------------------------------------------
 
@@ -93,7 +95,7 @@ class VTSql:
 
     def balance(self, grouped: tuple[m.Property, ...], where: str, period: str | None,
                 totals: str | None) -> str:
-        sums = {f"{p.name}Balance": f"SUM(t0.{q(p.name)})" for p in self.layout.resources}
+        sums = {f"{p.name}Balance": self.dialect.total(f"t0.{q(p.name)}") for p in self.layout.resources}
         select, group = self._output(grouped, sums)
         source = self.opening_source(where, period, totals)
         return f"SELECT {select} FROM ({source}) AS t0{group}{self._having(list(sums.values()))}"
@@ -104,10 +106,10 @@ class VTSql:
     def turnovers(self, grouped: tuple[m.Property, ...], where: str, start: str | None, end: str | None) -> str:
         sums: dict[str, str] = {}
         for p in self.layout.resources:
-            sums[f"{p.name}Turnover"] = f"SUM({self.signed(p)})"
+            sums[f"{p.name}Turnover"] = self.dialect.total(self.signed(p))
             if self.layout.balance:
-                sums[f"{p.name}Receipt"] = f"SUM({self.kind_only(p, RECEIPT)})"
-                sums[f"{p.name}Expense"] = f"SUM({self.kind_only(p, EXPENSE)})"
+                sums[f"{p.name}Receipt"] = self.dialect.total(self.kind_only(p, RECEIPT))
+                sums[f"{p.name}Expense"] = self.dialect.total(self.kind_only(p, EXPENSE))
         select, group = self._output(grouped, sums)
         low, high = self._range(start, end)
         return (f"SELECT {select} FROM {self.records} AS t0{self._and(self.active, low, high, where)}"
@@ -128,7 +130,7 @@ class VTSql:
         parts.append(f"SELECT {cols}, {moved} FROM {self.records} AS t0{self._and(self.active, low, high, where)}")
         sums: dict[str, str] = {}
         for p in resources:
-            o, rc, ex = (f"SUM(t0.{q(prefix + p.name)})" for prefix in ("o_", "r_", "e_"))
+            o, rc, ex = (self.dialect.total(f"t0.{q(prefix + p.name)}") for prefix in ("o_", "r_", "e_"))
             sums[f"{p.name}OpeningBalance"] = o
             sums[f"{p.name}Receipt"] = rc
             sums[f"{p.name}Expense"] = ex
@@ -155,5 +157,5 @@ class VTSql:
         inner = (f'SELECT {head}{pick}(t0."Period") AS _period FROM {self.records} AS t0'
                  f"{self._and(self.active, bound, where)}{group}")
         join = " AND ".join([f"r.{d} = s.{d}" for d in dims] + ['r."Period" = s._period'])
-        active = 'r."Active" = 1' if self.layout.active else None
+        active = f'r."Active" = {self.dialect.true}' if self.layout.active else None
         return f"SELECT {cols} FROM ({inner}) AS s JOIN {self.records} AS r ON {join}{self._and(active, where_r)}"

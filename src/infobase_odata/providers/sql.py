@@ -1,4 +1,4 @@
-"""Compile a validated filter/orderby AST to SQLite SQL with named bound parameters.
+"""Compile a validated filter/orderby AST to SQL (SQLite, PostgreSQL: ``dialect.py``) with named bound parameters.
 
 One visitor over ``query/ast.py``; identifiers come only from the model and are quoted; every
 value is a bound parameter.  The semantics are those of ``query/evaluate.py`` (the reference),
@@ -56,8 +56,7 @@ class Compiler:
         out = []
         for item in items:
             frag = self.compile(item.expr, {})
-            sql = frag.sql + (" COLLATE odata_decimal" if frag.kind == DEC else "")
-            out.append(sql + (" DESC" if item.descending else ""))
+            out.append(self.dialect.order(frag.sql, dec=frag.kind == DEC, desc=item.descending))
         return out
 
     def bind(self, value: Any) -> str:
@@ -82,16 +81,17 @@ class Compiler:
         if value is None:
             return Frag("NULL", NULL, edm_type="Null")
         if isinstance(value, bool):
-            return Frag(self.bind(int(value)), BOOL, edm_type=edm_type)
+            return Frag(self.bind(self.dialect.bool_value(value)), BOOL, edm_type=edm_type)
         if isinstance(value, (int, Decimal)):
             return self.number(value, edm_type)
         if isinstance(value, dt.datetime):
             # whole seconds, no offset: as evaluate.Evaluator._literal
-            return Frag(self.bind(edm.format_datetime(value.replace(tzinfo=None))), DATE, edm_type=edm_type)
+            text = edm.format_datetime(value.replace(tzinfo=None))
+            return Frag(self.dialect.text_param(self.bind(text)), DATE, edm_type=edm_type)
         if edm_type == "Edm.Guid":
-            return Frag(self.bind(str(value).lower()), GUID, edm_type=edm_type)
+            return Frag(self.dialect.text_param(self.bind(str(value).lower())), GUID, edm_type=edm_type)
         if isinstance(value, str):
-            return Frag(self.bind(value), STR, edm_type=edm_type)
+            return Frag(self.dialect.text_param(self.bind(value)), STR, edm_type=edm_type)
         raise CompileError(f"literal of type {edm_type} is not supported in filters")
 
     def number(self, value: int | Decimal, edm_type: str = "Edm.Decimal") -> Frag:
@@ -182,7 +182,7 @@ class Compiler:
                 return Frag("NULL", NULL)
             lv, lt = self.typed_parts(left, node.left)
             rv, rt = self.typed_parts(right, node.right)
-            same = f"({lv} IS {rv} AND {lt} IS {rt})"
+            same = f"({self.dialect.same(lv, rv)} AND {self.dialect.same(lt, rt)})"
             return Frag(same if op == "eq" else f"(NOT {same})", BOOL)
         if self.numeric(left) and self.numeric(right) and DEC in (left.kind, right.kind) or (
                 left.kind == INT and right.kind == INT and not self.fits(left, right)):
@@ -192,11 +192,15 @@ class Compiler:
             if op == "ne":
                 return Frag(f"(NOT dec_eq({a}, {b}))", BOOL)
             return Frag(f"(dec_cmp({a}, {b}) {COMPARE[op]} 0)", BOOL)
+        a, b = left.sql, right.sql
         if left.kind == INT and right.kind == INT:
             scale = max(left.scale, right.scale)
             a, b = self.scaled(left, scale), self.scaled(right, scale)
-            return Frag(f"({a} {COMPARE[op]} {b})", BOOL)
-        return Frag(f"({left.sql} {COMPARE[op]} {right.sql})", BOOL)
+        if op == "eq":
+            return Frag(self.dialect.same(a, b), BOOL)
+        if op == "ne":
+            return Frag(self.dialect.not_same(a, b), BOOL)
+        return Frag(f"({a} {COMPARE[op]} {b})", BOOL)
 
     @staticmethod
     def numeric(f: Frag) -> bool:
@@ -250,7 +254,8 @@ class Compiler:
         if f.kind == DEC:
             return f"dec_format({f.sql})"
         if f.kind == BOOL:
-            return f"(CASE {f.sql} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)"
+            d = self.dialect
+            return f"(CASE {f.sql} WHEN {d.true} THEN 'true' WHEN {d.false} THEN 'false' END)"
         return f.sql
 
     # ---- lambdas and functions --------------------------------------------------------------
@@ -277,7 +282,7 @@ class Compiler:
         pred = self.compile(node.predicate, {**scope, node.variable: inner}).sql  # type: ignore[dict-item]
         if node.kind == "any":
             return Frag(f"EXISTS ({head} AND {pred})", BOOL)
-        return Frag(f"(NOT EXISTS ({head} AND ({pred}) IS NOT 1))", BOOL)
+        return Frag(f"(NOT EXISTS ({head} AND {self.dialect.not_true(pred)}))", BOOL)
 
     def _register_records(self, prop: m.Property) -> m.EntitySet | None:
         """The ``_RecordType`` set when ``prop`` is the RecordSet of this register, else None."""

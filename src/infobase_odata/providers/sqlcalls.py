@@ -47,13 +47,13 @@ def _like(c: "Compiler", subject: Frag, pattern: str) -> Frag:
     return Frag(c.dialect.like(subject.sql, pattern, c.bind(c.dialect.like_escape)), BOOL)
 
 
-def int_sql(f: Frag) -> str:
+def int_sql(c: "Compiler", f: Frag) -> str:
     """An integer argument (positions, lengths, amounts), truncated toward zero like ``int()``."""
     if f.kind == INT:
         return f.sql if f.scale == 0 else f"({f.sql} / {10 ** f.scale})"
     if f.kind == NULL:
         return "NULL"
-    return f"CAST({f.sql} AS INTEGER)"
+    return c.dialect.to_integer(f.sql)
 
 
 def compile_call(c: "Compiler", node: Call, scope: dict) -> Frag:
@@ -74,25 +74,25 @@ def compile_call(c: "Compiler", node: Call, scope: dict) -> Frag:
     if name == "length":
         return Frag(f"length({args[0].sql})", INT, 0, 10)
     if name == "indexof":
-        return Frag(f"(instr({args[0].sql}, {args[1].sql}) - 1)", INT, 0, 10)
+        return Frag(f"({c.dialect.position(args[0].sql, args[1].sql)} - 1)", INT, 0, 10)
     if name == "replace":
         # SQLite's replace(x, '', NULL) is x; a function of null is null (evaluate.replace).
         new = args[2].sql
         return Frag(f"(CASE WHEN {new} IS NOT NULL THEN replace({args[0].sql}, {args[1].sql}, {new}) END)",
                     STR)
     if name == "tolower":
-        return Frag(f"py_lower({args[0].sql})", STR)
+        return Frag(c.dialect.lower(args[0].sql), STR)
     if name == "toupper":
-        return Frag(f"py_upper({args[0].sql})", STR)
+        return Frag(c.dialect.upper(args[0].sql), STR)
     if name == "trim":
         return Frag(f"trim({args[0].sql})", STR)
     if name == "substring":
         # Clamped: SQLite's substr misbehaves when start + length passes 2**31 (no string is
         # longer than SQLITE_MAX_LENGTH, 10**9, anyway).
-        start = f"min(max({int_sql(args[1])}, 0), {MAX_TEXT}) + 1"
+        start = f"{c.dialect.clamp(int_sql(c, args[1]), 0, MAX_TEXT)} + 1"
         if len(args) == 2:
             return Frag(f"substr({args[0].sql}, {start})", STR)
-        return Frag(f"substr({args[0].sql}, {start}, min(max({int_sql(args[2])}, 0), {MAX_TEXT}))", STR)
+        return Frag(f"substr({args[0].sql}, {start}, {c.dialect.clamp(int_sql(c, args[2]), 0, MAX_TEXT)})", STR)
     if name in DATE_SLICES:
         a, n = DATE_SLICES[name]
         return Frag(f"CAST(substr({args[0].sql}, {a}, {n}) AS INTEGER)", INT, 0, 4)
@@ -135,11 +135,11 @@ def _from_text(c: "Compiler", sql: str, primitive: str) -> Frag:
     if primitive == "Edm.Double":
         return Frag(f"dec_norm({sql})", DEC)
     if primitive == "Edm.Boolean":
-        return Frag(f"(CASE {sql} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)", BOOL)
+        return Frag(f"(CASE {sql} WHEN 'true' THEN {c.dialect.true} WHEN 'false' THEN {c.dialect.false} END)", BOOL)
     if primitive == "Edm.DateTime":
         return Frag(f"date_norm({sql})", DATE)
     if primitive == "Edm.Guid":
-        return Frag(f"py_lower({sql})", GUID)
+        return Frag(c.dialect.lower(sql), GUID)
     return Frag("NULL", NULL)
 
 
@@ -148,7 +148,7 @@ def _cast(c: "Compiler", node: Call, scope: dict) -> Frag:
         if node.name == "cast":
             return Frag("NULL", NULL)
         own = ev.NAMESPACE + c.entity_set.entity_type.name
-        return Frag("1" if ev.entity_type_name(node.args[0].value) == own else "0", BOOL)
+        return Frag(c.dialect.true if ev.entity_type_name(node.args[0].value) == own else c.dialect.false, BOOL)
     value = c.compile(node.args[0], scope)
     type_name = node.args[1].value
     target = ev.entity_type_name(type_name)
@@ -156,12 +156,12 @@ def _cast(c: "Compiler", node: Call, scope: dict) -> Frag:
         bound = c.bind(target)
         if value.kind == TYPED:
             if node.name == "isof":
-                return Frag(f"({value.type_sql} IS {bound})", BOOL)
-            return Frag(f"(CASE WHEN {value.type_sql} IS {bound} THEN {value.sql} END)", TYPED,
+                return Frag(c.dialect.same(value.type_sql or "NULL", bound), BOOL)
+            return Frag(f"(CASE WHEN {c.dialect.same(value.type_sql or 'NULL', bound)} THEN {value.sql} END)", TYPED,
                         type_sql=bound, target_set=target[len(ev.NAMESPACE):])
         if node.name == "isof":
             _, own_type = c.typed_parts(value, node.args[0])
-            return Frag(f"({value.sql} IS NOT NULL AND {own_type} IS {bound})", BOOL)
+            return Frag(f"({value.sql} IS NOT NULL AND {c.dialect.same(own_type, bound)})", BOOL)
         return Frag(value.sql, TYPED, type_sql=bound, target_set=target[len(ev.NAMESPACE):])
     if type_name not in ev.PRIMITIVES:
         raise CompileError(f"unknown type {type_name}")
@@ -169,13 +169,13 @@ def _cast(c: "Compiler", node: Call, scope: dict) -> Frag:
     bound = c.bind(primitive)
     if value.kind == TYPED:
         if node.name == "isof":
-            return Frag(f"({value.type_sql} IS {bound})", BOOL)
+            return Frag(c.dialect.same(value.type_sql or "NULL", bound), BOOL)
         inner = _from_text(c, value.sql, primitive)
-        inner.sql = f"(CASE WHEN {value.type_sql} IS {bound} THEN {inner.sql} END)"
+        inner.sql = f"(CASE WHEN {c.dialect.same(value.type_sql or 'NULL', bound)} THEN {inner.sql} END)"
         return inner
     if node.name == "isof":
         if value.kind == NULL or PLAIN_TYPE.get(value.kind) != primitive:
-            return Frag("0", BOOL)
+            return Frag(c.dialect.false, BOOL)
         return Frag(f"({value.sql} IS NOT NULL)", BOOL)
     if value.kind == NULL:
         return value

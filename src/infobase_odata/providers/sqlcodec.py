@@ -39,7 +39,7 @@ class Storage:
 
     @property
     def sql_type(self) -> type:
-        return int if self.kind in (INT, BOOL) else str
+        return int if self.kind == INT else bool if self.kind == BOOL else str
 
 
 def storage_of(prop: m.Property) -> Storage:
@@ -81,8 +81,8 @@ def decoder(storage: Storage) -> Callable[[Any], Any] | None:
     return None
 
 
-def encoder(storage: Storage) -> Callable[[Any], Any] | None:
-    """Normalized Python value -> column value."""
+def encoder(storage: Storage, native_bool: bool = False) -> Callable[[Any], Any] | None:
+    """Normalized Python value -> column value (booleans 0/1, or bool for a BOOLEAN column)."""
     if storage.kind == INT:
         if storage.scale == 0:
             return None
@@ -93,6 +93,8 @@ def encoder(storage: Storage) -> Callable[[Any], Any] | None:
     if storage.kind == DATE:
         return lambda v: None if v is None else edm.format_datetime(v)
     if storage.kind == BOOL:
+        if native_bool:
+            return lambda v: None if v is None else bool(v)
         return lambda v: None if v is None else int(bool(v))
     return None
 
@@ -100,13 +102,14 @@ def encoder(storage: Storage) -> Callable[[Any], Any] | None:
 class RowCodec:
     """Encodes/decodes the scalar properties of one entity or row type, in model order."""
 
-    def __init__(self, properties: Iterable[m.Property]) -> None:
+    def __init__(self, properties: Iterable[m.Property], *, native_bool: bool = False) -> None:
+        self.native_bool = native_bool
         self.properties = [p for p in properties if p.role != m.TABULAR]
         self.names = [p.name for p in self.properties]
         self.storage = {p.name: storage_of(p) for p in self.properties}
         self._decoders = [(i, f) for i, p in enumerate(self.properties)
                           if (f := decoder(self.storage[p.name])) is not None]
-        self._encoders = [encoder(self.storage[p.name]) for p in self.properties]
+        self._encoders = [encoder(self.storage[p.name], native_bool) for p in self.properties]
 
     def decode(self, values: tuple) -> dict[str, Any]:
         if self._decoders:
@@ -122,5 +125,5 @@ class RowCodec:
         return dict(zip(self.names, self.encode_tuple(row)))
 
     def encode_value(self, name: str, value: Any) -> Any:
-        f = encoder(self.storage[name])
+        f = encoder(self.storage[name], self.native_bool)
         return value if f is None else f(value)

@@ -140,6 +140,10 @@ class Link:
         finally:
             self.disarm()
 
+    def stream(self, sql: str, params: Sequence[Any] | dict = ()) -> sqlite3.Cursor:
+        """A cursor read in chunks with ``fetch`` (SQLite steps it lazily)."""
+        return self.run(sql, params)
+
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.arm()
         try:

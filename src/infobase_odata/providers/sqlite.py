@@ -25,7 +25,6 @@ and writes are plain prepared statements (DESIGN: ``table.get`` 91 µs vs 11 µs
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
@@ -43,6 +42,7 @@ from .sql import Compiler
 from .sqlcodec import RowCodec
 from .sqlconn import Link, write_lock
 from .sqlite_registers import SQLiteRegisters
+from .sqlschema import PostgreSQLDDL, SQLiteDDL
 from .sqltables import SetInfo
 from .sqlitewrites import SQLiteWrites
 
@@ -70,7 +70,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         self._schema_lock: tuple[int, threading.Lock] = (os.getpid(), threading.Lock())
         self._info: dict[str, SetInfo] = {}
         for entity_set in model.entity_sets.values():
-            self._info[entity_set.name] = SetInfo(entity_set)
+            self._info[entity_set.name] = SetInfo(entity_set, native_bool=self.dialect.native_bool)
             for prop in v.tabular_properties(entity_set.entity_type):
                 assert prop.row_type is not None
 
@@ -82,14 +82,19 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         pid = os.getpid()
         local = self._local
         if getattr(local, "pid", None) != pid:
-            local.link = Link.open(self.path, busy_timeout=self.busy_timeout,
-                                   statement_timeout_ms=self.statement_timeout_ms,
-                                   synchronous=self.synchronous, trace=self.trace)
-            local.db = sqlite_utils.Database(local.link.conn, execute_plugins=False)
+            local.link = self._open_link(local)
             local.pid = pid
         if self._schema_pid != pid and not getattr(local, "creating_schema", False):
             self._ensure_schema(local, pid)
         return local.link
+
+    def _open_link(self, local: threading.local) -> Link:
+        """A new connection for this thread (the engine's part of ``link``)."""
+        link = Link.open(self.path, busy_timeout=self.busy_timeout,
+                         statement_timeout_ms=self.statement_timeout_ms,
+                         synchronous=self.synchronous, trace=self.trace)
+        local.db = sqlite_utils.Database(link.conn, execute_plugins=False)
+        return link
 
     def _ensure_schema(self, local: threading.local, pid: int) -> None:
         """Create the schema once per process; marked ready only when it succeeded, so a failure
@@ -132,8 +137,12 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
 
     # ---- schema -----------------------------------------------------------------------------
 
+    def _ddl(self) -> SQLiteDDL:
+        """The schema statements of this engine (see ``sqlschema``)."""
+        return SQLiteDDL(self.db)
+
     def create_schema(self) -> None:
-        db = self.db
+        db = self._ddl()
         self.link.disarm()  # schema statements (index builds) run without a time budget
         with self.transaction():
             for info in self._stored_sets():
@@ -143,7 +152,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
                 if es.kind == m.CONSTANT:
                     self._create_table(db, info.table, info.codec, pk="SurrogateKey", keys=())
                     empty = info.codec.encode(v.constant_row(es.entity_type))
-                    db[info.table].insert(empty, ignore=True)  # type: ignore[union-attr]
+                    db.insert_ignore(info.table, empty)
                     continue
                 self._create_table(db, info.table, info.codec, pk="_id", keys=(("Ref_Key",),))
                 if info.numbering is not None:
@@ -163,28 +172,26 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         return Compiler(self.model, entity_set, dialect=self.dialect)
 
     @staticmethod
-    def _numbering_indexes(db: sqlite_utils.Database, info: SetInfo) -> None:
+    def _numbering_indexes(db: SQLiteDDL | PostgreSQLDDL, info: SetInfo) -> None:
         """Code/Number: one index for lookups, one on (length, value) so the next code is a few
         index probes rather than a table scan (see ``SQLiteWrites._max_number``)."""
         assert info.numbering is not None
         name = info.numbering.name
-        db[info.table].create_index([name], if_not_exists=True)  # type: ignore[union-attr]
+        db.index(info.table, [name])
         if not info.numbering.numeric:
-            index = q(f"idx_{info.table}_{name}_length")
-            db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {q(info.table)} (length({q(name)}), {q(name)})")
+            db.length_index(info.table, name)
 
     @staticmethod
-    def _create_table(db: sqlite_utils.Database, name: str, codec: RowCodec, *, pk: str,
+    def _create_table(db: SQLiteDDL | PostgreSQLDDL, name: str, codec: RowCodec, *, pk: str,
                       keys: tuple[tuple[str, ...], ...]) -> None:
         columns: dict[str, Any] = {"_id": int} if pk == "_id" else {}
-        columns.update({n: codec.storage[n].sql_type for n in codec.names})
-        table = db[name]
-        table.create(columns, pk=pk, if_not_exists=True)  # type: ignore[union-attr]
+        columns.update({n: codec.storage[n] for n in codec.names})
+        db.table(name, columns, pk=pk)
         for key in keys:
-            table.create_index(list(key), unique=True, if_not_exists=True)  # type: ignore[union-attr]
+            db.index(name, key, unique=True)
         for n in codec.names:
             if n.endswith("_Key") and not any(k[0] == n for k in keys):
-                table.create_index([n], if_not_exists=True)  # type: ignore[union-attr]
+                db.index(name, [n])
 
     # ---- reads ------------------------------------------------------------------------------
 
@@ -205,13 +212,12 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         return [r["Ref_Key"] for r in rows]
 
     def _attach_tabs(self, info: SetInfo, rows: list[Row], tabs: list[m.Property]) -> None:
-        keys = json.dumps(self._owner_ids(info, rows))
+        cond, params = self.dialect.in_list('t0."Ref_Key"', self._owner_ids(info, rows))
         for tab in tabs:
             tab_info = self._info[f"{info.table}_{tab.name}"]
             by_owner: dict[str, list[Row]] = {r["Ref_Key"]: [] for r in rows}
-            sql = (f'{tab_info.select} WHERE t0."Ref_Key" IN (SELECT value FROM json_each(?)) '
-                   f'ORDER BY t0."Ref_Key", t0."LineNumber"')
-            for values in self.link.run(sql, (keys,)).fetchall():
+            sql = f'{tab_info.select} WHERE {cond} ORDER BY t0."Ref_Key", t0."LineNumber"'
+            for values in self.link.run(sql, params).fetchall():
                 line = tab_info.codec.decode(values)
                 by_owner[line["Ref_Key"]].append(line)
             for r in rows:
@@ -256,7 +262,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
             sql += self.dialect.limit(":_top", ":_skip")
             params["_top"] = self.dialect.no_limit if options.top is None else options.top
             params["_skip"] = options.skip or 0
-        cursor = self.link.run(sql, params)
+        cursor = self.link.stream(sql, params)
         tabs = v.tabular_to_load(entity_set.entity_type, options.select)
         return QueryResult(self._rows(info, cursor, tabs), total)
 
@@ -323,16 +329,17 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         if entity_set.kind == m.CONSTANT:
             return iter([self.get(entity_set, {"SurrogateKey": 0})])  # type: ignore[list-item]
         names = info.key_names
-        packed = json.dumps([[self._key_value(n, k[n]) for n in names] for k in keys])
-        on = " AND ".join(f"t0.{q(n)} = json_extract(j.value, '$[{i}]')" for i, n in enumerate(names))
-        sql = f"{info.select} JOIN json_each(?) AS j ON {on}"
-        cursor = self.link.run(sql, (packed,))
+        packed = [[self._key_value(n, k[n]) for n in names] for k in keys]
+        if not packed:
+            return iter(())
+        join, params = self.dialect.join_keys(names, packed)
+        cursor = self.link.run(f"{info.select} {join}", params)
         return self._rows(info, cursor, info.tabs)
 
     def _load(self, info: SetInfo, ref: str) -> tuple[int, Row] | None:
         """``(_id, row)`` of an object with its tabular sections (the write side's read)."""
-        found = self.link.run(f'SELECT t0._id, {info.select[len("SELECT "):]} WHERE t0."Ref_Key" = ?',
-                              (ref,)).fetchone()
+        found = self.link.run(f'SELECT t0._id, {info.select[len("SELECT "):]} WHERE t0."Ref_Key" = ?'
+                              f"{self.dialect.row_lock}", (ref,)).fetchone()
         if found is None:
             return None
         row = info.codec.decode(found[1:])

@@ -15,11 +15,9 @@ Record-set and virtual-table reads are prepared statements; every value is a bou
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
-import sqlite_utils
 from sqlite_utils.db import quote_identifier as q
 
 from .. import edm, model as m, registers as r
@@ -35,6 +33,7 @@ from .sqlcodec import INT, RowCodec, storage_of
 
 if TYPE_CHECKING:
     from .sqlconn import Link
+    from .sqlschema import PostgreSQLDDL, SQLiteDDL
     from .sqltables import SetInfo
 
 
@@ -66,12 +65,11 @@ class SQLiteRegisters:
         def _rows(self, info: "SetInfo", cursor: Any, tabs: list) -> Iterator[Row]: ...
 
     def _limit(self, options: QueryOptions) -> str:
-        top = self.dialect.no_limit if options.top is None else int(options.top)
-        return self.dialect.limit(str(top), str(int(options.skip or 0)))
+        return self.dialect.limit_values(options.top, options.skip)
 
     # ---- schema -----------------------------------------------------------------------------
 
-    def _create_register_schema(self, db: sqlite_utils.Database) -> None:
+    def _create_register_schema(self, db: "SQLiteDDL | PostgreSQLDDL") -> None:
         for entity_set in self.model.entity_sets.values():
             if entity_set.kind not in (m.RECORDS, m.INDEPENDENT_RECORDS):
                 continue
@@ -82,39 +80,25 @@ class SQLiteRegisters:
                                              "summed in SQL and may have at most 18 digits")
             info = self._info[entity_set.name]
             columns: dict[str, Any] = {"_id": int}
-            columns.update({n: info.codec.storage[n].sql_type for n in info.codec.names})
-            table = db[info.table]
-            table.create(columns, pk="_id", if_not_exists=True)  # type: ignore[union-attr]
+            columns.update({n: info.codec.storage[n] for n in info.codec.names})
+            db.table(info.table, columns, pk="_id")
             keys = list(entity_set.entity_type.key_names)
             unique = entity_set.kind == m.INDEPENDENT_RECORDS or not isinstance(layout.register_set.source,
                                                                                   m.cfg.InformationRegister)
-            table.create_index(keys, unique=unique, if_not_exists=True)  # type: ignore[union-attr]
+            db.index(info.table, keys, unique=unique)
             if layout.recorder:
-                table.create_index(list(layout.recorder), if_not_exists=True)  # type: ignore[union-attr]
+                db.index(info.table, list(layout.recorder))
             dims = list(layout.dimension_names)
             if layout.periodic:
-                table.create_index(dims + ["Period"], if_not_exists=True)  # type: ignore[union-attr]
-                table.create_index(["Period"], if_not_exists=True)  # type: ignore[union-attr]
+                db.index(info.table, dims + ["Period"])
+                db.index(info.table, ["Period"])
             if layout.balance:
-                self._create_totals(db, layout, dims)
-
-    @staticmethod
-    def _create_totals(db: sqlite_utils.Database, layout: r.Layout, dims: list[str]) -> None:
-        """The totals table, clustered on (Month, dimensions…) (``WITHOUT ROWID``: the key is
-        the table, no second b-tree repeating its columns, about half the size). Dimensions
-        are never NULL there: stored records hold the empty value of an unset dimension. A
-        file made before keeps its rowid table with the unique index."""
-        table = db[totals_table(layout.register_set)]
-        if table.exists():
-            if "WITHOUT ROWID" not in table.schema.upper():  # type: ignore[union-attr]
-                table.create_index(["Month"] + dims, unique=True, if_not_exists=True)  # type: ignore[union-attr]
-            return
-        types = {str: "TEXT", int: "INTEGER", float: "REAL"}
-        cols = ['"Month" TEXT NOT NULL']
-        cols += [f"{q(p.name)} {types.get(storage_of(p).sql_type, 'TEXT')} NOT NULL" for p in layout.dimensions]
-        cols += [f"{q(p.name)} INTEGER" for p in layout.resources]
-        key = ", ".join(q(n) for n in ["Month", *dims])
-        db.execute(f"CREATE TABLE {q(table.name)} ({', '.join(cols)}, PRIMARY KEY ({key})) WITHOUT ROWID")
+                totals: dict[str, Any] = {"Month": str}
+                totals.update({p.name: storage_of(p) for p in layout.dimensions})
+                totals.update({p.name: int for p in layout.resources})
+                # Dimensions are never NULL in totals: stored records hold the empty value of an
+                # unset dimension, so (Month, dimensions) can be the clustered key.
+                db.clustered_table(totals_table(layout.register_set), totals, ["Month"] + dims)
 
     # ---- record sets ------------------------------------------------------------------------
 
@@ -213,12 +197,8 @@ class SQLiteRegisters:
                 self.link.run(f"INSERT INTO {table} (\"Month\", {copy_cols}) SELECT ?, {copy_cols} "
                               f'FROM {table} WHERE "Month" = ?', (edm.format_datetime(month), horizon))
             top = needed
-        res = [q(p.name) for p in layout.resources]
-        cols = ['"Month"'] + dims + res
-        conflict = ", ".join(cols[:1 + len(dims)])
-        increments = ", ".join(f"{c} = {c} + excluded.{c}" for c in res)
-        upsert = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
-                  f"ON CONFLICT ({conflict}) DO UPDATE SET {increments}")
+        upsert = self.dialect.add_into(totals_table(layout.register_set),
+                                       ["Month", *layout.dimension_names], [p.name for p in layout.resources])
         batch = []
         for key, sums in deltas.items():
             for month in _months(r.next_month(parse(key[0])), top):
@@ -230,31 +210,32 @@ class SQLiteRegisters:
         layout = r.Layout.of(self.model, register_set)
         info = self._records_info(register_set)
         table, records = q(totals_table(register_set)), q(info.table)
-        sql = VTSql(layout, info.table, None, None)
+        sql = VTSql(layout, info.table, None, None, self.dialect)
         dims = [q(p.name) for p in layout.dimensions]
         res = [q(p.name) for p in layout.resources]
         with self.transaction():
             self.link.run(f"DELETE FROM {table}")
-            active = ' WHERE t0."Active" = 1' if layout.active else ""
+            active = f' WHERE t0."Active" = {self.dialect.true}' if layout.active else ""
             low, high = self.link.run(f'SELECT min(t0."Period"), max(t0."Period") FROM {records} AS t0{active}'
                                       ).fetchone()
             if low is None:
                 return
-            self.link.run("DROP TABLE IF EXISTS temp._register_turnovers")
-            signed = ", ".join(f"SUM({sql.signed(p)}) AS {q(p.name)}" for p in layout.resources)
+            temp = f"{self.dialect.temp_schema}._register_turnovers"
+            self.link.run(f"DROP TABLE IF EXISTS {temp}")
+            signed = ", ".join(f"{self.dialect.total(sql.signed(p))} AS {q(p.name)}" for p in layout.resources)
             dim_cols = ", ".join(f"t0.{d}" for d in dims)
             self.link.run(f"CREATE TEMP TABLE _register_turnovers AS SELECT substr(t0.\"Period\", 1, 7) || "
                           f"'-01T00:00:00' AS \"Month\", {dim_cols}, {signed} FROM {records} AS t0"
                           f"{active} GROUP BY 1, {dim_cols}")
-            sums = ", ".join(f"SUM({c})" for c in res)
+            sums = ", ".join(self.dialect.total(c) for c in res)
             cols = ", ".join(dims + res)
             first, last = r.month_start(edm_datetime(low)), r.month_start(edm_datetime(high))
             for month in _months(r.next_month(first), r.next_month(last)):
                 text = edm.format_datetime(month)
                 self.link.run(f'INSERT INTO {table} ("Month", {cols}) SELECT ?, {", ".join(dims)}, {sums} '
-                              f'FROM temp._register_turnovers WHERE "Month" < ? GROUP BY {", ".join(dims)}',
+                              f'FROM {temp} WHERE "Month" < ? GROUP BY {", ".join(dims)}',
                               (text, text))
-            self.link.run("DROP TABLE temp._register_turnovers")
+            self.link.run(f"DROP TABLE {temp}")
 
     # ---- reads of register sets -------------------------------------------------------------
 
@@ -274,7 +255,7 @@ class SQLiteRegisters:
             inner.params = compiler.params
             same = " AND ".join(f"r1.{q(n)} = t0.{q(n)}" for n in layout.recorder)
             sql += (f" WHERE NOT EXISTS (SELECT 1 FROM {q(info.table)} AS r1 WHERE {same} "
-                    f"AND ({inner.where(restriction)}) IS NOT 1)")
+                    f"AND {self.dialect.not_true(inner.where(restriction))})")
         return sql, compiler
 
     def _register_query(self, entity_set: m.EntitySet, options: QueryOptions,
@@ -283,7 +264,7 @@ class SQLiteRegisters:
         params = compiler.params
         total = None
         if options.inlinecount:
-            total = self.link.run(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+            total = self.link.run(f"SELECT count(*) FROM ({sql}) AS c", params).fetchone()[0]
         order = compiler.order_by(options.orderby) + [f"t0.{q(n)}" for n in entity_set.entity_type.key_names]
         sql += f" ORDER BY {', '.join(order)}"
         if options.top is not None or options.skip:
@@ -297,10 +278,10 @@ class SQLiteRegisters:
         names = layout.recorder
         for start in range(0, len(recorders), 500):
             chunk = recorders[start:start + 500]
-            on = " AND ".join(f"t0.{q(n)} = json_extract(j.value, '$[{i}]')" for i, n in enumerate(names))
-            sql = f'{info.select} JOIN json_each(?) AS j ON {on} ORDER BY t0."LineNumber"'
+            join, params = self.dialect.join_keys(names, [list(k) for k in chunk])
+            sql = f'{info.select} {join} ORDER BY t0."LineNumber"'
             by_key: dict[tuple, list[Row]] = {tuple(k): [] for k in chunk}
-            for values in self.link.run(sql, (json.dumps([list(k) for k in chunk]),)).fetchall():
+            for values in self.link.run(sql, params).fetchall():
                 row = info.codec.decode(values)
                 by_key[tuple(row[n] for n in names)].append(row)
             for key in chunk:
@@ -310,7 +291,7 @@ class SQLiteRegisters:
 
     def _register_count(self, entity_set: m.EntitySet, filter: Expr | None, restriction: Expr | None) -> int:
         sql, compiler = self._record_set_sql(entity_set, filter, restriction)
-        return self.link.run(f"SELECT count(*) FROM ({sql})", compiler.params).fetchone()[0]
+        return self.link.run(f"SELECT count(*) FROM ({sql}) AS c", compiler.params).fetchone()[0]
 
     def _register_get(self, entity_set: m.EntitySet, key: Key) -> Row:
         recorder = self._recorder(entity_set, key)
@@ -330,8 +311,8 @@ class SQLiteRegisters:
         with self.transaction():
             try:
                 self.link.run(info.insert, info.codec.encode_tuple(row))
-            except Exception as exc:  # sqlite3.IntegrityError on the unique key
-                if "UNIQUE" in str(exc):
+            except Exception as exc:  # the unique key
+                if self.dialect.is_duplicate(exc):
                     raise w.duplicate_key() from None
                 raise
         return row
@@ -400,14 +381,15 @@ class SQLiteRegisters:
             where_r = again.where(params.condition, restriction)
             if params.period is not None:
                 bound["_period"] = edm.format_datetime(params.period)
-            sql = VTSql(layout, info.table, None, None).slice(
+            sql = VTSql(layout, info.table, None, None, self.dialect).slice(
                 info.codec.names, fn == "SliceLast", where, where_r, ":_period" if params.period else None)
             result_set, codec = records, info.codec
             keys = list(records.entity_type.key_names)
         else:
             assert result_set is not None
             result = result_set.entity_type
-            vt = VTSql(layout, info.table, totals_table(layout.register_set) if layout.balance else None, result)
+            vt = VTSql(layout, info.table, totals_table(layout.register_set) if layout.balance else None, result,
+                       self.dialect)
             grouped = layout.dimension_props(params.dimensions)
             for name, value in (("_period", params.period), ("_start", params.start), ("_end", params.end)):
                 if value is not None:
@@ -436,7 +418,7 @@ class SQLiteRegisters:
         sql = f"SELECT * FROM ({sql}) AS t0" + (f" WHERE {filtered}" if filtered else "")
         total = None
         if options.inlinecount:
-            total = self.link.run(f"SELECT count(*) FROM ({sql})", bound).fetchone()[0]
+            total = self.link.run(f"SELECT count(*) FROM ({sql}) AS c", bound).fetchone()[0]
         order = outer.order_by(options.orderby) + [f"t0.{q(k)}" for k in keys]
         if order:
             sql += " ORDER BY " + ", ".join(order)

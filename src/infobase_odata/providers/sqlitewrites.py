@@ -15,7 +15,6 @@ rowcount check, inside the write transaction that also read the stored row.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlite_utils.db import quote_identifier as q
@@ -59,7 +58,7 @@ class SQLiteWrites:
         column, start = q(rule.name), len(rule.prefix) + 1
         probes = [
             f"(SELECT {column} FROM {q(info.table)} WHERE length({column}) = {start - 1 + width} "
-            f"AND {column} BETWEEN ? AND ? AND substr({column}, {start}) NOT GLOB '*[^0-9]*' "
+            f"AND {column} BETWEEN ? AND ? AND {self.dialect.digits_only(f'substr({column}, {start})')} "
             f"ORDER BY {column} DESC LIMIT 1)"
             for width in range(1, rule.width + 1)]
         params: list[str] = []
@@ -87,7 +86,9 @@ class SQLiteWrites:
                 self.link.run(info.insert, encode(rows[0]))
             else:
                 self.link.run_many(info.insert, [encode(r) for r in rows])
-        except sqlite3.IntegrityError:
+        except Exception as exc:
+            if not self.dialect.is_duplicate(exc):
+                raise
             raise w.duplicate_key() from None
         self._insert_tabs(info, rows)
 
@@ -146,7 +147,7 @@ class SQLiteWrites:
         info = self._info[entity_set.name]
         row = v.constant_row(entity_set.entity_type, v.constant_values(entity_set.entity_type, value))
         with self.transaction():
-            self.link.run(self.dialect.replace_into(info.table, info.codec.names), info.codec.encode_tuple(row))
+            self.link.run(self.dialect.replace_into(info.table, info.codec.names, "SurrogateKey"), info.codec.encode_tuple(row))
         return row
 
     def update(self, entity_set: m.EntitySet, key: Key, values: Row, *,

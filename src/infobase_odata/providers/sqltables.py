@@ -16,10 +16,10 @@ from .sqlcodec import RowCodec
 class SetInfo:
     """Per entity set: table name, codec and the prepared statement texts (built once)."""
 
-    def __init__(self, entity_set: m.EntitySet) -> None:
+    def __init__(self, entity_set: m.EntitySet, *, native_bool: bool = False) -> None:
         self.entity_set = entity_set
         self.table = entity_set.name
-        self.codec = RowCodec(entity_set.entity_type.properties)
+        self.codec = RowCodec(entity_set.entity_type.properties, native_bool=native_bool)
         cols = ", ".join(f"t0.{q(n)}" for n in self.codec.names)
         self.select = f"SELECT {cols} FROM {q(self.table)} AS t0"
         self.insert = (f"INSERT INTO {q(self.table)} ({', '.join(q(n) for n in self.codec.names)}) "
