@@ -15,6 +15,8 @@ from typing import Any, Callable
 from webob import Request, Response
 
 from . import errors, paging, register_handlers, security, writes
+from .allow import allow_header, allowed_methods
+from .csrf import check_request
 from .errors import ODataError
 from .expansion import decorate_rows
 from .model import RECORD_SET, EntitySet, NavigationProperty, Property, TABULAR
@@ -56,7 +58,7 @@ class Context:
         limits = QueryLimits(max_filter_depth=settings.max_filter_depth,
                              max_filter_nodes=settings.max_filter_nodes,
                              max_expand_depth=settings.max_expand_depth,
-                             max_top=settings.max_top)
+                             max_top=settings.max_top, max_lambda_depth=settings.max_lambda_depth)
         pairs = parse_query_string(self.request.query_string)
         options = parse_query_options(pairs, entity_set, self.model, limits=limits)
         _check_joins(options)
@@ -314,6 +316,7 @@ def dispatch(ctx: Context, segments: list[Segment]) -> Response:
     tunnelled = ctx.request.headers.get("X-HTTP-Method", "").strip().upper()
     if method == "POST" and tunnelled in TUNNELLED:
         method = tunnelled
+    check_request(ctx.request, ctx.settings, method)  # cross-site request forgery (csrf.py)
     if method in ("PATCH", "MERGE", "PUT", "DELETE", "POST") and segments and len(segments) == 1 \
             and segments[0].args is not None:
         resource = _resolve_for_write(ctx, segments[0])
@@ -323,6 +326,10 @@ def dispatch(ctx: Context, segments: list[Segment]) -> Response:
     if resource.entity_set is not None and resource.entity_set.kind == RECORD_SET and method != "GET":
         handler = register_handlers.REGISTER_HANDLERS.get((resource.kind, method))  # §8.4
     if handler is None:
-        allowed = tuple(m for (kind, m) in HANDLERS if kind == resource.kind)
-        raise ODataError.method_not_allowed(method, allowed)
-    return handler(ctx, resource)
+        raise ODataError.method_not_allowed(method, allowed_methods(resource))
+    try:
+        return handler(ctx, resource)
+    except ODataError as err:
+        if err.status == 405:  # whoever refused, Allow lists exactly what this resource takes
+            err.headers["Allow"] = allow_header(resource)
+        raise

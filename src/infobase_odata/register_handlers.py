@@ -44,6 +44,11 @@ def resolve_function(ctx, entity_set: EntitySet, rest: list[Segment]):
 
     segment = rest[0]
     if r.function_import(ctx.model, entity_set, segment.name) is None:
+        if any(f.binding_type == entity_set.name for f in ctx.model.function_imports):
+            # A register answers a function of another kind (DrCrTurnovers on an accumulation
+            # register) or an unknown one with 400 «лишние сегменты» (reference §1.6, §9.2).
+            raise ODataError(errors.BAD_URL, f"{entity_set.name}: {segment.name} is not a function "
+                                             "of this register (лишние сегменты)")
         raise ODataError(errors.METHOD_NOT_FOUND, f"{entity_set.name} has no function {segment.name}")
     if len(rest) > 1:
         raise ODataError(errors.BAD_URL, f"Extra segments after {segment.name} (лишние сегменты)")
@@ -140,7 +145,8 @@ def _limits(ctx):
 
     s = ctx.settings
     return QueryLimits(max_filter_depth=s.max_filter_depth, max_filter_nodes=s.max_filter_nodes,
-                       max_expand_depth=s.max_expand_depth, max_top=s.max_top)
+                       max_expand_depth=s.max_expand_depth, max_top=s.max_top,
+                       max_lambda_depth=s.max_lambda_depth)
 
 
 # ---- Post / Unpost (§7) ---------------------------------------------------------------------------
@@ -179,7 +185,9 @@ def post_action(ctx, resource) -> Response:
             rows = [] if undo else event.record_sets[reg.name]
             provider.write_record_set(reg, r.recorder_key(reg, doc_set, document["Ref_Key"]), rows)
         provider.update(doc_set, key, {"Posted": not undo})
-    return Response(status=200)
+    response = Response(status=200)
+    del response.headers["Content-Type"]  # §14.6: an empty body with no (text/html) type
+    return response
 
 
 def _fire(ctx, event: Event) -> None:

@@ -27,6 +27,7 @@ class Settings:
     max_top: int = _setting(2**31 - 1, "Largest accepted $top and $skip")
     max_filter_depth: int = _setting(100, "Deepest accepted nesting of a $filter expression")
     max_filter_nodes: int = _setting(1000, "Most nodes accepted in a $filter expression")
+    max_lambda_depth: int = _setting(4, "Deepest accepted nesting of any/all lambdas and cast(...)/paths in $filter, $orderby and Condition")
     max_expand_depth: int = _setting(5, "Deepest accepted $expand path")
     max_body_bytes: int = _setting(4 * 1024 * 1024, "Largest accepted request body (413 above)")
     statement_timeout_ms: int = _setting(10_000, "Time budget of the database work of one request")
@@ -35,6 +36,7 @@ class Settings:
     realm: str = _setting("1C:Enterprise 8.3", "Realm of the WWW-Authenticate Basic challenge")
     auth: str = _setting("basic", "Authentication: basic (users of the configuration), remote_user (trust the host's REMOTE_USER) or callable (ODataMiddleware(authenticate=...))")
     rights_status: int = _setting(401, "HTTP status of a rights error, code 20 (401 as 1C, or 403)")
+    allowed_origins: str = _setting("", "Other web origins (scheme://host[:port], space-separated) whose pages may send writes; the service's own origin always may")
     debug: bool = _setting(False, "Put exception details into 500 error messages (never in production)")
 
     def replace(self, **changes: Any) -> "Settings":

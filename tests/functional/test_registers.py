@@ -202,10 +202,16 @@ def test_action_protocol(app):
 def test_virtual_table_errors(app):
     assert "EndDate" in assert_odata_error(call(app, f"{STOCK}/Turnovers(EndDate=datetime'2025-01-01T00:00:00')"), 501, 0)
     assert_odata_error(call(app, f"{STOCK}/Turnovers?EndDate=datetime'2025-01-01T00:00:00'"), 501, 0)
-    assert_odata_error(call(app, "AccumulationRegister_Sales/Balance()"), 404, 11)
-    assert_odata_error(call(app, f"{STOCK}/SliceLast()"), 404, 11)
+    # a function of another kind, or none, on a register: 400 «лишние сегменты» (§1.7)
+    assert "лишние сегменты" in assert_odata_error(call(app, "AccumulationRegister_Sales/Balance()"), 400, 6)
+    assert_odata_error(call(app, f"{STOCK}/SliceLast()"), 400, 6)
+    assert_odata_error(call(app, f"{STOCK}/DrCrTurnovers()"), 400, 6)
+    assert_odata_error(call(app, f"{STOCK}/Nope"), 400, 6)
+    assert_odata_error(call(app, "Catalog_Goods/Balance()"), 404, 11)  # not a register
     assert_odata_error(call(app, f"{STOCK}/Balance()/Extra"), 400, 6)
-    assert_odata_error(call(app, f"{STOCK}/Balance()", "POST"), 405, 19)
+    refused = call(app, f"{STOCK}/Balance()", "POST")
+    assert_odata_error(refused, 405, 19)
+    assert refused.headers["Allow"] == "GET"
     assert_odata_error(call(app, f"{STOCK}/Balance(Dimensions='Nope')"), 400, 14)
     assert_odata_error(call(app, f"{STOCK}/Balance(Condition='Nope eq 1')"), 400, 14)
 
