@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 import requests
 from python_1c_odata import Catalog, Document, Infobase
+from python_1c_odata.errors import ConcurrencyError, EntityNotFound
 
 from tests.integration.conftest import admin_session, free_port, get, gunicorn_command, server
 
@@ -126,12 +127,14 @@ def test_python_1c_odata_creates_updates_and_deletes(tmp_path, fmt):
             ref = created["Ref_Key"]
             edited = await currencies.edit(ref, {"Description": "изменено"}, if_match=created["DataVersion"])
             assert edited["Description"] == "изменено"
-            with pytest.raises(Exception):
+            with pytest.raises(ConcurrencyError) as stale:  # 412, the client's own error type
                 await currencies.edit(ref, {"Description": "устарело"}, if_match=created["DataVersion"])
+            assert stale.value.status == 412
             assert (await currencies.get(ref))["Description"] == "изменено"
             await currencies.delete(ref, if_match=edited["DataVersion"])
-            with pytest.raises(Exception):
+            with pytest.raises(EntityNotFound) as gone:
                 await currencies.get(ref)
+            assert (gone.value.status, gone.value.internal_code) == (404, "9")
 
             goods = await Catalog(infobase, "Goods").query(top=2, odata_filter="IsFolder eq false")
             orders = Document(infobase, "SalesOrder")
