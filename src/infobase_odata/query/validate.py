@@ -109,6 +109,10 @@ class Validator:
     # expressions -----------------------------------------------------------------------------
     def expr(self, expr: Expr, scope: Scope) -> Expr:
         if isinstance(expr, Literal):
+            if expr.edm_type in ("Edm.Time", "Edm.Binary"):
+                # No 1C attribute has these types: such literals compare with nothing (and the
+                # SQL stores have no representation for them).
+                raise self.error(expr, f"literals of type {expr.edm_type} cannot be used here")
             return expr
         if isinstance(expr, Member):
             member = self.member(expr, scope)
