@@ -152,3 +152,20 @@ def test_python_1c_odata_creates_updates_and_deletes(tmp_path, fmt):
 
     with running:
         assert asyncio.run(scenario())
+
+
+def test_data_load_mode_header_passes_gunicorn(tmp_path):
+    """``1C_OData-DataLoadMode`` has an underscore: gunicorn drops it unless run with
+    ``--header-map dangerous`` as the README says; the sample's price check is skipped only
+    when the header reaches the handlers."""
+    base, running = flask_server(tmp_path, tmp_path / "load.db", workers=2)
+    with running:
+        root = base + "/trade/odata/standard.odata/"
+        item = get(root + "Catalog_Goods?$format=json&$top=1&$filter=IsFolder eq false").json()["value"][0]
+        url = root + f"Catalog_Goods(guid'{item['Ref_Key']}')?$format=json"
+        session = admin_session()
+        refused = session.patch(url, json={"Price": -1}, headers=JSON)
+        assert refused.status_code == 500 and "Цена не может быть отрицательной" in refused.text
+        loaded = session.patch(url, json={"Price": -1}, headers={**JSON, "1C_OData-DataLoadMode": "true"})
+        assert loaded.status_code == 200, loaded.text
+        assert Decimal(str(session.get(url).json()["Price"])) == -1
