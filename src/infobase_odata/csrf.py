@@ -32,19 +32,17 @@ def check_request(request: Any, settings: Any, method: str | None = None) -> Non
     if method in SAFE_METHODS:
         return
     if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
-        raise _forbidden("a cross-site request cannot change data")
+        raise ODataError.of(ACCESS_DENIED, "Insufficient rights: a cross-site request cannot change data",
+                            status=403)
     origin = request.headers.get("Origin")
     if origin is not None and not _own_origin(origin, request, settings):
-        raise _forbidden(f"requests from the origin {origin[:100]} cannot change data")
+        raise ODataError.of(ACCESS_DENIED, "Insufficient rights: requests from the origin {origin} "
+                            "cannot change data", status=403, origin=origin[:100])
     content_type = (request.content_type or "").strip().lower()
     if content_type in FORM_TYPES and _has_body(request):
-        raise ODataError(FORMAT_NOT_SUPPORTED, f"Unsupported request Content-Type {content_type}: "
-                                               "send application/json or application/atom+xml",
-                         status=415)
-
-
-def _forbidden(detail: str) -> ODataError:
-    return ODataError(ACCESS_DENIED, f"Недостаточно прав: {detail}", status=403)
+        raise ODataError.of(FORMAT_NOT_SUPPORTED, "Unsupported request Content-Type {content_type}: "
+                            "send application/json or application/atom+xml", status=415,
+                            content_type=content_type[:100])
 
 
 def _has_body(request: Any) -> bool:

@@ -46,12 +46,13 @@ def resolve_function(ctx, entity_set: EntitySet, rest: list[Segment]):
     if r.function_import(ctx.model, entity_set, segment.name) is None:
         if any(f.binding_type == entity_set.name for f in ctx.model.function_imports):
             # A register answers a function of another kind (DrCrTurnovers on an accumulation
-            # register) or an unknown one with 400 «лишние сегменты» (reference §1.6, §9.2).
-            raise ODataError(errors.BAD_URL, f"{entity_set.name}: {segment.name} is not a function "
-                                             "of this register (лишние сегменты)")
-        raise ODataError(errors.METHOD_NOT_FOUND, f"{entity_set.name} has no function {segment.name}")
+            # register) or an unknown one with 400 «лишние сегменты» (reference §1.7, §9.2).
+            raise ODataError.of(errors.BAD_URL, "{entity_set}: {name} is not a function of this register",
+                                entity_set=entity_set.name, name=segment.name)
+        raise ODataError.of(errors.METHOD_NOT_FOUND, "{entity_set} has no function {name}",
+                            entity_set=entity_set.name, name=segment.name)
     if len(rest) > 1:
-        raise ODataError(errors.BAD_URL, f"Extra segments after {segment.name} (лишние сегменты)")
+        raise ODataError.of(errors.BAD_URL, "Extra segments after {name}", name=segment.name)
     return Resource("function", entity_set, None, path=[segment.name, segment.args])
 
 
@@ -66,7 +67,7 @@ def resolve_action(ctx, entity_set: EntitySet, key: dict, rest: list[Segment]):
     if segment.args not in (None, ""):
         raise ODataError(errors.BAD_URL, f"{segment.name} takes its parameters in the query string")
     if len(rest) > 1:
-        raise ODataError(errors.BAD_URL, f"Extra segments after {segment.name} (лишние сегменты)")
+        raise ODataError.of(errors.BAD_URL, "Extra segments after {name}", name=segment.name)
     return Resource("action", entity_set, key, path=[segment.name])
 
 

@@ -32,7 +32,7 @@ class Settings:
     max_body_bytes: int = _setting(4 * 1024 * 1024, "Largest accepted request body (413 above)")
     statement_timeout_ms: int = _setting(10_000, "Time budget of the database work of one request")
     check_if_match: bool = _setting(True, "Honour If-Match with DataVersion (412 when stale)")
-    language: str = _setting("ru", "lang of error messages (odata.error.message.lang)")
+    language: str = _setting("ru", "Language of error messages and their odata.error.message.lang: ru (gettext catalog, the platform's texts) or en")
     realm: str = _setting("1C:Enterprise 8.3", "Realm of the WWW-Authenticate Basic challenge")
     auth: str = _setting("basic", "Authentication: basic (users of the configuration), remote_user (trust the host's REMOTE_USER) or callable (ODataMiddleware(authenticate=...))")
     rights_status: int = _setting(401, "HTTP status of a rights error, code 20 (401 as 1C, or 403)")
