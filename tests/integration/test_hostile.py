@@ -235,6 +235,12 @@ CASES = [
      {"Origin": "https://evil.example"}, b"", 403, 20),
     ("csrf-null-origin-patch", "PATCH", R + "Catalog_Units(guid'00002710-a7b0-11ee-8001-0050569f1c00')",
      {"Content-Type": "application/json", "Origin": "null"}, b'{"Description":"csrf"}', 403, 20),
+    # body-less requests are not refused as text/plain (the stdlib server reports that type
+    # for a missing Content-Type): they reach the handler (here: 404, the entity does not exist)
+    ("bodyless-delete-no-content-type", "DELETE", R + "Catalog_Units(guid'99999999-0000-0000-0000-000000000099')",
+     {}, b"", 404, 9),
+    ("bodyless-post-action-no-content-type", "POST",
+     R + "Document_SalesOrder(guid'99999999-0000-0000-0000-000000000099')/Post", {}, b"", 404, 9),
     ("csrf-sec-fetch-only", "POST", R + "Catalog_Units", {"Content-Type": "application/json",
                                                           "Sec-Fetch-Site": "cross-site"}, b'{"Description":"x"}',
      403, 20),
