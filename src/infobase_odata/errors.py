@@ -46,10 +46,9 @@ DEFAULT_STATUS = {
     METHOD_NOT_ALLOWED: 405, ACCESS_DENIED: 401, BAD_FUNCTION: 400, INTERNAL: 500,
 }
 
-INTERNAL_MESSAGE = (
-    "Произошла внутренняя ошибка OData сервиса. "
-    "Дополнительные сведения можно найти в технологическом журнале."
-)
+# Russian (the platform's text, §9.2) in locale/ru/LC_MESSAGES/infobase_odata.po
+INTERNAL_TEMPLATE = ("An internal error of the OData service occurred. "
+                     "Details can be found in the technological log.")
 
 
 class ODataError(Exception):
@@ -62,35 +61,54 @@ class ODataError(Exception):
         self.message = message
         self.status = status if status is not None else DEFAULT_STATUS.get(code, 400)  # type: ignore[arg-type]
         self.headers = headers or {}
+        self.template: str | None = None  # English template of ``message`` (translated by i18n.py)
+        self.params: dict = {}
+
+    @classmethod
+    def of(cls, code: int | None, template: str, status: int | None = None,
+           headers: dict[str, str] | None = None, **params) -> "ODataError":
+        """An error whose message the service translates into the ``language`` setting."""
+        error = cls(code, template.format(**params), status, headers)
+        error.template, error.params = template, params
+        return error
+
+    def localized(self, language: str) -> str:
+        from .i18n import localize
+
+        if self.template is None or self.message != self.template.format(**self.params):
+            return self.message  # no template, or changed after it was made
+        return localize(self.template, self.params, language)
 
     def __repr__(self) -> str:
         return f"ODataError(code={self.code!r}, status={self.status}, message={self.message!r})"
 
     @classmethod
     def entity_set_not_found(cls, name: str) -> "ODataError":
-        return cls(ENTITY_TYPE_NOT_FOUND, f"Entity not found: {name}")
+        return cls.of(ENTITY_TYPE_NOT_FOUND, "Entity not found: {name}", name=name)
 
     @classmethod
     def not_found(cls, name: str) -> "ODataError":
-        return cls(ENTITY_NOT_FOUND, f'Экземпляр сущности "{name}" не найден по переданному ключу.')
+        return cls.of(ENTITY_NOT_FOUND, 'Entity instance "{name}" not found by the given key.', name=name)
 
     @classmethod
     def bad_key(cls, detail: str) -> "ODataError":
-        return cls(KEY_MISSING, f"Invalid entity key: {detail}")
+        return cls.of(KEY_MISSING, "Invalid entity key: {detail}", detail=detail)
 
     @classmethod
     def method_not_allowed(cls, method: str, allowed: tuple[str, ...] = ()) -> "ODataError":
         headers = {"Allow": ", ".join(allowed)} if allowed else {}
-        return cls(METHOD_NOT_ALLOWED, f"HTTP method {method} is not allowed here", headers=headers)
+        return cls.of(METHOD_NOT_ALLOWED, "HTTP method {method} is not allowed here", headers=headers, method=method)
 
     @classmethod
     def query_option(cls, option: str, detail: str, position: int | None = None) -> "ODataError":
-        where = f" at position {position}" if position is not None else ""
-        return cls(QUERY_OPTION, f"Ошибка при разборе опции запроса {option}{where}: {detail}")
+        if position is None:
+            return cls.of(QUERY_OPTION, "Error parsing query option {option}: {detail}", option=option, detail=detail)
+        return cls.of(QUERY_OPTION, "Error parsing query option {option} at position {position}: {detail}",
+                      option=option, position=position, detail=detail)
 
     @classmethod
     def internal(cls) -> "ODataError":
-        return cls(INTERNAL, INTERNAL_MESSAGE)
+        return cls.of(INTERNAL, INTERNAL_TEMPLATE)
 
     @property
     def code_text(self) -> str:
@@ -127,6 +145,11 @@ class Invalid(StoreError):
     """A value the store refuses (400 code 4)."""
 
 
+class TooComplex(StoreError):
+    """A statement beyond the database's compile-time limits (parser stack, expression depth,
+    joined tables, ...): the request asked too much (400 code 14)."""
+
+
 class InvalidQuery(StoreError):
     """A query option the store cannot answer as asked, e.g. a ``$skiptoken`` whose row is gone
     (400 code 14)."""
@@ -160,6 +183,7 @@ STORE_ERRORS: dict[type[StoreError], tuple[int | None, int]] = {
     Busy: (INTERNAL, 503),
     DirectRowWrite: (TABULAR_ROW_CREATE, 400),
     Invalid: (BAD_PROPERTY_VALUE, 400),
+    TooComplex: (QUERY_OPTION, 400),
     StoreError: (INTERNAL, 500),
 }
 

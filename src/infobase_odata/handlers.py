@@ -58,7 +58,8 @@ def resolve(ctx: Context, segments: list[Segment]) -> Resource:
     if first.name == "$metadata" and first.args is None and not rest:
         return Resource("metadata")
     if first.name in ("$batch", "SelectChanges", "NotifyChangesReceived") and not rest:
-        raise ODataError(errors.NOT_SUPPORTED, f"{first.name} is not supported by this service", status=501)
+        raise ODataError.of(errors.NOT_SUPPORTED, "{name} is not supported by this service", status=501,
+                            name=first.name)
     entity_set = _entity_set(ctx, first.name)
     if first.args is None and not (entity_set.kind == CONSTANT and rest):
         if not rest:
@@ -82,11 +83,11 @@ def _step(ctx: Context, resource: Resource, segment: Segment) -> Resource:
     if resource.kind == "property":
         if segment.name == "$value" and segment.args is None and resource.prop.role != TABULAR:
             return Resource("value", resource.entity_set, resource.key, resource.row, resource.prop)
-        raise ODataError(errors.BAD_URL, f"Extra segments after {resource.prop.name} (лишние сегменты)")
+        raise ODataError.of(errors.BAD_URL, "Extra segments after {name}", name=resource.prop.name)
     if resource.kind != "entity":
-        raise ODataError(errors.BAD_URL, f"Extra segment {segment.name} (лишние сегменты)")
+        raise ODataError.of(errors.BAD_URL, "Extra segments after {name}", name=resource.entity_set.name)
     if segment.args is not None:
-        raise ODataError(errors.BAD_URL, f"{segment.name} takes no key here")
+        raise ODataError.of(errors.BAD_URL, "{name} takes no key here", name=segment.name)
     entity_type = resource.entity_set.entity_type
     row = resource.row if resource.row is not None else _read_entity(ctx, resource.entity_set, resource.key)
     nav = entity_type.navigation_property(segment.name)
@@ -94,8 +95,8 @@ def _step(ctx: Context, resource: Resource, segment: Segment) -> Resource:
         return _navigate(ctx, row, nav)
     prop = entity_type.property(segment.name)
     if prop is None:
-        raise ODataError(errors.PROPERTY_NOT_FOUND,
-                         f"Property {segment.name} not found in {resource.entity_set.name}")
+        raise ODataError.of(errors.PROPERTY_NOT_FOUND, "Property {name} not found in {entity_set}",
+                            name=segment.name, entity_set=resource.entity_set.name)
     return Resource("property", resource.entity_set, resource.key, row, prop)
 
 

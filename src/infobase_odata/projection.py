@@ -128,7 +128,12 @@ def _level_shape(entity_set: EntitySet, selects: list[tuple[str, ...]], expand: 
         selected_as = node.key_property if node.type_value else name
         if selects and "*" not in heads and "**" not in heads and selected_as not in heads:
             continue  # 1C drops an expansion that $select does not list
-        sub_selects = [path[1:] for path in selects if path[0] == name and len(path) > 1]
+        if node.type_value:  # §5.1: Basis/Document_GoodsReceipt/Number narrows Basis_Expanded
+            type_names = (node.target.name, node.type_value)
+            sub_selects = [path[2:] for path in selects
+                           if path[0] == node.key_property and len(path) > 2 and path[1] in type_names]
+        else:
+            sub_selects = [path[1:] for path in selects if path[0] == name and len(path) > 1]
         shape.expanded[name] = _level_shape(node.target, sub_selects, node.children, model)
         shape.expansion_keys[name] = (node.key_property, node.type_value)
     return shape

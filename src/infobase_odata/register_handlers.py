@@ -42,9 +42,15 @@ def resolve_function(ctx, entity_set: EntitySet, rest: list[Segment]):
     code 6 for segments after it."""
     segment = rest[0]
     if r.function_import(ctx.model, entity_set, segment.name) is None:
-        raise ODataError(errors.METHOD_NOT_FOUND, f"{entity_set.name} has no function {segment.name}")
+        if any(f.binding_type == entity_set.name for f in ctx.model.function_imports):
+            # A register answers a function of another kind (DrCrTurnovers on an accumulation
+            # register) or an unknown one with 400 «лишние сегменты» (reference §1.7, §9.2).
+            raise ODataError.of(errors.BAD_URL, "{entity_set}: {name} is not a function of this register",
+                                entity_set=entity_set.name, name=segment.name)
+        raise ODataError.of(errors.METHOD_NOT_FOUND, "{entity_set} has no function {name}",
+                            entity_set=entity_set.name, name=segment.name)
     if len(rest) > 1:
-        raise ODataError(errors.BAD_URL, f"Extra segments after {segment.name} (лишние сегменты)")
+        raise ODataError.of(errors.BAD_URL, "Extra segments after {name}", name=segment.name)
     return Resource("function", entity_set, None, path=[segment.name, segment.args])
 
 
@@ -58,7 +64,7 @@ def resolve_action(ctx, entity_set: EntitySet, key: dict, rest: list[Segment]):
     if segment.args not in (None, ""):
         raise ODataError(errors.BAD_URL, f"{segment.name} takes its parameters in the query string")
     if len(rest) > 1:
-        raise ODataError(errors.BAD_URL, f"Extra segments after {segment.name} (лишние сегменты)")
+        raise ODataError.of(errors.BAD_URL, "Extra segments after {name}", name=segment.name)
     return Resource("action", entity_set, key, path=[segment.name])
 
 
@@ -150,7 +156,9 @@ def post_action(ctx, resource) -> Response:
             rows = [] if undo else event.record_sets[reg.name]
             provider.write_record_set(reg, r.recorder_key(reg, doc_set, document["Ref_Key"]), rows)
         provider.update(doc_set, key, {"Posted": not undo})
-    return Response(status=200)
+    response = Response(status=200)
+    del response.headers["Content-Type"]  # §14.6: an empty body with no (text/html) type
+    return response
 
 
 # ---- record-set writes (§8.4) ---------------------------------------------------------------------

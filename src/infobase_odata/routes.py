@@ -20,6 +20,7 @@ from webob import Response
 
 from . import errors, handlers, register_handlers as registers, writes
 from .context import Context, Resource
+from .csrf import check_request
 from .errors import ODataError
 from .model import CONSTANT, RECORD_SET
 from .stores import ConstantStore, ObjectWriter, RecordSetStore, VirtualTableStore
@@ -78,6 +79,15 @@ def allowed(shape: str, kind: str) -> tuple[str, ...]:
                  if m in methods and (route := route_for(shape, kind, m)) is not None and route.handler)
 
 
+def allowed_for(resource: Resource) -> tuple[str, ...]:
+    """What ``Allow`` lists for a resource: its routes, GET only on sets read-only by nature
+    (tabular sections, register records, journals)."""
+    entity_set = resource.entity_set
+    if entity_set is not None and entity_set.read_only and resource.kind in ("collection", "entity"):
+        return ("GET",)
+    return allowed(resource.kind, entity_set.kind if entity_set is not None else ANY)
+
+
 def check_stores(ctx: Context, needs: tuple[type, ...], method: str) -> None:
     """405 code 19 (or 501 for virtual tables) when the provider lacks a store Protocol."""
     missing = [store for store in needs if store not in ctx.service.stores]
@@ -93,6 +103,7 @@ def dispatch(ctx: Context, segments: list[Segment]) -> Response:
     tunnelled = ctx.request.headers.get("X-HTTP-Method", "").strip().upper()
     if method == "POST" and tunnelled in TUNNELLED:
         method = tunnelled
+    check_request(ctx.request, ctx.settings, method)  # cross-site request forgery (csrf.py)
     if method in ("PATCH", "MERGE", "PUT", "DELETE", "POST") and len(segments) == 1 \
             and segments[0].args is not None:
         resource = handlers.resolve_for_write(ctx, segments[0])
@@ -101,6 +112,11 @@ def dispatch(ctx: Context, segments: list[Segment]) -> Response:
     kind = resource.entity_set.kind if resource.entity_set is not None else ANY
     route = route_for(resource.kind, kind, method)
     if route is None or route.handler is None:
-        raise ODataError.method_not_allowed(method, allowed(resource.kind, kind))
-    check_stores(ctx, route.needs, method)
-    return route.handler(ctx, resource)
+        raise ODataError.method_not_allowed(method, allowed_for(resource))
+    try:
+        check_stores(ctx, route.needs, method)
+        return route.handler(ctx, resource)
+    except ODataError as err:
+        if err.status == 405 and all(s in ctx.service.stores for s in route.needs):
+            err.headers["Allow"] = ", ".join(allowed_for(resource))  # whoever refused (§9.2)
+        raise

@@ -104,7 +104,7 @@ class ODataService:
         except RecursionError:
             log.warning("request too deeply nested: %s", request.path_qs[:200])
             response = self.error_response(
-                ODataError(errors.QUERY_OPTION, "The request is too deeply nested"), fmt)
+                ODataError.of(errors.QUERY_OPTION, "The request is too deeply nested"), fmt)
         except ConfigurationError as exc:
             # A mapping that does not fit the database: every request fails this same way (the
             # schema is not marked ready) until the mapping or the database is fixed.
@@ -118,12 +118,14 @@ class ODataService:
             log.exception("unexpected error answering %s %s", request.method, request.path_qs[:500])
             err = ODataError.internal()
             if self.settings.debug:
-                err.message = f"{err.message} ({type(exc).__name__}: {exc})"
+                err = ODataError.of(errors.INTERNAL, errors.INTERNAL_TEMPLATE + " ({detail})",
+                                    detail=f"{type(exc).__name__}: {exc}")
             response = self.error_response(err, fmt)
         response.headers["DataServiceVersion"] = "3.0"
         return response
 
     def error_response(self, err: ODataError, fmt: Format) -> Response:
+        err.message = err.localized(self.settings.language)  # i18n.py: the language setting
         body = json_format.error(err, lang=self.settings.language) if fmt.json else atom.error(err)
         response = Response(status=err.status, body=body)
         response.headers["Content-Type"] = json_format.CONTENT_TYPE if fmt.json else atom.XML_CONTENT_TYPE

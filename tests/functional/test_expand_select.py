@@ -94,3 +94,17 @@ def test_expand_dropped_when_select_omits_it(sample_app):
     assert set(row) == {"Description"}
     row = get_json(sample_app, "Catalog_Goods?$top=1&$select=" + quote("Description,Unit") + "&$expand=Unit")["value"][0]
     assert "Unit" in row
+
+
+def test_select_narrows_a_composite_expansion(sample_app):
+    """§5.1: Basis/Document_GoodsReceipt/Number narrows Basis_Expanded as Nav/Field narrows Nav."""
+    query = ("Document_SalesOrder?$filter=" + quote("Basis_Type eq 'StandardODATA.Document_GoodsReceipt'")
+             + "&$select=" + quote("Number,Basis/Document_GoodsReceipt/Number")
+             + "&$expand=" + quote("Basis/Document_GoodsReceipt"))
+    rows = get_json(sample_app, query)["value"]
+    assert rows
+    for row in rows:
+        assert set(row) == {"Number", "Basis", "Basis_Type", "Basis_Expanded"}
+        assert set(row["Basis_Expanded"]) == {"Number"} and row["Basis_Expanded"]["Number"]
+    whole = get_json(sample_app, query.replace(quote("Basis/Document_GoodsReceipt/Number"), "Basis"))["value"]
+    assert {"Number", "Date", "Ref_Key"} <= set(whole[0]["Basis_Expanded"])

@@ -203,10 +203,16 @@ def test_action_protocol(app):
 def test_virtual_table_errors(app):
     assert "EndDate" in assert_odata_error(call(app, f"{STOCK}/Turnovers(EndDate=datetime'2025-01-01T00:00:00')"), 501, 0)
     assert_odata_error(call(app, f"{STOCK}/Turnovers?EndDate=datetime'2025-01-01T00:00:00'"), 501, 0)
-    assert_odata_error(call(app, "AccumulationRegister_Sales/Balance()"), 404, 11)
-    assert_odata_error(call(app, f"{STOCK}/SliceLast()"), 404, 11)
+    # a function of another kind, or none, on a register: 400 «лишние сегменты» (§1.7)
+    assert "лишние сегменты" in assert_odata_error(call(app, "AccumulationRegister_Sales/Balance()"), 400, 6)
+    assert_odata_error(call(app, f"{STOCK}/SliceLast()"), 400, 6)
+    assert_odata_error(call(app, f"{STOCK}/DrCrTurnovers()"), 400, 6)
+    assert_odata_error(call(app, f"{STOCK}/Nope"), 400, 6)
+    assert_odata_error(call(app, "Catalog_Goods/Balance()"), 404, 11)  # not a register
     assert_odata_error(call(app, f"{STOCK}/Balance()/Extra"), 400, 6)
-    assert_odata_error(call(app, f"{STOCK}/Balance()", "POST"), 405, 19)
+    refused = call(app, f"{STOCK}/Balance()", "POST")
+    assert_odata_error(refused, 405, 19)
+    assert refused.headers["Allow"] == "GET"
     assert_odata_error(call(app, f"{STOCK}/Balance(Dimensions='Nope')"), 400, 14)
     assert_odata_error(call(app, f"{STOCK}/Balance(Condition='Nope eq 1')"), 400, 14)
 
@@ -304,3 +310,18 @@ def test_record_set_lambdas(app, register, condition, check):
 def test_bad_composite_recorder_keys(app, key):
     response = call(app, "AccumulationRegister_Stock(" + quote(key) + ")?$format=json")
     assert_odata_error(response, 400, 7)
+
+
+@pytest.mark.parametrize("register,function,args,order", [
+    (STOCK, "Balance", "Dimensions='Product,Warehouse'", "Product_Key,Warehouse_Key"),
+    (STOCK, "Turnovers", "", "Product_Key,Warehouse_Key"),
+    (STOCK, "BalanceAndTurnovers", "Dimensions='Product,Warehouse'", "Product_Key desc,Warehouse_Key"),
+    ("InformationRegister_Prices", "SliceLast", "", "Product_Key,Period"),
+    ("InformationRegister_Prices", "SliceFirst", "", "Product_Key desc,Period"),
+])
+def test_virtual_table_skip_and_top_slice_the_ordered_result(app, register, function, args, order):
+    whole = vt(app, register, function, args, f"?$orderby={quote(order)}")
+    assert len(whole) >= 4, whole
+    for skip, top in ((1, None), (2, None), (0, 2), (1, 2), (len(whole) - 1, 5), (len(whole), None)):
+        query = f"?$orderby={quote(order)}&$skip={skip}" + (f"&$top={top}" if top is not None else "")
+        assert vt(app, register, function, args, query) == whole[skip: None if top is None else skip + top], query

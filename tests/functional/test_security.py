@@ -11,6 +11,7 @@ from lxml import etree
 from webob import Request
 
 from infobase_odata.configuration import Configuration
+from infobase_odata.errors import ODataError
 from infobase_odata.middleware import ODataMiddleware
 from tests.conftest import ATOM_NS, SAMPLE, SERVICE, assert_odata_error, basic, seeded_memory_provider
 
@@ -348,12 +349,12 @@ def test_posting_rights_through_the_api(app):
     restriction = security.require(Ctx("manager"), orders, "UndoPosting")
     assert restriction is not None
     security.check_row(Ctx("manager"), orders, {"Ref_Key": order_keys(app, MAIN)[0]}, restriction)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ODataError) as refused:
         security.check_row(Ctx("manager"), orders, {"Ref_Key": order_keys(app, SECOND)[0]}, restriction)
     assert refused.value.code == 20
     for user, right in (("viewer", "Posting"), ("manager", "Posting")):
         target = service.model.entity_set("Document_GoodsReceipt") if user == "manager" else orders
-        with pytest.raises(Exception) as denied:
+        with pytest.raises(ODataError) as denied:
             security.require(Ctx(user), target, right)
         assert (denied.value.code, denied.value.status) == (20, 401)
 

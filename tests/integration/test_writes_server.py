@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 import requests
 from python_1c_odata import Catalog, Document, Infobase
+from python_1c_odata.errors import ConcurrencyError, EntityNotFound
 
 from tests.integration.conftest import admin_session, free_port, get, gunicorn_command, server
 
@@ -126,12 +127,14 @@ def test_python_1c_odata_creates_updates_and_deletes(tmp_path, fmt):
             ref = created["Ref_Key"]
             edited = await currencies.edit(ref, {"Description": "изменено"}, if_match=created["DataVersion"])
             assert edited["Description"] == "изменено"
-            with pytest.raises(Exception):
+            with pytest.raises(ConcurrencyError) as stale:  # 412, the client's own error type
                 await currencies.edit(ref, {"Description": "устарело"}, if_match=created["DataVersion"])
+            assert stale.value.status == 412
             assert (await currencies.get(ref))["Description"] == "изменено"
             await currencies.delete(ref, if_match=edited["DataVersion"])
-            with pytest.raises(Exception):
+            with pytest.raises(EntityNotFound) as gone:
                 await currencies.get(ref)
+            assert (gone.value.status, gone.value.internal_code) == (404, "9")
 
             goods = await Catalog(infobase, "Goods").query(top=2, odata_filter="IsFolder eq false")
             orders = Document(infobase, "SalesOrder")
@@ -149,3 +152,20 @@ def test_python_1c_odata_creates_updates_and_deletes(tmp_path, fmt):
 
     with running:
         assert asyncio.run(scenario())
+
+
+def test_data_load_mode_header_passes_gunicorn(tmp_path):
+    """``1C_OData-DataLoadMode`` has an underscore: gunicorn drops it unless run with
+    ``--header-map dangerous`` as the README says; the sample's price check is skipped only
+    when the header reaches the handlers."""
+    base, running = flask_server(tmp_path, tmp_path / "load.db", workers=2)
+    with running:
+        root = base + "/trade/odata/standard.odata/"
+        item = get(root + "Catalog_Goods?$format=json&$top=1&$filter=IsFolder eq false").json()["value"][0]
+        url = root + f"Catalog_Goods(guid'{item['Ref_Key']}')?$format=json"
+        session = admin_session()
+        refused = session.patch(url, json={"Price": -1}, headers=JSON)
+        assert refused.status_code == 500 and "Цена не может быть отрицательной" in refused.text
+        loaded = session.patch(url, json={"Price": -1}, headers={**JSON, "1C_OData-DataLoadMode": "true"})
+        assert loaded.status_code == 200, loaded.text
+        assert Decimal(str(session.get(url).json()["Price"])) == -1

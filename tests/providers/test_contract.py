@@ -322,7 +322,7 @@ def test_sqlite_file_is_reopened_by_a_new_provider(model, tmp_path):
 
 # ---- filters: expected results on both providers (parsed by the real parser) --------------------
 
-parser = pytest.importorskip("infobase_odata.query.parser")
+from infobase_odata.query import parser  # noqa: E402
 
 GOODS_FILTERS = [
     ("Price gt 5", {"Шлепанцы", "O'Neil shirt", "Ёлка"}),
@@ -359,6 +359,21 @@ GOODS_FILTERS = [
     ("like(Article, '100[%]')", {"Доставка"}),
     ("Price gt 5 and Kind eq 'Product' or Description eq 'Доставка'", {"Шлепанцы", "O'Neil shirt", "Ёлка", "Доставка"}),
     ("Description gt 'Я'", {"шлепанцы детские"}),  # code point order: Ё (U+0401) < А..Я < а..я
+    # le (and its boundary), mod with a negative dividend (the sign of the dividend, as 1C and
+    # SQLite's %), exact decimal mul, integer mod on the scaled column and on integers
+    ("Price le 12.5", {"Шлепанцы", "Доставка", "шлепанцы детские"}),
+    ("Price le -3.25", {"шлепанцы детские"}),
+    ("not (Price le 99.99)", {"Ёлка"}),
+    ("Price mod 2 eq -1.25", {"шлепанцы детские"}),
+    ("Price mod 2 lt 0", {"шлепанцы детские"}),
+    ("Price mod 5 eq 2.5", {"Шлепанцы"}),
+    ("-Price mod 2 eq 1.25", {"шлепанцы детские"}),
+    ("(0 sub length(Description)) mod 3 eq -1", {"Ёлка", "шлепанцы детские"}),
+    ("-7 mod 3 eq -1 and Price eq 0", {"Доставка"}),
+    ("Price mul 1.1 eq 13.75", {"Шлепанцы"}),
+    ("Price mul -0.5 eq 1.625", {"шлепанцы детские"}),
+    ("Price mul 0.01 eq 10000.0001", {"Ёлка"}),
+    ("Price mul Price gt 9997", {"O'Neil shirt", "Ёлка"}),
     ("Description lt 'Д'", {"O'Neil shirt", "Ёлка"}),
 ]
 
@@ -376,6 +391,11 @@ ORDER_FILTERS = [
     ("Goods/any(d: d/Price gt 50)", {"000000001"}),
     ("Goods/any()", {"000000001", "000000002"}),
     ("Goods/all(d: d/Quantity ge 2)", {"000000002", "000000003"}),
+    ("Goods/all(d: d/Quantity le 2)", {"000000001", "000000003"}),  # all() of no rows is true
+    ("Goods/all(d: d/Price gt 0)", {"000000001", "000000003"}),
+    ("Goods/all(d: d/Amount eq d/Price mul d/Quantity)", {"000000002", "000000003"}),
+    ("Goods/any() and Goods/all(d: d/Product/Unit/Description eq 'шт')", {"000000001"}),
+    ("not Goods/all(d: d/LineNumber le 1)", {"000000001"}),
     ("Goods/any(d: d/Product/Description eq 'Доставка')", {"000000002"}),
     ("Goods/any(d: d/Amount gt Total)", set()),
     ("isof(Basis, 'Catalog_Counterparties')", {"000000001"}),

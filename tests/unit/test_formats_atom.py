@@ -276,7 +276,9 @@ def test_service_document(model):
 
 
 def test_error():
-    body = A.error(ODataError.not_found("НакладнаяОтгрузки"))
+    error = ODataError.not_found("НакладнаяОтгрузки")
+    error.message = error.localized("ru")  # the service localizes before the writer runs
+    body = A.error(error)
     assert body == ('<?xml version="1.0" encoding="UTF-8"?>\n'
                     '<m:error xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata">'
                     "<m:code>9</m:code><m:message>Экземпляр сущности \"НакладнаяОтгрузки\" не найден по "

@@ -9,7 +9,6 @@ import importlib.util
 import json
 import re
 import sys
-import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -262,10 +261,7 @@ def _sqlite_provider(model, tmp_path):
 
 @pytest.mark.parametrize("make", [_memory_provider, _sqlite_provider], ids=["memory", "sqlite"])
 def test_seed_real_provider(model, tmp_path, make):
-    try:
-        provider = make(model, tmp_path)
-    except ImportError as exc:
-        pytest.skip(f"provider not available: {exc}")
+    provider = make(model, tmp_path)
     counts = seed_module.seed(provider, model, goods=300)
     expected = RecordingProvider()
     seed_module.seed(expected, model, goods=300)
@@ -284,17 +280,3 @@ def test_seed_real_provider(model, tmp_path, make):
                 assert stored[key] == value, (name, key)
     constant = model.entity_set("Constant_CompanyName")
     assert provider.get(constant, {"SurrogateKey": 0})["Value"] == "ООО «Ромашка»"
-
-
-def test_timing_100000_goods_into_sqlite(model, tmp_path):
-    """Prints how long seeding 100,000 goods takes (not asserted)."""
-    try:
-        provider = _sqlite_provider(model, tmp_path)
-    except ImportError as exc:
-        pytest.skip(f"SQLite provider not available: {exc}")
-    started = time.perf_counter()
-    counts = seed_module.seed(provider, model, goods=100_000)
-    elapsed = time.perf_counter() - started
-    rows = sum(counts.values())
-    print(f"\nseeded {counts['Catalog_Goods']} goods ({rows} rows in all) into SQLite in {elapsed:.1f} s")
-    assert counts["Catalog_Goods"] == 100_000 + len(seed_module.FOLDERS)

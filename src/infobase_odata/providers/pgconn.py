@@ -29,8 +29,8 @@ from psycopg import errors as pg_errors
 from psycopg.types.numeric import Int8Dumper
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..stores import Busy
-from .sqlconn import BUSY_MESSAGE, TIMEOUT_MESSAGE
+from ..stores import Busy, TooComplex
+from .sqlconn import BUSY_MESSAGE, TIMEOUT_MESSAGE, TOO_COMPLEX_MESSAGE
 
 CONFLICT_MESSAGE = "Конфликт одновременной записи, повторите запрос"
 DOWN_MESSAGE = "Сервер базы данных недоступен, повторите запрос"
@@ -44,8 +44,11 @@ def to_psycopg(sql: str) -> str:
     return _PARAM.sub(lambda m: "%s" if m.group(0) == "?" else f"%({m.group(1)})s", sql.replace("%", "%%"))
 
 
-def translate(exc: psycopg.Error) -> Busy | None:
-    """The store error for a concurrency, time or availability failure; None for anything else."""
+def translate(exc: psycopg.Error) -> Busy | TooComplex | None:
+    """The store error for a concurrency, time or availability failure or a statement beyond the
+    server's limits; None for anything else."""
+    if isinstance(exc, (pg_errors.StatementTooComplex, pg_errors.TooManyColumns, pg_errors.ProgramLimitExceeded)):
+        return TooComplex(TOO_COMPLEX_MESSAGE)
     if isinstance(exc, (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)):
         return Busy(CONFLICT_MESSAGE)
     if isinstance(exc, pg_errors.LockNotAvailable):

@@ -39,7 +39,7 @@ import threading
 import time
 from typing import Any, Callable, Iterator, Sequence
 
-from ..stores import Busy
+from ..stores import Busy, TooComplex
 from . import sqlfunctions
 
 BUSY_MESSAGE = "База данных занята, повторите запрос"
@@ -57,11 +57,21 @@ def timeout_error() -> Busy:
     return Busy(TIMEOUT_MESSAGE)
 
 
-def translate(exc: sqlite3.Error) -> Busy | None:
-    """The store error for a lock or time-budget failure; None for anything else."""
+# SQLite's messages for a statement beyond its compile-time limits (parser stack, expression
+# depth, joined tables, terms, columns, variables): the request asked too much, 400 code 14.
+TOO_COMPLEX = ("parser stack overflow", "expression tree is too large", "too many", "at most ",
+               "pattern too complex", "string or blob too big")
+TOO_COMPLEX_MESSAGE = "Ошибка при разборе опции запроса: запрос слишком сложен"
+
+
+def translate(exc: sqlite3.Error) -> Busy | TooComplex | None:
+    """The store error for a lock or time-budget failure or a too complex statement; None for
+    anything else."""
     if not isinstance(exc, sqlite3.OperationalError):
         return None
     text = str(exc).lower()
+    if any(marker in text for marker in TOO_COMPLEX):
+        return TooComplex(TOO_COMPLEX_MESSAGE)
     if "interrupted" in text:
         return timeout_error()
     if "locked" in text or "busy" in text:

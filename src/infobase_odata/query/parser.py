@@ -33,6 +33,7 @@ class QueryLimits:
     max_filter_nodes: int = 1000
     max_expand_depth: int = 5
     max_top: int = 2**31 - 1
+    max_lambda_depth: int = 4
 
 
 DEFAULT_LIMITS = QueryLimits()

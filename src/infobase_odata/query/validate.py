@@ -64,6 +64,13 @@ class Validator:
         self.option = option
         self.positions = positions
         self.limits = limits
+        self.subqueries = 0  # nesting of lambdas and cast paths: each is a nested SQL subquery
+
+    def nested(self, node: Any) -> None:
+        limit = getattr(self.limits, "max_lambda_depth", None)
+        if limit is not None and self.subqueries >= limit:
+            raise self.error(node, f"lambdas (any/all) and cast paths nested deeper than {limit} levels")
+        self.subqueries += 1
 
     def error(self, node: Any, detail: str, code: int | None = None) -> ODataError:
         if len(detail) > 300:
@@ -102,9 +109,20 @@ class Validator:
     # expressions -----------------------------------------------------------------------------
     def expr(self, expr: Expr, scope: Scope) -> Expr:
         if isinstance(expr, Literal):
+            if expr.edm_type in ("Edm.Time", "Edm.Binary"):
+                # No 1C attribute has these types: such literals compare with nothing (and the
+                # SQL stores have no representation for them).
+                raise self.error(expr, f"literals of type {expr.edm_type} cannot be used here")
             return expr
         if isinstance(expr, Member):
-            return self.member(expr, scope)
+            member = self.member(expr, scope)
+            last = member.resolved[-1] if member.resolved else None
+            if isinstance(last, NavigationProperty):
+                # A bare navigation property is an object, not a value (the SQL has no column
+                # for it): its reference is the X_Key property.
+                raise self.error(expr, f"the navigation property {last.name} is not a value; "
+                                       f"use {last.key_property} (or {last.name}/<property>)")
+            return member
         if isinstance(expr, Binary):
             return self.binary(expr, scope)
         if isinstance(expr, Unary):
@@ -120,7 +138,11 @@ class Validator:
         resolved: list[Any] = []
         segments = member.path
         if member.base is not None:
-            base = self.expr(member.base, scope)
+            self.nested(member)
+            try:
+                base = self.expr(member.base, scope)
+            finally:
+                self.subqueries -= 1
             current = self.entity_type_named(type_of(base))
             if current is None:
                 raise self.error(member, "a path can follow only a cast to an entity type")
@@ -212,14 +234,25 @@ class Validator:
         raise self.error(expr, f"cannot compare {lt} with {rt}")
 
     def call(self, call: Call, scope: Scope) -> Call:
-        args = tuple(self.expr(arg, scope) for arg in call.args)
+        args = tuple(self.cast_source(arg, scope) if call.name in ("cast", "isof") and index == 0
+                     else self.expr(arg, scope) for index, arg in enumerate(call.args))
         try:
             result_type = check_call(call.name, args, self.model, is_composite)
         except LookupError as exc:
             raise self.error(call, str(exc), BAD_FUNCTION) from None
-        except ValueError as exc:
-            raise self.error(call, str(exc)) from None
+        except ValueError as exc:  # wrong number or types of arguments: code 21 (§9.2)
+            raise self.error(call, str(exc), BAD_FUNCTION) from None
         return replace(call, args=args, type=result_type)
+
+    def cast_source(self, expr: Expr, scope: Scope) -> Expr:
+        """§5.2 chains cast a reference: ``cast(cast(Basis,'Document_Y')/Warehouse,'Catalog_Z')``;
+        a bare navigation property there stands for its reference ``Warehouse_Key``."""
+        if isinstance(expr, Member):
+            member = self.member(expr, scope)
+            last = member.resolved[-1] if member.resolved else None
+            if isinstance(last, NavigationProperty):
+                return self.member(replace(expr, path=expr.path[:-1] + (last.key_property,)), scope)
+        return self.expr(expr, scope)
 
     def lambda_(self, expr: Lambda, scope: Scope) -> Lambda:
         if expr.kind not in ("any", "all"):
@@ -234,7 +267,11 @@ class Validator:
                 raise self.error(expr, "all needs a predicate")
             return replace(expr, collection=collection)
         inner = Scope(scope.root, scope.variables + ((expr.variable, prop.row_type),))
-        predicate = self.expr(expr.predicate, inner)
+        self.nested(expr)
+        try:
+            predicate = self.expr(expr.predicate, inner)
+        finally:
+            self.subqueries -= 1
         if type_category(type_of(predicate)) != "bool":
             raise self.error(expr, f"the {expr.kind} predicate must be boolean")
         return replace(expr, collection=collection, predicate=predicate)
