@@ -75,11 +75,12 @@ class ComplexType:
 class EntityType(ComplexType):
     key_names: tuple[str, ...] = ()
     navigation: list[NavigationProperty] = field(default_factory=list)
+    always_open: bool = False  # document journals are open types without a composite (§3.3)
 
     @property
     def open_type(self) -> bool:
-        """OpenType="true" exactly on types with a composite (X_Type) property (§4.2)."""
-        return any(p.role == COMPOSITE_TYPE for p in self.properties)
+        """OpenType="true" on types with a composite (X_Type) property (§4.2) and on journals."""
+        return self.always_open or any(p.role == COMPOSITE_TYPE for p in self.properties)
 
     @property
     def key(self) -> list[Property]:
@@ -121,6 +122,7 @@ CONSTANT = "constant"  # Constant_X, keyed by SurrogateKey
 RECORD_SET = "record_set"  # <Reg>: keyed by the recorder, holds RecordSet (§1.5)
 RECORDS = "records"  # <Reg>_RecordType: one register record per entity
 INDEPENDENT_RECORDS = "independent_records"  # independent information register: Period + dimensions
+JOURNAL = "journal"  # DocumentJournal_X: read-only rows of its documents, keyed by Ref + Ref_Type
 
 PERIOD_FIELDS = ("Period", "SecondPeriod", "MinutePeriod", "HourPeriod", "DayPeriod", "WeekPeriod",
                  "TenDaysPeriod", "MonthPeriod", "QuarterPeriod", "HalfYearPeriod", "YearPeriod")
@@ -139,7 +141,7 @@ class EntitySet:
 
     @property
     def read_only(self) -> bool:
-        return self.kind in (TABULAR_SECTION, RECORDS) or isinstance(self.source, cfg.DocumentJournal)
+        return self.kind in (TABULAR_SECTION, RECORDS, JOURNAL)
 
     @property
     def is_register(self) -> bool:

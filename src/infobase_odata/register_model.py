@@ -21,6 +21,14 @@ from .types import Boolean, Composite, Date, Number, Ref, String
 
 
 class RegisterBuilder(_Builder):
+    def build(self) -> Model:
+        super().build()
+        for obj in self.conf.objects:  # kinds whose module builds them (kinds/journal.py, ...)
+            kind = kind_of(obj)
+            if obj.published and kind is not None and kind.build is not None:
+                kind.build(self, obj)
+        return self.model
+
     def recorder_properties(self, reg: cfg.RegisterObject, *, nullable: bool) -> tuple[list[Property], list[Property]]:
         recorders = recorders_of(self.conf, reg)
         if not recorders:

@@ -127,7 +127,8 @@ def test_import_report_lists_the_defaults(tmp_path):
     assert ("InformationRegister_КурсыВалют", "periodicity") in items
     assert ("Document_РеализацияТоваровУслуг", "Number") in items
     assert any(d["item"] == "recorders" for d in report["defaults"])
-    assert any(n["object"].startswith("DocumentJournal_") for n in report["not_imported"])
+    assert not any(n["object"].startswith("DocumentJournal_") for n in report["not_imported"])
+    assert ("DocumentJournal_СогласияНаОбработкуПерсональныхДанных", "documents") in items
     assert report["round_trip"]["differences"] == result.report["round_trip"]["differences"]
     configuration = load_configuration(tmp_path / "ut")
     assert configuration.name == "ut"
@@ -259,3 +260,14 @@ def test_mutated_dumps_import_or_fail_cleanly():
             assert "\n" not in str(exc)
 
     check()
+
+
+def test_journal_layout_matches_the_real_dump():
+    """Golden over the dump's journal: key, OpenType, properties in order with types and Nullable."""
+    original = read_edmx((DUMPS / "ut-real.edmx").read_bytes())
+    result = import_edm(original, "ut")
+    name = "DocumentJournal_СогласияНаОбработкуПерсональныхДанных"
+    layout = lambda s: (s.key, s.open_type, [(p.name, p.type, p.nullable) for p in s.properties])  # noqa: E731
+    assert layout(result.regenerated.entity_types[name]) == layout(original.entity_types[name])
+    assert [p[0] for p in layout(original.entity_types[name])[2]][:6] == [
+        "Ref", "Type", "Date", "DeletionMark", "Number", "Posted"]
