@@ -11,7 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
-from .configuration import OBJECT_CLASSES, RIGHTS, Attribute, Role, TabularSection, User, init_fields
+from .configuration import OBJECT_CLASSES, PERIODICITIES, RIGHTS, Attribute, Role, TabularSection, User, init_fields
 
 SCHEMA_ID = "https://github.com/infobase-odata/infobase-odata/configuration.schema.json"
 
@@ -20,7 +20,7 @@ CHOICES: dict[str, list[str]] = {
     "code_type": ["String", "Number"],
     "number_type": ["String", "Number"],
     "hierarchy": ["folders_and_items", "items"],
-    "periodicity": ["none", "second", "day", "month", "quarter", "year"],
+    "periodicity": list(PERIODICITIES),
     "write_mode": ["independent", "recorder"],
     "register_kind": ["balance", "turnovers"],
 }

@@ -217,20 +217,27 @@ class RegisterObject(MetadataObject):
             object.__setattr__(self, part, tuple(getattr(self, part)))
 
 
+# "recorder_position": by the recorder's position (по позиции регистратора): Period is the
+# recorder's date and the recorder is part of the records' key (the УТ dump).
+PERIODICITIES = ("none", "second", "day", "month", "quarter", "year", "recorder_position")
+
+
 @dataclass(frozen=True, kw_only=True)
 class InformationRegister(RegisterObject):
     kind = "InformationRegister"
-    periodicity: str = "none"  # none, second, day, month, quarter, year
+    periodicity: str = "none"  # none, second, day, month, quarter, year, recorder_position
     write_mode: str = "independent"  # or "recorder" (subordinate to recorders)
     recorders: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(self, "recorders", tuple(self.recorders))
-        if self.periodicity not in ("none", "second", "day", "month", "quarter", "year"):
+        if self.periodicity not in PERIODICITIES:
             raise ConfigurationError(f"{self.object_id}: unknown periodicity {self.periodicity!r}")
         if self.write_mode not in ("independent", "recorder"):
             raise ConfigurationError(f"{self.object_id}: write_mode must be independent or recorder")
+        if self.periodicity == "recorder_position" and self.write_mode != "recorder":
+            raise ConfigurationError(f"{self.object_id}: periodicity recorder_position needs write_mode recorder")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,7 +12,7 @@ same text the 1C Designer shows::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 # Reference type prefixes (English names of the platform's ...Ref types) -> entity-set prefix.
@@ -59,6 +59,9 @@ class Number:
 @dataclass(frozen=True)
 class Date:
     parts: str = "datetime"  # "date", "time" or "datetime" (1C "Состав даты")
+    # The Period of a periodic information register: written values are truncated to the start
+    # of their second, day, month, quarter or year ("" for any other date).
+    period: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if self.parts not in ("date", "time", "datetime"):

@@ -75,10 +75,12 @@ def normalize(prop: m.Property, value: Any) -> Any:
         return _ROUNDING.quantize(number, Decimal(1).scaleb(-t.scale))
     if isinstance(t, Date):
         if isinstance(value, str):
-            return dt.datetime.fromisoformat(value)
-        if not isinstance(value, dt.datetime):
-            return dt.datetime(value.year, value.month, value.day)
-        return value.replace(tzinfo=None, microsecond=0)
+            value = dt.datetime.fromisoformat(value)
+        elif not isinstance(value, dt.datetime):
+            value = dt.datetime(value.year, value.month, value.day)
+        else:
+            value = value.replace(tzinfo=None, microsecond=0)
+        return period_start(value, t.period) if t.period else value
     if isinstance(t, Boolean):
         return bool(value)
     if isinstance(t, Uuid):
@@ -89,6 +91,21 @@ def normalize(prop: m.Property, value: Any) -> Any:
             text = text.ljust(t.length)
         return text
     return value
+
+
+def period_start(value: dt.datetime, periodicity: str) -> dt.datetime:
+    """The start of the register period holding ``value`` (1C normalises a periodic register's
+    Period on write): second, day, month, quarter or year; the empty date stays empty."""
+    day = value.replace(hour=0, minute=0, second=0)
+    if periodicity == "day":
+        return day
+    if periodicity == "month":
+        return day.replace(day=1)
+    if periodicity == "quarter":
+        return day.replace(day=1, month=(value.month - 1) // 3 * 3 + 1)
+    if periodicity == "year":
+        return day.replace(day=1, month=1)
+    return value  # second (whole seconds already), recorder position
 
 
 def complete_row(properties: Iterable[m.Property], values: Mapping[str, Any]) -> dict[str, Any]:

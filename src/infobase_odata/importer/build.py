@@ -300,13 +300,10 @@ class _Importer:
             periodic = True
         if source is None:
             return None
-        if records is not None and "Recorder" in records.key or "Recorder_Key" in (records.key if records else ()):
-            if kind == "InformationRegister":
-                self.report.not_imported.append({
-                    "object": name, "item": "periodicity",
-                    "why": "the records are keyed by the recorder (periodicity 'by recorder position'), "
-                           "which the project does not model: imported as a periodic register"})
-        if kind == "InformationRegister":
+        by_recorder = records is not None and ("Recorder" in records.key or "Recorder_Key" in records.key)
+        if kind == "InformationRegister" and by_recorder:
+            entry["periodicity"] = "recorder_position"  # the records are keyed by the recorder
+        elif kind == "InformationRegister":
             entry["periodicity"] = PERIODICITY if periodic else "none"
             if periodic:
                 self.report.default(name, "periodicity", PERIODICITY, "the EDM tells only that the register is periodic")

@@ -1,0 +1,125 @@
+"""Gaps of the kinds (issue #15, item 4), each on both providers: information-register resources
+of any type, periodicity "by recorder position" (Recorder in the records' key), Period
+normalised to the register's periodicity, and the _RowType of a record set copying _RecordType."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from webob import Request
+
+from infobase_odata import build_model
+from infobase_odata.configuration import (
+    Attribute, Catalog, Configuration, Document, InformationRegister)
+from infobase_odata.providers.memory import MemoryProvider
+from infobase_odata.providers.sqlite import SQLiteProvider
+from infobase_odata.service import ODataService
+from infobase_odata.values import period_start
+
+CONF = Configuration("gaps", [
+    Catalog(name="Goods"),
+    Document(name="Invoice", registers=["InformationRegister_Journal", "InformationRegister_Marks"]),
+    InformationRegister(name="Notes", periodicity="month", dimensions=[Attribute("Product", "CatalogRef.Goods")],
+                        resources=[Attribute("Note", "String(50)"), Attribute("Flag", "Boolean"),
+                                   Attribute("When", "Date"), Attribute("Other", "CatalogRef.Goods")]),
+    InformationRegister(name="Marks", periodicity="quarter", write_mode="recorder",
+                        dimensions=[Attribute("Product", "CatalogRef.Goods")],
+                        resources=[Attribute("Note", "String(50)"), Attribute("Flag", "Boolean")]),
+    InformationRegister(name="Journal", periodicity="recorder_position", write_mode="recorder",
+                        dimensions=[Attribute("Product", "CatalogRef.Goods"), Attribute("Part", "String(10)")],
+                        resources=[Attribute("Note", "String(0)")]),
+])
+MODEL = build_model(CONF)
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+def app(request, tmp_path):
+    provider = MemoryProvider(MODEL) if request.param == "memory" else SQLiteProvider(MODEL, tmp_path / "g.db")
+    return ODataService(CONF, provider, model=MODEL)
+
+
+def call(app, path: str, method: str = "GET", body=None):
+    request = Request.blank("/" + path + ("&" if "?" in path else "?") + "$format=json", method=method)
+    if body is not None:
+        request.body = json.dumps(body).encode("utf-8")
+        request.content_type = "application/json"
+    return request.get_response(app)
+
+
+def created(app, path: str, body: dict) -> dict:
+    response = call(app, path, "POST", body)
+    assert response.status_code == 201, response.body[:500]
+    return response.json
+
+
+def test_information_register_resources_of_any_type(app):
+    good = created(app, "Catalog_Goods", {"Description": "A"})["Ref_Key"]
+    row = created(app, "InformationRegister_Notes", {
+        "Period": "2025-05-17T13:14:15", "Product_Key": good, "Note": "текст", "Flag": True,
+        "When": "2025-01-02T03:04:05", "Other_Key": good})
+    expected = {"Period": "2025-05-01T00:00:00", "Product_Key": good, "Note": "текст", "Flag": True,
+                "When": "2025-01-02T00:00:00", "Other_Key": good}
+    assert {k: row[k] for k in expected} == expected
+    listed = call(app, "InformationRegister_Notes?$filter=Note eq 'текст' and Flag eq true").json["value"]
+    assert [{k: r[k] for k in expected} for r in listed] == [expected]
+    sliced = call(app, "InformationRegister_Notes/SliceLast()").json["value"]
+    assert [r["Note"] for r in sliced] == ["текст"]
+
+
+def test_period_is_normalised_to_the_periodicity(app):
+    good = created(app, "Catalog_Goods", {"Description": "A"})["Ref_Key"]
+    invoice = created(app, "Document_Invoice", {"Date": "2025-08-20T10:00:00"})["Ref_Key"]
+    body = {"Recorder_Key": invoice, "RecordSet": [
+        {"LineNumber": 1, "Period": "2025-08-20T10:11:12", "Product_Key": good, "Note": "x", "Flag": True}]}
+    response = call(app, f"InformationRegister_Marks(Recorder_Key=guid'{invoice}')", "PUT", body)
+    assert response.status_code == 200, response.body[:500]
+    assert [r["Period"] for r in response.json["RecordSet"]] == ["2025-07-01T00:00:00"]
+    records = call(app, "InformationRegister_Marks_RecordType").json["value"]
+    assert [r["Period"] for r in records] == ["2025-07-01T00:00:00"]
+    # An independent register: the same record written at two moments of a month is one record.
+    created(app, "InformationRegister_Notes", {"Period": "2025-05-03T00:00:00", "Product_Key": good})
+    duplicate = call(app, "InformationRegister_Notes", "POST", {"Period": "2025-05-30T23:59:59", "Product_Key": good})
+    assert duplicate.status_code == 409
+
+
+@pytest.mark.parametrize("periodicity, written, stored", [
+    ("second", "2025-05-17T13:14:15", "2025-05-17T13:14:15"),
+    ("day", "2025-05-17T13:14:15", "2025-05-17T00:00:00"),
+    ("month", "2025-05-17T13:14:15", "2025-05-01T00:00:00"),
+    ("quarter", "2025-05-17T13:14:15", "2025-04-01T00:00:00"),
+    ("quarter", "2025-12-31T23:59:59", "2025-10-01T00:00:00"),
+    ("year", "2025-05-17T13:14:15", "2025-01-01T00:00:00"),
+    ("recorder_position", "2025-05-17T13:14:15", "2025-05-17T13:14:15"),
+    ("year", "0001-01-01T00:00:00", "0001-01-01T00:00:00"),
+])
+def test_period_start(periodicity, written, stored):
+    assert period_start(dt.datetime.fromisoformat(written), periodicity) == dt.datetime.fromisoformat(stored)
+
+
+def test_by_recorder_position_the_recorder_is_in_the_key(app):
+    records = MODEL.entity_set("InformationRegister_Journal_RecordType").entity_type
+    assert records.key_names == ("Recorder_Key", "Period", "Product_Key", "Part")
+    good = created(app, "Catalog_Goods", {"Description": "A"})["Ref_Key"]
+    first, second = (created(app, "Document_Invoice", {"Date": "2025-08-20T10:00:00"})["Ref_Key"] for _ in "12")
+    for invoice in (first, second):  # the same Period and dimensions under two recorders
+        body = {"Recorder_Key": invoice, "RecordSet": [
+            {"LineNumber": 1, "Period": "2025-08-20T10:00:00", "Product_Key": good, "Part": "P", "Note": invoice}]}
+        response = call(app, f"InformationRegister_Journal(Recorder_Key=guid'{invoice}')", "PUT", body)
+        assert response.status_code == 200, response.body[:500]
+    rows = call(app, "InformationRegister_Journal_RecordType").json["value"]
+    assert sorted((r["Recorder_Key"], r["Note"]) for r in rows) == sorted([(first, first), (second, second)])
+    key = f"Recorder_Key=guid'{first}',Period=datetime'2025-08-20T10:00:00',Product_Key=guid'{good}',Part='P'"
+    assert call(app, f"InformationRegister_Journal_RecordType({key})").json["Note"] == first
+
+
+def test_row_type_copies_the_record_type_exactly():
+    for name, entity_set in MODEL.entity_sets.items():
+        if entity_set.records is None:
+            continue
+        row_type = entity_set.entity_type.property("RecordSet").row_type
+        layout = lambda props: [(p.name, p.edm_type, p.nullable) for p in props]  # noqa: E731
+        assert layout(row_type.properties) == layout(entity_set.records.entity_type.properties), name
+    journal = MODEL.complex_types["InformationRegister_Journal_RowType"]
+    assert [p.name for p in journal.properties if not p.nullable] == ["Recorder_Key", "Period", "Product_Key", "Part"]
