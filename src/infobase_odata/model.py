@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import configuration as cfg
-from .types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueType
+from .types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueStorage, ValueType
 
 NAMESPACE = "StandardODATA"
 CONTAINER = "EnterpriseV8"
@@ -203,6 +203,8 @@ def edm_type_of(value_type: ValueType) -> str:
         return "Edm.Guid"
     if isinstance(value_type, Ref):
         return "Edm.String" if value_type.is_enum else "Edm.Guid"
+    if isinstance(value_type, ValueStorage):
+        return "Edm.Binary"
     return "Edm.String"
 
 
@@ -228,6 +230,9 @@ class _Builder:
                 plain.append(Property(attr.name, "Edm.String", ENUM, t, nullable, attr.name, t.object_id))
             elif isinstance(t, Ref):
                 plain.append(Property(f"{attr.name}_Key", "Edm.Guid", REF, t, nullable, attr.name, t.object_id))
+            elif isinstance(t, ValueStorage):  # no plain property: the payload and its type (§3.1)
+                plain.append(Property(f"{attr.name}_Base64Data", "Edm.Binary", VALUE, t, nullable, attr.name))
+                plain.append(Property(f"{attr.name}_Type", "Edm.String", VALUE, String(0), nullable, attr.name))
             else:
                 plain.append(Property(attr.name, edm_type_of(t), VALUE, t, nullable, attr.name))
         return plain, types

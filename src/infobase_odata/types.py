@@ -79,6 +79,11 @@ class Uuid:
 
 
 @dataclass(frozen=True)
+class ValueStorage:
+    """ХранилищеЗначения: published as ``X_Base64Data`` (Edm.Binary) + ``X_Type`` (§3.1)."""
+
+
+@dataclass(frozen=True)
 class Ref:
     """A reference to an object of the configuration: ``CatalogRef.Goods``, ``EnumRef.Kinds``."""
 
@@ -121,7 +126,7 @@ class Composite:
             raise ConfigurationError("composite types cannot nest")
 
 
-ValueType = Union[String, Number, Date, Boolean, Uuid, Ref, Composite]
+ValueType = Union[String, Number, Date, Boolean, Uuid, ValueStorage, Ref, Composite]
 
 _SIMPLE = re.compile(r"^\s*(\w+)\s*(?:\(([^)]*)\))?\s*$")
 
@@ -129,7 +134,7 @@ _SIMPLE = re.compile(r"^\s*(\w+)\s*(?:\(([^)]*)\))?\s*$")
 def parse_type(spec: "str | list | tuple | ValueType") -> ValueType:
     """Parse ``"String(100)"``, ``"Number(15,2,nonnegative)"``, ``"Date"``, ``"DateTime"``,
     ``"Time"``, ``"Boolean"``, ``"UUID"``, ``"CatalogRef.Goods"`` or a list of them (composite)."""
-    if isinstance(spec, (String, Number, Date, Boolean, Uuid, Ref, Composite)):
+    if isinstance(spec, (String, Number, Date, Boolean, Uuid, ValueStorage, Ref, Composite)):
         return spec
     if isinstance(spec, (list, tuple)):
         return Composite(tuple(parse_type(item) for item in spec))
@@ -162,11 +167,12 @@ def parse_type(spec: "str | list | tuple | ValueType") -> ValueType:
         "Time": Date("time"),
         "Boolean": Boolean(),
         "UUID": Uuid(),
+        "ValueStorage": ValueStorage(),
     }
     if name not in simple:
         raise ConfigurationError(
             f"unknown type {spec!r}; expected String, Number, Date, DateTime, Time, Boolean, "
-            "UUID, a reference such as CatalogRef.Goods, or a list of these"
+            "UUID, ValueStorage, a reference such as CatalogRef.Goods, or a list of these"
         )
     return simple[name]
 

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Iterable, Mapping
 
 from . import edm, model as m
-from .types import Boolean, Date, Number, Ref, String, Uuid
+from .types import Boolean, Date, Number, Ref, String, Uuid, ValueStorage
 
 UNDEFINED_TYPE = "StandardODATA.Undefined"
 _ROUNDING = Context(prec=80, rounding=ROUND_HALF_UP)  # 1C numbers have up to 38 digits
@@ -44,6 +44,8 @@ def empty_value(prop: m.Property) -> Any:
         return False
     if isinstance(t, (Uuid, Ref)):
         return edm.NIL_GUID
+    if isinstance(t, ValueStorage):
+        return b""
     if isinstance(t, String) and t.fixed:
         return " " * t.length
     return ""
@@ -85,6 +87,8 @@ def normalize(prop: m.Property, value: Any) -> Any:
         return bool(value)
     if isinstance(t, Uuid):
         return str(value).lower()
+    if isinstance(t, ValueStorage):  # bytes, or base64 text (a JSON file store)
+        return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else base64.b64decode(value)
     if isinstance(t, String):
         text = str(value)
         if t.fixed and len(text) < t.length:

@@ -4,6 +4,7 @@ normalised to the register's periodicity, and the _RowType of a record set copyi
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 
@@ -123,3 +124,42 @@ def test_row_type_copies_the_record_type_exactly():
         assert layout(row_type.properties) == layout(entity_set.records.entity_type.properties), name
     journal = MODEL.complex_types["InformationRegister_Journal_RowType"]
     assert [p.name for p in journal.properties if not p.nullable] == ["Recorder_Key", "Period", "Product_Key", "Part"]
+
+
+STORE_CONF = Configuration("storage", [
+    Catalog(name="Files", attributes=[Attribute("Data", "ValueStorage"), Attribute("Name", "String(50)")]),
+])
+STORE_MODEL = build_model(STORE_CONF)
+
+
+@pytest.fixture(params=["sqlite", "memory", "jsonfile"])
+def files(request, tmp_path):
+    from infobase_odata.providers.jsonfile import JSONFileProvider
+    provider = {"memory": lambda: MemoryProvider(STORE_MODEL),
+                "sqlite": lambda: SQLiteProvider(STORE_MODEL, tmp_path / "s.db"),
+                "jsonfile": lambda: JSONFileProvider(STORE_MODEL, tmp_path / "s.json")}[request.param]()
+    return ODataService(STORE_CONF, provider, model=STORE_MODEL)
+
+
+def test_value_storage_is_published_as_base64_data_and_type(files):
+    props = [(p.name, p.edm_type) for p in STORE_MODEL.entity_set("Catalog_Files").entity_type.properties][-3:]
+    assert props == [("Data_Base64Data", "Edm.Binary"), ("Data_Type", "Edm.String"), ("Name", "Edm.String")]
+    payload = bytes(range(256))
+    text = base64.b64encode(payload).decode("ascii")
+    row = created(files, "Catalog_Files", {"Description": "f", "Data_Base64Data": text,
+                                           "Data_Type": "application/octet-stream"})
+    assert (row["Data_Base64Data"], row["Data_Type"]) == (text, "application/octet-stream")
+    ref = row["Ref_Key"]
+    assert call(files, f"Catalog_Files(guid'{ref}')").json["Data_Base64Data"] == text
+    atom = Request.blank(f"/Catalog_Files(guid'{ref}')").get_response(files)
+    assert f"<d:Data_Base64Data m:type=\"Edm.Binary\">{text}</d:Data_Base64Data>" in atom.text \
+        or f"<d:Data_Base64Data>{text}</d:Data_Base64Data>" in atom.text
+    changed = base64.b64encode(b"\x89PNG").decode("ascii")
+    patched = call(files, f"Catalog_Files(guid'{ref}')", "PATCH", {"Data_Base64Data": changed, "Data_Type": "image/png"})
+    assert patched.status_code == 200, patched.body[:300]
+    again = call(files, f"Catalog_Files(guid'{ref}')").json
+    assert (again["Data_Base64Data"], again["Data_Type"]) == (changed, "image/png")
+    empty = created(files, "Catalog_Files", {"Description": "e"})
+    assert (empty["Data_Base64Data"], empty["Data_Type"]) == ("", "")
+    bad = call(files, "Catalog_Files", "POST", {"Description": "x", "Data_Base64Data": "not base64!"})
+    assert bad.status_code == 400 and b"Data_Base64Data" in bad.body

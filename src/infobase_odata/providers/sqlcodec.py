@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from .. import edm, model as m
-from ..types import Boolean, Date, Number
+from ..types import Boolean, Date, Number, ValueStorage
 
 MAX_INTEGER_DIGITS = 18  # 10**18 - 1 fits a signed 64-bit integer with room for one addition
 
@@ -29,6 +29,7 @@ STR = "str"
 DATE = "date"
 BOOL = "bool"
 GUID = "guid"
+BLOB = "blob"
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Storage:
 
     @property
     def sql_type(self) -> type:
-        return int if self.kind in (INT, BOOL) else str
+        return int if self.kind in (INT, BOOL) else bytes if self.kind == BLOB else str
 
 
 def storage_of(prop: m.Property) -> Storage:
@@ -54,6 +55,8 @@ def storage_of(prop: m.Property) -> Storage:
         return Storage(DATE)
     if isinstance(t, Boolean):
         return Storage(BOOL)
+    if isinstance(t, ValueStorage):
+        return Storage(BLOB)
     if prop.edm_type == "Edm.Guid":
         return Storage(GUID)
     return Storage(STR)
@@ -78,6 +81,8 @@ def decoder(storage: Storage) -> Callable[[Any], Any] | None:
         return lambda v: None if v is None else _parse_date(v)
     if storage.kind == BOOL:
         return lambda v: None if v is None else bool(v)
+    if storage.kind == BLOB:
+        return lambda v: None if v is None else bytes(v)
     return None
 
 
