@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import configuration as cfg
-from .types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueStorage, ValueType
+from .types import Boolean, Composite, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage, ValueType
 
 NAMESPACE = "StandardODATA"
 CONTAINER = "EnterpriseV8"
 NIL_GUID = "00000000-0000-0000-0000-000000000000"
+TYPE_DESCRIPTION = f"{NAMESPACE}.TypeDescription"  # the ValueType of characteristic types (§3.3)
 
 # What a property holds; serializers, parsers and providers switch on this.
 KEY = "key"  # a key GUID (Ref_Key) or key part
@@ -316,6 +317,10 @@ class _Builder:
             props.append(std("Parent_Key", "Edm.Guid", REF, parent, target=obj.object_id))
             props.append(std("IsFolder", "Edm.Boolean", value_type=Boolean()))
         props.append(std("DeletionMark", "Edm.Boolean", value_type=Boolean()))
+        if isinstance(obj, cfg.ChartOfCharacteristicTypes):
+            types = self.model.complex_types.setdefault("TypeDescription", ComplexType(
+                "TypeDescription", [Property("Types", "Edm.String", VALUE, String(0))]))
+            props.append(Property("ValueType", TYPE_DESCRIPTION, VALUE, TypeDescription(), row_type=types))
         if isinstance(obj, cfg.Document):
             props.append(std("Posted", "Edm.Boolean", value_type=Boolean(), read_only=True))
         return props

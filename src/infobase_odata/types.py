@@ -79,6 +79,13 @@ class Uuid:
 
 
 @dataclass(frozen=True)
+class TypeDescription:
+    """ОписаниеТипов, the ``ValueType`` of a characteristic type: published as the complex type
+    ``StandardODATA.TypeDescription`` whose ``Types`` lists 1C type names (structure UNCONFIRMED,
+    §3.1): ``{"Types": "Number(15,2), CatalogRef.Goods"}``."""
+
+
+@dataclass(frozen=True)
 class ValueStorage:
     """ХранилищеЗначения: published as ``X_Base64Data`` (Edm.Binary) + ``X_Type`` (§3.1)."""
 
@@ -126,7 +133,7 @@ class Composite:
             raise ConfigurationError("composite types cannot nest")
 
 
-ValueType = Union[String, Number, Date, Boolean, Uuid, ValueStorage, Ref, Composite]
+ValueType = Union[String, Number, Date, Boolean, Uuid, ValueStorage, TypeDescription, Ref, Composite]
 
 _SIMPLE = re.compile(r"^\s*(\w+)\s*(?:\(([^)]*)\))?\s*$")
 
@@ -192,4 +199,8 @@ def format_type(value_type: ValueType) -> "str | list[str]":
         return "Boolean"
     if isinstance(value_type, Uuid):
         return "UUID"
+    if isinstance(value_type, ValueStorage):
+        return "ValueStorage"
+    if isinstance(value_type, TypeDescription):
+        return "TypeDescription"  # a standard property's type, never declared
     return value_type.target

@@ -10,6 +10,7 @@ both return identical dicts for the same writes::
 from __future__ import annotations
 
 import base64
+import json
 import datetime as dt
 import struct
 import threading
@@ -18,7 +19,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Iterable, Mapping
 
 from . import edm, model as m
-from .types import Boolean, Date, Number, Ref, String, Uuid, ValueStorage
+from .types import Boolean, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage
 
 UNDEFINED_TYPE = "StandardODATA.Undefined"
 _ROUNDING = Context(prec=80, rounding=ROUND_HALF_UP)  # 1C numbers have up to 38 digits
@@ -46,6 +47,8 @@ def empty_value(prop: m.Property) -> Any:
         return edm.NIL_GUID
     if isinstance(t, ValueStorage):
         return b""
+    if isinstance(t, TypeDescription):
+        return {"Types": ""}
     if isinstance(t, String) and t.fixed:
         return " " * t.length
     return ""
@@ -87,6 +90,9 @@ def normalize(prop: m.Property, value: Any) -> Any:
         return bool(value)
     if isinstance(t, Uuid):
         return str(value).lower()
+    if isinstance(t, TypeDescription):  # {"Types": text}, or its JSON text (SQLite stores it so)
+        value = json.loads(value) if isinstance(value, str) else value
+        return {"Types": str(value.get("Types") or "")}
     if isinstance(t, ValueStorage):  # bytes, or base64 text (a JSON file store)
         return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else base64.b64decode(value)
     if isinstance(t, String):

@@ -13,7 +13,7 @@ from webob import Request
 
 from infobase_odata import build_model
 from infobase_odata.configuration import (
-    Attribute, Catalog, Configuration, Document, InformationRegister)
+    Attribute, Catalog, ChartOfCharacteristicTypes, Configuration, Document, InformationRegister)
 from infobase_odata.providers.memory import MemoryProvider
 from infobase_odata.providers.sqlite import SQLiteProvider
 from infobase_odata.service import ODataService
@@ -163,3 +163,40 @@ def test_value_storage_is_published_as_base64_data_and_type(files):
     assert (empty["Data_Base64Data"], empty["Data_Type"]) == ("", "")
     bad = call(files, "Catalog_Files", "POST", {"Description": "x", "Data_Base64Data": "not base64!"})
     assert bad.status_code == 400 and b"Data_Base64Data" in bad.body
+
+
+CCT_CONF = Configuration("cct", [ChartOfCharacteristicTypes(name="Props", attributes=[Attribute("Note", "String(10)")])])
+CCT_MODEL = build_model(CCT_CONF)
+ATOM_ENTRY = ('<entry xmlns="http://www.w3.org/2005/Atom" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices"'
+              ' xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"><content type="application/xml">'
+              '<m:properties><d:Description>A</d:Description><d:ValueType m:type="StandardODATA.TypeDescription">'
+              '<d:Types>Boolean</d:Types></d:ValueType></m:properties></content></entry>')
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+def charts(request, tmp_path):
+    provider = MemoryProvider(CCT_MODEL) if request.param == "memory" else SQLiteProvider(CCT_MODEL, tmp_path / "c.db")
+    return ODataService(CCT_CONF, provider, model=CCT_MODEL)
+
+
+def test_characteristic_types_have_a_value_type(charts):
+    names = [p.name for p in CCT_MODEL.entity_set("ChartOfCharacteristicTypes_Props").entity_type.properties]
+    assert names[names.index("DeletionMark") + 1] == "ValueType"
+    assert "TypeDescription" in CCT_MODEL.complex_types
+    row = created(charts, "ChartOfCharacteristicTypes_Props", {"Description": "Color", "ValueType": {"Types": "String(20)"}})
+    assert row["ValueType"] == {"Types": "String(20)"}
+    path = f"ChartOfCharacteristicTypes_Props(guid'{row['Ref_Key']}')"
+    patched = call(charts, path, "PATCH", {"ValueType": {"Types": "Number(15,2), CatalogRef.Goods"}})
+    assert patched.status_code == 200 and patched.json["ValueType"] == {"Types": "Number(15,2), CatalogRef.Goods"}
+    atom = Request.blank("/" + path).get_response(charts).text
+    assert ('<d:ValueType m:type="StandardODATA.TypeDescription"><d:Types>Number(15,2), CatalogRef.Goods'
+            '</d:Types></d:ValueType>') in atom
+    request = Request.blank("/ChartOfCharacteristicTypes_Props?$format=json", method="POST")
+    request.body, request.content_type = ATOM_ENTRY.encode(), "application/atom+xml"
+    from_atom = request.get_response(charts)
+    assert from_atom.status_code == 201 and from_atom.json["ValueType"] == {"Types": "Boolean"}
+    assert created(charts, "ChartOfCharacteristicTypes_Props", {"Description": "E"})["ValueType"] == {"Types": ""}
+    assert call(charts, f"{path}/ValueType").json["value"] == {"Types": "Number(15,2), CatalogRef.Goods"}
+    for query in ("$orderby=ValueType", "$filter=ValueType/Types eq 'x'", "$filter=ValueType eq 'x'"):
+        assert call(charts, f"ChartOfCharacteristicTypes_Props?{query}").status_code == 400, query
+    assert call(charts, "ChartOfCharacteristicTypes_Props", "POST", {"Description": "x", "ValueType": "x"}).status_code == 400

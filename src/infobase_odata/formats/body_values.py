@@ -36,7 +36,7 @@ from urllib.parse import unquote, urlsplit
 from .. import model as m
 from ..edm import EMPTY_DATE, NIL_GUID, format_datetime, format_decimal
 from ..errors import BAD_PROPERTY_VALUE, BAD_REQUEST, ODataError
-from ..types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueStorage, ValueType
+from ..types import Boolean, Composite, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage, ValueType
 
 UNDEFINED = "StandardODATA.Undefined"
 DATA_VERSION_KEY = "__DataVersion"
@@ -186,6 +186,11 @@ def scalar(value_type: ValueType | None, value: Any, model: m.Model, name: str, 
         return guid(value, name)
     if isinstance(value_type, ValueStorage):
         return _base64(value, name)
+    if isinstance(value_type, TypeDescription):
+        types = value.get("Types") if isinstance(value, Mapping) and set(value) <= {"Types"} else None
+        if not isinstance(types, str):
+            raise bad_value(name, f'{{"Types": "<1C type names>"}} is expected, not {_show(value)}')
+        return {"Types": types}
     if isinstance(value_type, Ref):
         return _enum(value_type.object_id, value, model, name) if value_type.is_enum else guid(value, name)
     raise bad_value(name, "a composite value cannot be set here")
@@ -225,6 +230,8 @@ def _empty_of(t: ValueType | None) -> Any:
         return NIL_GUID
     if isinstance(t, ValueStorage):
         return b""
+    if isinstance(t, TypeDescription):
+        return {"Types": ""}
     if isinstance(t, String) and t.fixed:
         return " " * t.length
     return ""

@@ -54,7 +54,8 @@ STANDARD: dict[str, set[str]] = {
                        "RoutePoint", "RoutePoint_Type", "Executed"},
 }
 MODELLED_STANDARD = {"Ref_Key", "DataVersion", "DeletionMark", "Predefined", "PredefinedDataName", "Description",
-                     "Code", "Owner_Key", "Owner", "Owner_Type", "Parent_Key", "IsFolder", "Number", "Date", "Posted"}
+                     "Code", "Owner_Key", "Owner", "Owner_Type", "Parent_Key", "IsFolder", "Number", "Date", "Posted",
+                     "ValueType"}
 JOURNAL_STANDARD = {"Ref", "Type", "Date", "DeletionMark", "Number", "Posted", "Ref_Type"}
 REGISTER_STANDARD = {"Recorder", "Recorder_Key", "Recorder_Type", "Period", "LineNumber", "Active", "RecordType"}
 

@@ -14,12 +14,13 @@ booleans 0/1, GUIDs lowercase TEXT::
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from .. import edm, model as m
-from ..types import Boolean, Date, Number, ValueStorage
+from ..types import Boolean, Date, Number, TypeDescription, ValueStorage
 
 MAX_INTEGER_DIGITS = 18  # 10**18 - 1 fits a signed 64-bit integer with room for one addition
 
@@ -30,6 +31,7 @@ DATE = "date"
 BOOL = "bool"
 GUID = "guid"
 BLOB = "blob"
+JSON = "json"  # a complex value (ValueType) as JSON text
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ def storage_of(prop: m.Property) -> Storage:
         return Storage(BOOL)
     if isinstance(t, ValueStorage):
         return Storage(BLOB)
+    if isinstance(t, TypeDescription):
+        return Storage(JSON)
     if prop.edm_type == "Edm.Guid":
         return Storage(GUID)
     return Storage(STR)
@@ -83,6 +87,8 @@ def decoder(storage: Storage) -> Callable[[Any], Any] | None:
         return lambda v: None if v is None else bool(v)
     if storage.kind == BLOB:
         return lambda v: None if v is None else bytes(v)
+    if storage.kind == JSON:
+        return lambda v: None if v is None else json.loads(v)
     return None
 
 
@@ -99,6 +105,8 @@ def encoder(storage: Storage) -> Callable[[Any], Any] | None:
         return lambda v: None if v is None else edm.format_datetime(v)
     if storage.kind == BOOL:
         return lambda v: None if v is None else int(bool(v))
+    if storage.kind == JSON:
+        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
     return None
 
 
