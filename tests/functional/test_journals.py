@@ -80,6 +80,8 @@ def test_a_row_by_its_key_and_navigation_to_a_column_reference(app):
     row = next(iter(expected_rows(app).values()))
     key = f"Ref='{row['Ref']}',Ref_Type='{row['Ref_Type']}'"
     assert {k: v for k, v in get_json(app, f"{JOURNAL}({key})").items() if "@" not in k and k != "odata.metadata"} == row
+    as_guid = f"Ref=guid'{row['Ref']}',Ref_Type='{row['Ref_Type']}'"  # python-1c-odata's form
+    assert get_json(app, f"{JOURNAL}({as_guid})")["Ref"] == row["Ref"]
     expanded = get_json(app, f"{JOURNAL}({key})?$expand=Warehouse")
     assert expanded["Warehouse"]["Ref_Key"] == row["Warehouse_Key"]
     missing = f"Ref='{row['Ref']}',Ref_Type='StandardODATA.Document_Nothing'"

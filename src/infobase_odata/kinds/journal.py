@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator
 
 from .. import configuration as cfg, model as m
-from ..query.ast import Binary, Expr, QueryOptions
-from ..query.evaluate import Evaluator, sort_rows
+from ..query.ast import Expr, QueryOptions
+from ..query.evaluate import Evaluator, both, sort_rows
 from ..stores import Key, QueryResult, Row
 from ..types import Boolean, Date, String
 from ..values import empty_value
@@ -79,15 +79,9 @@ class JournalReader:
         return [row for document in journal.source.documents  # type: ignore[attr-defined]
                 for row in self._document_rows(journal, document)]
 
-    @staticmethod
-    def _both(filter: Expr | None, restriction: Expr | None) -> Expr | None:
-        if filter is None or restriction is None:
-            return filter if restriction is None else restriction
-        return Binary("and", filter, restriction, "Edm.Boolean")
-
     def query(self, entity_set: m.EntitySet, options: QueryOptions, *,
               restriction: Expr | None = None) -> QueryResult:
-        condition = self._both(options.filter, restriction)
+        condition = both(options.filter, restriction)
         evaluator = Evaluator(self.model, entity_set, self._lookup)
         rows = [r for r in self._rows(entity_set) if evaluator.matches(condition, r)]
         total = len(rows) if options.inlinecount else None
@@ -97,7 +91,7 @@ class JournalReader:
         return QueryResult(iter(rows[start:stop]), total)
 
     def count(self, entity_set: m.EntitySet, filter: Expr | None, *, restriction: Expr | None = None) -> int:
-        condition = self._both(filter, restriction)
+        condition = both(filter, restriction)
         evaluator = Evaluator(self.model, entity_set, self._lookup)
         return sum(1 for r in self._rows(entity_set) if evaluator.matches(condition, r))
 
