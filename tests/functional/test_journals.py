@@ -108,3 +108,22 @@ def test_writes_are_refused_with_code_19(app, method):
     response = call(app, path, method, {"Comment": "x"})
     assert_odata_error(response, 405, 19)
     assert get_json(app, f"{JOURNAL}(Ref='{row['Ref']}',Ref_Type='{row['Ref_Type']}')")["Comment"] == row["Comment"]
+
+
+@pytest.mark.parametrize("journal, message", [
+    ({"documents": ["Catalog_C"]}, "which is not a document"),
+    ({"documents": ["Document_D"], "columns": [{"name": "X", "type": "String(5)"}],
+      "mapping": {"X": {"Document_D": "Missing"}}}, "has no attribute Missing"),
+    ({"documents": ["Document_D"], "columns": [{"name": "X", "type": "String(5)"}],
+      "mapping": {"Y": {"Document_D": "A"}}}, "mapping names no column Y"),
+    ({"documents": [], "columns": [{"name": "X", "type": "String(5)"}],
+      "mapping": {"X": {"Document_D": "A"}}}, "is not one of its documents"),
+])
+def test_a_wrong_journal_declaration_is_a_configuration_error(journal, message):
+    from infobase_odata.configuration import Configuration, ConfigurationError
+
+    objects = [{"kind": "Catalog", "name": "C"},
+               {"kind": "Document", "name": "D", "attributes": [{"name": "A", "type": "String(5)"}]},
+               {"kind": "DocumentJournal", "name": "J", **journal}]
+    with pytest.raises(ConfigurationError, match=message):
+        Configuration.from_dict({"name": "t", "objects": objects})

@@ -200,3 +200,10 @@ def test_characteristic_types_have_a_value_type(charts):
     for query in ("$orderby=ValueType", "$filter=ValueType/Types eq 'x'", "$filter=ValueType eq 'x'"):
         assert call(charts, f"ChartOfCharacteristicTypes_Props?{query}").status_code == 400, query
     assert call(charts, "ChartOfCharacteristicTypes_Props", "POST", {"Description": "x", "ValueType": "x"}).status_code == 400
+
+
+def test_recorder_position_needs_a_recorder_register():
+    from infobase_odata.configuration import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="recorder_position needs write_mode recorder"):
+        InformationRegister(name="X", periodicity="recorder_position", write_mode="independent")
