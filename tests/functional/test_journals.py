@@ -9,7 +9,7 @@ import json
 import pytest
 from webob import Request
 
-from conftest import SAMPLE, SERVICE, AsUser, assert_odata_error, seeded_memory_provider
+from tests.conftest import SAMPLE, SERVICE, AsUser, assert_odata_error, seeded_memory_provider
 from infobase_odata.middleware import ODataMiddleware
 
 JOURNAL = "DocumentJournal_WarehouseDocuments"
