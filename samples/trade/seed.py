@@ -40,7 +40,7 @@ SEED = 20240101
 _CLOCK = {
     "Catalog_Units": 1, "Catalog_Goods": 2, "Catalog_Warehouses": 3, "Catalog_Counterparties": 4,
     "Catalog_Employees": 5, "Catalog_Валюты": 6, "Document_SalesOrder": 7,
-    "Document_GoodsReceipt": 8,
+    "Document_GoodsReceipt": 8, "ChartOfCharacteristicTypes_GoodsProperties": 9,
 }
 OPENING_DATE = dt.datetime(2023, 12, 31)
 OPENING_LINES = 1000  # lines per opening-balance receipt
@@ -72,6 +72,11 @@ UNITS = [  # Description (25), FullName
     ("h", "Hour"), ("box", "Box of 12"),
 ]
 UNIT_PCS, UNIT_KG, UNIT_L, UNIT_M, UNIT_H, UNIT_BOX = range(1, 7)
+
+GOODS_PROPERTIES = [  # Description, ValueType, Unit
+    ("Colour", "String(20)", None), ("Weight", "Number(10,3)", UNIT_KG), ("Organic", "Boolean", None),
+    ("Volume", "Number(10,3)", UNIT_L),
+]
 
 CURRENCIES = [("643", "руб.", "Российский рубль"), ("840", "USD", "Доллар США"), ("978", "EUR", "Евро")]
 
@@ -195,6 +200,7 @@ class TradeData:
         yield "Catalog_Warehouses", len(WAREHOUSES), self.warehouses()
         yield "Catalog_Counterparties", self.counterparties, self.counterparty_rows()
         yield "Catalog_Goods", len(FOLDERS) + self.goods, self.goods_rows()
+        yield "ChartOfCharacteristicTypes_GoodsProperties", len(GOODS_PROPERTIES), self.goods_properties()
         yield "Document_GoodsReceipt", self.receipts + self.openings, self.receipt_rows()
         yield "Document_SalesOrder", self.orders, self.order_rows()
         yield "InformationRegister_Prices", self.price_count(), self.price_rows()
@@ -210,6 +216,12 @@ class TradeData:
     def units(self) -> Iterator[dict]:
         for n, (description, full) in enumerate(UNITS, 1):
             yield self._catalog("Catalog_Units", n, description, FullName=full)
+
+    def goods_properties(self) -> Iterator[dict]:
+        for n, (description, value_type, unit) in enumerate(GOODS_PROPERTIES, 1):
+            yield self._catalog("ChartOfCharacteristicTypes_GoodsProperties", n, description,
+                                ValueType={"Types": value_type},
+                                Unit_Key=guid("Catalog_Units", unit) if unit else "00000000-0000-0000-0000-000000000000")
 
     def currencies(self) -> Iterator[dict]:
         for n, (number, description, full) in enumerate(CURRENCIES, 1):

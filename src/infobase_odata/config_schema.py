@@ -11,7 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
-from .configuration import OBJECT_CLASSES, RIGHTS, Attribute, Role, TabularSection, User, init_fields
+from .configuration import OBJECT_CLASSES, PERIODICITIES, RIGHTS, Attribute, Role, TabularSection, User, init_fields
 
 SCHEMA_ID = "https://github.com/infobase-odata/infobase-odata/configuration.schema.json"
 
@@ -20,7 +20,7 @@ CHOICES: dict[str, list[str]] = {
     "code_type": ["String", "Number"],
     "number_type": ["String", "Number"],
     "hierarchy": ["folders_and_items", "items"],
-    "periodicity": ["none", "second", "day", "month", "quarter", "year"],
+    "periodicity": list(PERIODICITIES),
     "write_mode": ["independent", "recorder"],
     "register_kind": ["balance", "turnovers"],
 }
@@ -46,6 +46,8 @@ MEANING: dict[str, str] = {
     "members": "Enumeration values",
     "type": "Value type: String(100), Number(15,2), Date, Boolean, CatalogRef.X, ... or a list (composite)",
     "documents": "Document object ids of the journal",
+    "columns": "Journal columns (графы): [{\"name\", \"type\"}]",
+    "mapping": "Journal column -> {document id: its attribute} (default: the attribute of the column's name)",
     "dimensions": "Register dimensions: [{\"name\", \"type\"}]",
     "resources": "Register resources: [{\"name\", \"type\"}]",
     "recorders": "Recorder document ids",
@@ -56,7 +58,8 @@ MEANING: dict[str, str] = {
 
 _JSON_TYPES = {"str": "string", "int": "integer", "bool": "boolean", "ValueType": "type",
                "tuple[str, ...]": "list of strings", "tuple[Attribute, ...]": "list of attributes",
-               "tuple[TabularSection, ...]": "list of tabular sections"}
+               "tuple[TabularSection, ...]": "list of tabular sections",
+               "Mapping[str, Mapping[str, str]]": "object"}
 
 _TYPE = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
          "description": MEANING["type"]}
@@ -72,6 +75,8 @@ def _field_schema(annotation: str) -> dict[str, Any]:
         return {"type": "boolean"}
     if text == "ValueType":
         return {"$ref": "#/$defs/Type"}
+    if text == "Mapping[str,Mapping[str,str]]":
+        return {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}
     if text.startswith("tuple[") and text.endswith(",...]"):
         item = text[len("tuple["):-len(",...]")]
         ref = {"Attribute": "#/$defs/Attribute", "TabularSection": "#/$defs/TabularSection"}.get(item)

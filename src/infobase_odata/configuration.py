@@ -181,8 +181,29 @@ class Constant(MetadataObject):
 
 @dataclass(frozen=True, kw_only=True)
 class DocumentJournal(MetadataObject):
+    """A journal lists its documents (object ids); each column (граф) takes, per document, the
+    attribute named in ``mapping[column][document]`` (by default the attribute of the same name;
+    a document without one leaves the column empty)."""
+
     kind = "DocumentJournal"
     documents: tuple[str, ...] = ()
+    columns: tuple[Attribute, ...] = ()
+    mapping: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "documents", tuple(self.documents))
+        object.__setattr__(self, "columns", tuple(self.columns))
+        if not isinstance(self.mapping, Mapping) or not all(
+                isinstance(v, Mapping) and all(isinstance(a, str) for a in v.values())
+                for v in self.mapping.values()):
+            raise ConfigurationError(f"{self.object_id}: mapping is {{column: {{document: attribute}}}}")
+        unknown = set(self.mapping) - {c.name for c in self.columns}
+        if unknown:
+            raise ConfigurationError(f"{self.object_id}: mapping names no column {sorted(unknown)[0]}")
+        object.__setattr__(self, "mapping", {c: dict(v) for c, v in self.mapping.items()})
+
+    def source_attribute(self, column: str, document: str) -> str:
+        return self.mapping.get(column, {}).get(document, column)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,20 +217,27 @@ class RegisterObject(MetadataObject):
             object.__setattr__(self, part, tuple(getattr(self, part)))
 
 
+# "recorder_position": by the recorder's position (по позиции регистратора): Period is the
+# recorder's date and the recorder is part of the records' key (the УТ dump).
+PERIODICITIES = ("none", "second", "day", "month", "quarter", "year", "recorder_position")
+
+
 @dataclass(frozen=True, kw_only=True)
 class InformationRegister(RegisterObject):
     kind = "InformationRegister"
-    periodicity: str = "none"  # none, second, day, month, quarter, year
+    periodicity: str = "none"  # none, second, day, month, quarter, year, recorder_position
     write_mode: str = "independent"  # or "recorder" (subordinate to recorders)
     recorders: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(self, "recorders", tuple(self.recorders))
-        if self.periodicity not in ("none", "second", "day", "month", "quarter", "year"):
+        if self.periodicity not in PERIODICITIES:
             raise ConfigurationError(f"{self.object_id}: unknown periodicity {self.periodicity!r}")
         if self.write_mode not in ("independent", "recorder"):
             raise ConfigurationError(f"{self.object_id}: write_mode must be independent or recorder")
+        if self.periodicity == "recorder_position" and self.write_mode != "recorder":
+            raise ConfigurationError(f"{self.object_id}: periodicity recorder_position needs write_mode recorder")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -345,10 +373,24 @@ class Configuration:
                     self._check_type(f"{where}.Owner", Ref(owner))
             if isinstance(obj, Constant):
                 self._check_type(f"{where}.Value", obj.type)
+            if isinstance(obj, DocumentJournal):
+                self._validate_journal(obj)
             if isinstance(obj, Document):
                 for reg in obj.registers:
                     if reg not in self._by_id:
                         raise ConfigurationError(f"{where}: posts to unknown register {reg}")
+
+    def _validate_journal(self, journal: DocumentJournal) -> None:
+        for document in journal.documents:
+            if not isinstance(self._by_id.get(document), Document):
+                raise ConfigurationError(f"{journal.object_id}: lists {document}, which is not a document")
+        for column, sources in journal.mapping.items():
+            for document, attribute in sources.items():
+                doc = self._by_id.get(document)
+                if document not in journal.documents or not isinstance(doc, Document):
+                    raise ConfigurationError(f"{journal.object_id}.{column}: {document} is not one of its documents")
+                if attribute not in {a.name for a in doc.attributes}:
+                    raise ConfigurationError(f"{journal.object_id}.{column}: {document} has no attribute {attribute}")
 
     def _validate_security(self) -> None:
         roles = {role.name: role for role in self.roles}
@@ -428,6 +470,8 @@ def _attribute_groups(obj: MetadataObject):
             yield f"{obj.object_id}.{tab.name}", tab.attributes
     elif isinstance(obj, RegisterObject):
         yield obj.object_id, obj.dimensions + obj.resources + obj.attributes
+    elif isinstance(obj, DocumentJournal):
+        yield obj.object_id, obj.columns
 
 
 def _attributes(raw: Any, where: str) -> tuple[Attribute, ...]:
@@ -457,7 +501,7 @@ def _object_from_dict(raw: Any, where: str) -> MetadataObject:
     check_keys(raw, ("kind", *init_fields(cls)), where)
     fields = dict(raw)
     fields.pop("kind")
-    for part in ("attributes", "dimensions", "resources"):
+    for part in ("attributes", "dimensions", "resources", "columns"):
         if part in fields:
             fields[part] = _attributes(fields[part], f"{where}.{part}")
     if isinstance(fields.get("members"), list):

@@ -36,7 +36,7 @@ class Context:
 
     @property
     def provider(self):
-        return self.service.provider
+        return self.service.reads
 
     @property
     def settings(self):

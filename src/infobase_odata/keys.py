@@ -12,7 +12,7 @@ from typing import Any
 
 from .edm import NIL_GUID
 from .errors import ODataError
-from .model import CONSTANT, EntitySet
+from .model import CONSTANT, JOURNAL, EntitySet
 from .query.parser import parse_key_predicate
 
 # Literal types accepted for a key property of each EDM type (integers widen).
@@ -72,6 +72,11 @@ def resolve_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
     key: dict[str, Any] = {}
     for prop in key_props:
         literal = named[prop.name]
+        if entity_set.kind == JOURNAL and prop.name == "Ref" and literal.edm_type == "Edm.Guid":
+            # The journal's Ref is a string, but clients written for 1C (python-1c-odata) send
+            # the document's GUID as guid'…' (the URL form is UNCONFIRMED, §3.3): accept both.
+            key[prop.name] = str(literal.value)
+            continue
         if literal.edm_type not in COMPATIBLE_LITERALS.get(prop.edm_type, {prop.edm_type}):
             raise ODataError.bad_key(f"{prop.name} must be a {prop.edm_type} literal, not {literal.edm_type}")
         key[prop.name] = literal.value

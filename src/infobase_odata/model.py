@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import configuration as cfg
-from .types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueType
+from .types import Boolean, Composite, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage, ValueType
 
 NAMESPACE = "StandardODATA"
 CONTAINER = "EnterpriseV8"
 NIL_GUID = "00000000-0000-0000-0000-000000000000"
+TYPE_DESCRIPTION = f"{NAMESPACE}.TypeDescription"  # the ValueType of characteristic types (§3.3)
 
 # What a property holds; serializers, parsers and providers switch on this.
 KEY = "key"  # a key GUID (Ref_Key) or key part
@@ -75,11 +76,12 @@ class ComplexType:
 class EntityType(ComplexType):
     key_names: tuple[str, ...] = ()
     navigation: list[NavigationProperty] = field(default_factory=list)
+    always_open: bool = False  # document journals are open types without a composite (§3.3)
 
     @property
     def open_type(self) -> bool:
-        """OpenType="true" exactly on types with a composite (X_Type) property (§4.2)."""
-        return any(p.role == COMPOSITE_TYPE for p in self.properties)
+        """OpenType="true" on types with a composite (X_Type) property (§4.2) and on journals."""
+        return self.always_open or any(p.role == COMPOSITE_TYPE for p in self.properties)
 
     @property
     def key(self) -> list[Property]:
@@ -121,6 +123,7 @@ CONSTANT = "constant"  # Constant_X, keyed by SurrogateKey
 RECORD_SET = "record_set"  # <Reg>: keyed by the recorder, holds RecordSet (§1.5)
 RECORDS = "records"  # <Reg>_RecordType: one register record per entity
 INDEPENDENT_RECORDS = "independent_records"  # independent information register: Period + dimensions
+JOURNAL = "journal"  # DocumentJournal_X: read-only rows of its documents, keyed by Ref + Ref_Type
 
 PERIOD_FIELDS = ("Period", "SecondPeriod", "MinutePeriod", "HourPeriod", "DayPeriod", "WeekPeriod",
                  "TenDaysPeriod", "MonthPeriod", "QuarterPeriod", "HalfYearPeriod", "YearPeriod")
@@ -139,7 +142,7 @@ class EntitySet:
 
     @property
     def read_only(self) -> bool:
-        return self.kind in (TABULAR_SECTION, RECORDS) or isinstance(self.source, cfg.DocumentJournal)
+        return self.kind in (TABULAR_SECTION, RECORDS, JOURNAL)
 
     @property
     def insertion_ordered(self) -> bool:
@@ -208,6 +211,8 @@ def edm_type_of(value_type: ValueType) -> str:
         return "Edm.Guid"
     if isinstance(value_type, Ref):
         return "Edm.String" if value_type.is_enum else "Edm.Guid"
+    if isinstance(value_type, ValueStorage):
+        return "Edm.Binary"
     return "Edm.String"
 
 
@@ -233,6 +238,9 @@ class _Builder:
                 plain.append(Property(attr.name, "Edm.String", ENUM, t, nullable, attr.name, t.object_id))
             elif isinstance(t, Ref):
                 plain.append(Property(f"{attr.name}_Key", "Edm.Guid", REF, t, nullable, attr.name, t.object_id))
+            elif isinstance(t, ValueStorage):  # no plain property: the payload and its type (§3.1)
+                plain.append(Property(f"{attr.name}_Base64Data", "Edm.Binary", VALUE, t, nullable, attr.name))
+                plain.append(Property(f"{attr.name}_Type", "Edm.String", VALUE, String(0), nullable, attr.name))
             else:
                 plain.append(Property(attr.name, edm_type_of(t), VALUE, t, nullable, attr.name))
         return plain, types
@@ -316,6 +324,10 @@ class _Builder:
             props.append(std("Parent_Key", "Edm.Guid", REF, parent, target=obj.object_id))
             props.append(std("IsFolder", "Edm.Boolean", value_type=Boolean()))
         props.append(std("DeletionMark", "Edm.Boolean", value_type=Boolean()))
+        if isinstance(obj, cfg.ChartOfCharacteristicTypes):
+            types = self.model.complex_types.setdefault("TypeDescription", ComplexType(
+                "TypeDescription", [Property("Types", "Edm.String", VALUE, String(0))]))
+            props.append(Property("ValueType", TYPE_DESCRIPTION, VALUE, TypeDescription(), row_type=types))
         if isinstance(obj, cfg.Document):
             props.append(std("Posted", "Edm.Boolean", value_type=Boolean(), read_only=True))
         return props

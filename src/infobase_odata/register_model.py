@@ -21,6 +21,14 @@ from .types import Boolean, Composite, Date, Number, Ref, String
 
 
 class RegisterBuilder(_Builder):
+    def build(self) -> Model:
+        super().build()
+        for obj in self.conf.objects:  # kinds whose module builds them (kinds/journal.py, ...)
+            kind = kind_of(obj)
+            if obj.published and kind is not None and kind.build is not None:
+                kind.build(self, obj)
+        return self.model
+
     def recorder_properties(self, reg: cfg.RegisterObject, *, nullable: bool) -> tuple[list[Property], list[Property]]:
         recorders = recorders_of(self.conf, reg)
         if not recorders:
@@ -43,7 +51,7 @@ class RegisterBuilder(_Builder):
         props: list[Property] = []
         key: list[str] = []
         if reg.periodicity != "none":
-            props.append(Property("Period", "Edm.DateTime", KEY, Date("datetime"), False, "Period"))
+            props.append(Property("Period", "Edm.DateTime", KEY, Date("datetime", reg.periodicity), False, "Period"))
             key.append("Period")
         attrs, types = self.register_attributes(reg, key_dimensions=True)
         props += attrs + types
@@ -67,7 +75,8 @@ class RegisterBuilder(_Builder):
         recorder, recorder_type = self.recorder_properties(reg, nullable=True)
         record_props = list(recorder)
         if periodic:
-            record_props.append(Property("Period", "Edm.DateTime", VALUE, Date("datetime"), True, "Period"))
+            period = reg.periodicity if isinstance(reg, cfg.InformationRegister) else ""
+            record_props.append(Property("Period", "Edm.DateTime", VALUE, Date("datetime", period), True, "Period"))
         record_props += [Property("LineNumber", "Edm.Int64", KEY, Number(9), False, "LineNumber"),
                          Property("Active", "Edm.Boolean", VALUE, Boolean(), True, "Active")]
         if balance:
@@ -75,8 +84,12 @@ class RegisterBuilder(_Builder):
         attrs, types = self.register_attributes(reg, key_dimensions=isinstance(reg, cfg.InformationRegister))
         record_props += attrs + recorder_type + types
         if isinstance(reg, cfg.InformationRegister):
-            key = (["Period"] if periodic else []) + [p.name for p in record_props
-                                                       if p.attribute in {d.name for d in reg.dimensions}]
+            # Period and dimensions; by recorder position also Recorder (its _Type after the
+            # plain dimensions, as the УТ dump orders it).
+            keyed = {d.name for d in reg.dimensions} | ({"Period"} if periodic else set())
+            if reg.periodicity == "recorder_position":
+                keyed.add("Recorder")
+            key = [p.name for p in record_props if p.attribute in keyed]
         else:
             key = [p.name for p in recorder] + ["LineNumber"] + [p.name for p in recorder_type]
         # The RowType repeats the _RecordType's properties with the same Nullable (real dumps).

@@ -22,6 +22,7 @@ from .context import Context, query_limits
 from .events import EventHandlers
 from .formats import atom, json as json_format
 from .formats.csdl import metadata_document
+from .kinds.reads import KindReads
 from .model import Model
 from .negotiation import ATOM_FORMAT, Format, format_from_accept, negotiate
 from .query.parser import ensure_recursion_limit
@@ -61,6 +62,14 @@ class ODataService:
         self.security = Security(configuration, self.model, self.settings, authenticate)
         ensure_recursion_limit(query_limits(self.settings))  # once, never while answering
         self._metadata: bytes | None = None
+        self._reads: KindReads | None = None
+
+    @property
+    def reads(self) -> KindReads:
+        """The provider as handlers read it: journal sets answered by their kind module."""
+        if self._reads is None or self._reads.provider is not self.provider:
+            self._reads = KindReads(self.provider, self.model)
+        return self._reads
 
     @property
     def metadata_bytes(self) -> bytes:

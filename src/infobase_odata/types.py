@@ -12,7 +12,7 @@ same text the 1C Designer shows::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 # Reference type prefixes (English names of the platform's ...Ref types) -> entity-set prefix.
@@ -59,6 +59,9 @@ class Number:
 @dataclass(frozen=True)
 class Date:
     parts: str = "datetime"  # "date", "time" or "datetime" (1C "Состав даты")
+    # The Period of a periodic information register: written values are truncated to the start
+    # of their second, day, month, quarter or year ("" for any other date).
+    period: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if self.parts not in ("date", "time", "datetime"):
@@ -73,6 +76,18 @@ class Boolean:
 @dataclass(frozen=True)
 class Uuid:
     pass
+
+
+@dataclass(frozen=True)
+class TypeDescription:
+    """ОписаниеТипов, the ``ValueType`` of a characteristic type: published as the complex type
+    ``StandardODATA.TypeDescription`` whose ``Types`` lists 1C type names (structure UNCONFIRMED,
+    §3.1): ``{"Types": "Number(15,2), CatalogRef.Goods"}``."""
+
+
+@dataclass(frozen=True)
+class ValueStorage:
+    """ХранилищеЗначения: published as ``X_Base64Data`` (Edm.Binary) + ``X_Type`` (§3.1)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +133,7 @@ class Composite:
             raise ConfigurationError("composite types cannot nest")
 
 
-ValueType = Union[String, Number, Date, Boolean, Uuid, Ref, Composite]
+ValueType = Union[String, Number, Date, Boolean, Uuid, ValueStorage, TypeDescription, Ref, Composite]
 
 _SIMPLE = re.compile(r"^\s*(\w+)\s*(?:\(([^)]*)\))?\s*$")
 
@@ -126,7 +141,7 @@ _SIMPLE = re.compile(r"^\s*(\w+)\s*(?:\(([^)]*)\))?\s*$")
 def parse_type(spec: "str | list | tuple | ValueType") -> ValueType:
     """Parse ``"String(100)"``, ``"Number(15,2,nonnegative)"``, ``"Date"``, ``"DateTime"``,
     ``"Time"``, ``"Boolean"``, ``"UUID"``, ``"CatalogRef.Goods"`` or a list of them (composite)."""
-    if isinstance(spec, (String, Number, Date, Boolean, Uuid, Ref, Composite)):
+    if isinstance(spec, (String, Number, Date, Boolean, Uuid, ValueStorage, Ref, Composite)):
         return spec
     if isinstance(spec, (list, tuple)):
         return Composite(tuple(parse_type(item) for item in spec))
@@ -159,11 +174,12 @@ def parse_type(spec: "str | list | tuple | ValueType") -> ValueType:
         "Time": Date("time"),
         "Boolean": Boolean(),
         "UUID": Uuid(),
+        "ValueStorage": ValueStorage(),
     }
     if name not in simple:
         raise ConfigurationError(
             f"unknown type {spec!r}; expected String, Number, Date, DateTime, Time, Boolean, "
-            "UUID, a reference such as CatalogRef.Goods, or a list of these"
+            "UUID, ValueStorage, a reference such as CatalogRef.Goods, or a list of these"
         )
     return simple[name]
 
@@ -183,4 +199,8 @@ def format_type(value_type: ValueType) -> "str | list[str]":
         return "Boolean"
     if isinstance(value_type, Uuid):
         return "UUID"
+    if isinstance(value_type, ValueStorage):
+        return "ValueStorage"
+    if isinstance(value_type, TypeDescription):
+        return "TypeDescription"  # a standard property's type, never declared
     return value_type.target

@@ -10,6 +10,7 @@ both return identical dicts for the same writes::
 from __future__ import annotations
 
 import base64
+import json
 import datetime as dt
 import struct
 import threading
@@ -18,7 +19,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Iterable, Mapping
 
 from . import edm, model as m
-from .types import Boolean, Date, Number, Ref, String, Uuid
+from .types import Boolean, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage
 
 UNDEFINED_TYPE = "StandardODATA.Undefined"
 _ROUNDING = Context(prec=80, rounding=ROUND_HALF_UP)  # 1C numbers have up to 38 digits
@@ -44,6 +45,10 @@ def empty_value(prop: m.Property) -> Any:
         return False
     if isinstance(t, (Uuid, Ref)):
         return edm.NIL_GUID
+    if isinstance(t, ValueStorage):
+        return b""
+    if isinstance(t, TypeDescription):
+        return {"Types": ""}
     if isinstance(t, String) and t.fixed:
         return " " * t.length
     return ""
@@ -75,20 +80,42 @@ def normalize(prop: m.Property, value: Any) -> Any:
         return _ROUNDING.quantize(number, Decimal(1).scaleb(-t.scale))
     if isinstance(t, Date):
         if isinstance(value, str):
-            return dt.datetime.fromisoformat(value)
-        if not isinstance(value, dt.datetime):
-            return dt.datetime(value.year, value.month, value.day)
-        return value.replace(tzinfo=None, microsecond=0)
+            value = dt.datetime.fromisoformat(value)
+        elif not isinstance(value, dt.datetime):
+            value = dt.datetime(value.year, value.month, value.day)
+        else:
+            value = value.replace(tzinfo=None, microsecond=0)
+        return period_start(value, t.period) if t.period else value
     if isinstance(t, Boolean):
         return bool(value)
     if isinstance(t, Uuid):
         return str(value).lower()
+    if isinstance(t, TypeDescription):  # {"Types": text}, or its JSON text (SQLite stores it so)
+        value = json.loads(value) if isinstance(value, str) else value
+        return {"Types": str(value.get("Types") or "")}
+    if isinstance(t, ValueStorage):  # bytes, or base64 text (a JSON file store)
+        return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else base64.b64decode(value)
     if isinstance(t, String):
         text = str(value)
         if t.fixed and len(text) < t.length:
             text = text.ljust(t.length)
         return text
     return value
+
+
+def period_start(value: dt.datetime, periodicity: str) -> dt.datetime:
+    """The start of the register period holding ``value`` (1C normalises a periodic register's
+    Period on write): second, day, month, quarter or year; the empty date stays empty."""
+    day = value.replace(hour=0, minute=0, second=0)
+    if periodicity == "day":
+        return day
+    if periodicity == "month":
+        return day.replace(day=1)
+    if periodicity == "quarter":
+        return day.replace(day=1, month=(value.month - 1) // 3 * 3 + 1)
+    if periodicity == "year":
+        return day.replace(day=1, month=1)
+    return value  # second (whole seconds already), recorder position
 
 
 def complete_row(properties: Iterable[m.Property], values: Mapping[str, Any]) -> dict[str, Any]:

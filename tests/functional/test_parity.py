@@ -22,6 +22,8 @@ def _json_text(value) -> object:
         return None
     if isinstance(value, list):
         return [{k: _json_text(v) for k, v in row.items()} for row in value]
+    if isinstance(value, dict):  # a complex value (ValueType)
+        return {k: _json_text(v) for k, v in value.items()}
     return str(value)
 
 
@@ -37,6 +39,8 @@ def _atom_properties(properties) -> dict:
                  for c in row}
                 for row in element
             ]
+        elif element.get(f"{{{M_NS}}}type", "").startswith("StandardODATA."):  # a complex value
+            result[name] = {etree.QName(c).localname: c.text or "" for c in element}
         else:
             result[name] = element.text or ""
     return result

@@ -266,6 +266,12 @@ def test_request_log_has_timestamp_and_duration_and_trace_sql_logs_statements(tm
                 except requests.ConnectionError:
                     time.sleep(0.2)
             assert answer.status_code == 200 and answer.text == "6"
+            # The server logs the request after answering it: wait for the line before stopping
+            # the server (a loaded machine may be slower than the client).
+            for _ in range(100):
+                if "Catalog_Units/$count HTTP/1.1" in log.read_text():
+                    break
+                time.sleep(0.1)
         finally:
             process.terminate()
             process.wait(timeout=15)

@@ -58,6 +58,9 @@ def _fields(props: list[Property], row_props_of: Callable[[Property], list[Prope
             typed = f'<d:{name} m:type="{escape_attr(prop.edm_type)}"'
             convert = _rows_converter(row_type_name(prop), _fields(row_props_of(prop), row_props_of))
             fields.append((name, convert, typed + ">", f"</d:{name}>", typed + "/>", typed + "/>"))
+        elif prop.row_type is not None:  # a complex value (ValueType): typed like a tabular section
+            typed = f'<d:{name} m:type="{escape_attr(prop.edm_type)}"'
+            fields.append((name, text_converter(prop.edm_type), typed + ">", f"</d:{name}>", typed + "/>", null))
         elif prop.edm_type == "Edm.Double":
             # m:type is omitted on primitives except Edm.Double, as in the 1C sample (§10).
             fields.append((name, text_converter(prop.edm_type), f'<d:{name} m:type="Edm.Double">',

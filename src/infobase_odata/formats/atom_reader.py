@@ -93,6 +93,8 @@ def _values(container: etree._Element, entity_type: Any, where: str) -> dict[str
             rows = [e for e in element if e.tag == _ELEMENT]
             raw[name] = [_values(row, prop.row_type, f"{where}{name}[{i}].")
                          for i, row in enumerate(rows, 1)]
+        elif prop.row_type is not None:  # a complex value (ValueType): its d: children
+            raw[name] = None if element.get(_NULL) == "true" else _values(element, prop.row_type, f"{where}{name}.")
         else:
             raw[name] = _text(element, where + name)
     return raw

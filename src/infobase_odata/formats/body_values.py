@@ -25,6 +25,8 @@ Choices (README compatibility notes):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
@@ -34,7 +36,7 @@ from urllib.parse import unquote, urlsplit
 from .. import model as m
 from ..edm import EMPTY_DATE, NIL_GUID, format_datetime, format_decimal
 from ..errors import BAD_PROPERTY_VALUE, BAD_REQUEST, ODataError
-from ..types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueType
+from ..types import Boolean, Composite, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage, ValueType
 
 UNDEFINED = "StandardODATA.Undefined"
 DATA_VERSION_KEY = "__DataVersion"
@@ -182,9 +184,26 @@ def scalar(value_type: ValueType | None, value: Any, model: m.Model, name: str, 
         return _boolean(value, textual, name)
     if isinstance(value_type, Uuid):
         return guid(value, name)
+    if isinstance(value_type, ValueStorage):
+        return _base64(value, name)
+    if isinstance(value_type, TypeDescription):
+        types = value.get("Types") if isinstance(value, Mapping) and set(value) <= {"Types"} else None
+        if not isinstance(types, str):
+            raise bad_value(name, f'{{"Types": "<1C type names>"}} is expected, not {_show(value)}')
+        return {"Types": types}
     if isinstance(value_type, Ref):
         return _enum(value_type.object_id, value, model, name) if value_type.is_enum else guid(value, name)
     raise bad_value(name, "a composite value cannot be set here")
+
+
+def _base64(value: Any, name: str) -> bytes:
+    """X_Base64Data: base64 text (JSON and Atom alike), the only way to write a ValueStorage."""
+    if not isinstance(value, str):
+        raise bad_value(name, f"base64 text is expected, not {_show(value)}")
+    try:
+        return base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise bad_value(name, "not valid base64 text") from None
 
 
 def empty(prop: m.Property) -> Any:
@@ -209,6 +228,10 @@ def _empty_of(t: ValueType | None) -> Any:
         return False
     if isinstance(t, Uuid) or (isinstance(t, Ref) and not t.is_enum):
         return NIL_GUID
+    if isinstance(t, ValueStorage):
+        return b""
+    if isinstance(t, TypeDescription):
+        return {"Types": ""}
     if isinstance(t, String) and t.fixed:
         return " " * t.length
     return ""

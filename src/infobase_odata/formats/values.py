@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 
 from .. import edm
 from ..edm import format_decimal
-from ..model import Property
+from ..model import TYPE_DESCRIPTION, Property
 
 Converter = Callable[[Any], str]
 
@@ -155,6 +155,7 @@ _JSON_CONVERTERS: dict[str, Converter] = {
     "Edm.DateTimeOffset": _json_datetime,
     "Edm.Time": lambda v: encode_basestring(_time_text(v)),
     "Edm.Binary": lambda v: encode_basestring(_binary_text(v)),
+    TYPE_DESCRIPTION: lambda v: '{"Types":' + encode_basestring(v.get("Types") or "") + "}",
 }
 
 
@@ -193,6 +194,8 @@ _TEXT_CONVERTERS: dict[str, Converter] = {
     "Edm.DateTimeOffset": _datetime_text,
     "Edm.Time": _time_text,
     "Edm.Binary": _binary_text,
+    # A complex value: its d: children (the element carries m:type, see atom._fields).
+    TYPE_DESCRIPTION: lambda v: "<d:Types>" + _xml_string(v.get("Types") or "") + "</d:Types>",
 }
 
 

@@ -29,7 +29,6 @@ PARTLY_MODELLED = {
     "ChartOfCalculationTypes": "chart-of-calculation-types standard properties",
     "BusinessProcess": "business-process standard properties (Started, Completed, HeadTask) and Start",
     "Task": "task standard properties (BusinessProcess, RoutePoint, Executed) and ExecuteTask",
-    "DocumentJournal": "document journals are not published by the project yet",
 }
 NOT_MODELLED = {
     "AccountingRegister": "accounting registers are not modelled by the project yet",
@@ -55,7 +54,9 @@ STANDARD: dict[str, set[str]] = {
                        "RoutePoint", "RoutePoint_Type", "Executed"},
 }
 MODELLED_STANDARD = {"Ref_Key", "DataVersion", "DeletionMark", "Predefined", "PredefinedDataName", "Description",
-                     "Code", "Owner_Key", "Owner", "Owner_Type", "Parent_Key", "IsFolder", "Number", "Date", "Posted"}
+                     "Code", "Owner_Key", "Owner", "Owner_Type", "Parent_Key", "IsFolder", "Number", "Date", "Posted",
+                     "ValueType"}
+JOURNAL_STANDARD = {"Ref", "Type", "Date", "DeletionMark", "Number", "Posted", "Ref_Type"}
 REGISTER_STANDARD = {"Recorder", "Recorder_Key", "Recorder_Type", "Period", "LineNumber", "Active", "RecordType"}
 
 # Defaults for what the EDM cannot tell.
@@ -253,6 +254,19 @@ class _Importer:
             self.report.default(type_name, "predefined items", [], "the EDM does not list predefined items")
         return entry
 
+    def journal(self, type_name: str, structure: EdmStructure) -> dict:
+        columns, _ = self.attributes(structure.properties, structure, type_name, JOURNAL_STANDARD)
+        documents = [d for d in self.documents if self.edm.entity_types[d].key == ("Ref_Key",)]
+        self.report.default(type_name, "documents", documents,
+                            "the EDM does not list a journal's documents: every document of the dump")
+        self.report.default(type_name, "mapping", {}, "the EDM does not tell which attribute of each document "
+                            "fills a column: the attribute of the column's name")
+        entry: dict[str, Any] = {"kind": "DocumentJournal", "name": type_name.partition("_")[2],
+                                 "documents": documents}
+        if columns:
+            entry["columns"] = columns
+        return entry
+
     def constant(self, type_name: str, structure: EdmStructure) -> dict:
         attributes, _ = self.attributes(structure.properties, structure, type_name, {"SurrogateKey"})
         value = next((a for a in attributes if a["name"] == "Value"), {"type": STRING})
@@ -287,13 +301,10 @@ class _Importer:
             periodic = True
         if source is None:
             return None
-        if records is not None and "Recorder" in records.key or "Recorder_Key" in (records.key if records else ()):
-            if kind == "InformationRegister":
-                self.report.not_imported.append({
-                    "object": name, "item": "periodicity",
-                    "why": "the records are keyed by the recorder (periodicity 'by recorder position'), "
-                           "which the project does not model: imported as a periodic register"})
-        if kind == "InformationRegister":
+        by_recorder = records is not None and ("Recorder" in records.key or "Recorder_Key" in records.key)
+        if kind == "InformationRegister" and by_recorder:
+            entry["periodicity"] = "recorder_position"  # the records are keyed by the recorder
+        elif kind == "InformationRegister":
             entry["periodicity"] = PERIODICITY if periodic else "none"
             if periodic:
                 self.report.default(name, "periodicity", PERIODICITY, "the EDM tells only that the register is periodic")
@@ -429,12 +440,7 @@ class _Importer:
                     self.objects[base] = {}
                 continue
             if kind == "DocumentJournal":
-                self.objects[type_name] = {"kind": kind, "name": type_name.partition("_")[2],
-                                           "documents": list(self.documents)}
-                self.report.default(type_name, "documents", list(self.documents),
-                                    "the EDM does not list a journal's documents: every document of the dump")
-                self.report.not_imported.append({"object": type_name, "item": "",
-                                                 "why": PARTLY_MODELLED[kind] + "; its graphs are not imported"})
+                self.objects[type_name] = self.journal(type_name, self.edm.entity_types[type_name])
                 continue
             self.objects[type_name] = {}
         for name in self.edm.complex_types:

@@ -17,6 +17,7 @@ transaction commits.  Writers of several processes are serialized by a file lock
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -36,6 +37,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, dt.datetime):
         return edm.format_datetime(value)
+    if isinstance(value, bytes):  # a ValueStorage payload
+        return base64.b64encode(value).decode("ascii")
     if isinstance(value, list):
         return [{k: _plain(x) for k, x in line.items()} for line in value]
     return value

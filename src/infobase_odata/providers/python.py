@@ -45,8 +45,8 @@ from typing import Any, Iterable, Iterator
 
 from .. import model as m
 from ..stores import InvalidQuery, Key, QueryResult, Row
-from ..query.ast import Binary, Expr, QueryOptions
-from ..query.evaluate import Evaluator, sort_rows
+from ..query.ast import Expr, QueryOptions
+from ..query.evaluate import Evaluator, both, sort_rows
 from .. import rules as w, values as v
 
 CONSTANT_KEY = "0"
@@ -114,15 +114,9 @@ class PythonProvider:
                     del out[name]
         return out
 
-    @staticmethod
-    def _both(filter: Expr | None, restriction: Expr | None) -> Expr | None:
-        if filter is None or restriction is None:
-            return filter if restriction is None else restriction
-        return Binary("and", filter, restriction, "Edm.Boolean")
-
     def query(self, entity_set: m.EntitySet, options: QueryOptions, *,
               restriction: Expr | None = None) -> QueryResult:
-        condition = self._both(options.filter, restriction)
+        condition = both(options.filter, restriction)
         evaluator = Evaluator(self.model, entity_set, self._lookup)
         with self._lock:
             self.refresh()
@@ -147,7 +141,7 @@ class PythonProvider:
 
     def count(self, entity_set: m.EntitySet, filter: Expr | None, *,
               restriction: Expr | None = None) -> int:
-        condition = self._both(filter, restriction)
+        condition = both(filter, restriction)
         evaluator = Evaluator(self.model, entity_set, self._lookup)
         with self._lock:
             self.refresh()

@@ -14,12 +14,13 @@ booleans 0/1, GUIDs lowercase TEXT::
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from .. import edm, model as m
-from ..types import Boolean, Date, Number
+from ..types import Boolean, Date, Number, TypeDescription, ValueStorage
 
 MAX_INTEGER_DIGITS = 18  # 10**18 - 1 fits a signed 64-bit integer with room for one addition
 
@@ -29,6 +30,8 @@ STR = "str"
 DATE = "date"
 BOOL = "bool"
 GUID = "guid"
+BLOB = "blob"
+JSON = "json"  # a complex value (ValueType) as JSON text
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Storage:
 
     @property
     def sql_type(self) -> type:
-        return int if self.kind == INT else bool if self.kind == BOOL else str
+        return int if self.kind == INT else bool if self.kind == BOOL else bytes if self.kind == BLOB else str
 
 
 def storage_of(prop: m.Property) -> Storage:
@@ -54,6 +57,10 @@ def storage_of(prop: m.Property) -> Storage:
         return Storage(DATE)
     if isinstance(t, Boolean):
         return Storage(BOOL)
+    if isinstance(t, ValueStorage):
+        return Storage(BLOB)
+    if isinstance(t, TypeDescription):
+        return Storage(JSON)
     if prop.edm_type == "Edm.Guid":
         return Storage(GUID)
     return Storage(STR)
@@ -78,6 +85,10 @@ def decoder(storage: Storage) -> Callable[[Any], Any] | None:
         return lambda v: None if v is None else _parse_date(v)
     if storage.kind == BOOL:
         return lambda v: None if v is None else bool(v)
+    if storage.kind == BLOB:
+        return lambda v: None if v is None else bytes(v)
+    if storage.kind == JSON:
+        return lambda v: None if v is None else json.loads(v)
     return None
 
 
@@ -96,6 +107,8 @@ def encoder(storage: Storage, native_bool: bool = False) -> Callable[[Any], Any]
         if native_bool:
             return lambda v: None if v is None else bool(v)
         return lambda v: None if v is None else int(bool(v))
+    if storage.kind == JSON:
+        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
     return None
 
 

@@ -147,8 +147,8 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         with self.transaction():
             for info in self._stored_sets():
                 es = info.entity_set
-                if es.kind == m.TABULAR_SECTION or es.is_register:
-                    continue
+                if es.kind in (m.TABULAR_SECTION, m.JOURNAL) or es.is_register:
+                    continue  # a journal is read from its documents (kinds/journal.py)
                 if es.kind == m.CONSTANT:
                     self._create_table(db, info.table, info.codec, pk="SurrogateKey", keys=())
                     empty = info.codec.encode(v.constant_row(es.entity_type))

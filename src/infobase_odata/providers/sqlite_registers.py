@@ -74,7 +74,10 @@ class SQLiteRegisters:
             if entity_set.kind not in (m.RECORDS, m.INDEPENDENT_RECORDS):
                 continue
             layout = r.Layout.of(self.model, entity_set)
-            for prop in layout.resources:
+            # Only accumulation-register resources are summed (information-register resources
+            # may be of any type: String, Boolean, Date, references).
+            summed = layout.resources if isinstance(entity_set.source, m.cfg.AccumulationRegister) else ()
+            for prop in summed:
                 if storage_of(prop).kind != INT:
                     raise ConfigurationError(f"{entity_set.name}.{prop.name}: register resources are "
                                              "summed in SQL and may have at most 18 digits")

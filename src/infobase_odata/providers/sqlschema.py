@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import sqlite_utils
 from sqlite_utils.db import quote_identifier as q
 
-from .sqlcodec import BOOL, DEC, INT, Storage
+from .sqlcodec import BLOB, BOOL, DEC, INT, Storage
 
 
 
@@ -56,7 +56,7 @@ class SQLiteDDL:
 
 
 PG_TYPES = {int: "BIGINT", bool: "BOOLEAN", str: 'TEXT COLLATE "C"'}
-PG_STORAGE = {INT: "BIGINT", BOOL: "BOOLEAN", DEC: "NUMERIC"}  # anything else: text
+PG_STORAGE = {INT: "BIGINT", BOOL: "BOOLEAN", DEC: "NUMERIC", BLOB: "BYTEA"}  # anything else: text
 
 
 class PostgreSQLDDL:

@@ -537,6 +537,14 @@ def _python_type(value: Any) -> str:
     return "Edm.String"
 
 
+def both(filter: Expr | None, restriction: Expr | None) -> Expr | None:
+    """``filter and restriction`` (either may be None): a query's condition under a row-level
+    restriction."""
+    if filter is None or restriction is None:
+        return filter if restriction is None else restriction
+    return Binary("and", filter, restriction, "Edm.Boolean")
+
+
 def sort_rows(rows: list[dict], orderby, key_names: tuple[str, ...], evaluator: Evaluator) -> list[dict]:
     """Order by ``orderby`` then by key; nulls first ascending and last descending (SQLite)."""
     rows = sorted(rows, key=lambda r: tuple(r[k] for k in key_names))

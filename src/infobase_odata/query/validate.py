@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import BAD_FUNCTION, ODataError
-from ..model import (COMPOSITE, NAMESPACE, REF, TABULAR, ComplexType, NavigationProperty,
+from ..model import (COMPOSITE, NAMESPACE, REF, TABULAR, TYPE_DESCRIPTION, ComplexType, NavigationProperty,
                      Property)
 from ..types import Composite, Ref
 from .ast import Binary, Call, ExpandItem, Expr, Lambda, Literal, Member, OrderBy, SelectItem, Unary
@@ -91,7 +91,7 @@ class Validator:
         result = []
         for item in items:
             expr = self.expr(item.expr, Scope(entity_type))
-            if type_category(type_of(expr)) in ("collection", "null"):
+            if type_category(type_of(expr)) in ("collection", "null") or type_of(expr) == TYPE_DESCRIPTION:
                 raise self.error(item.expr, f"cannot order by a value of type {type_of(expr)}")
             result.append(replace(item, expr=expr))
         return tuple(result)

@@ -5,35 +5,29 @@ Protocols its writes need (reference §1, §3.3, §7)::
     kind = kind_of(configuration.find("Document_SalesOrder"))
     kind.numbering, kind.actions          # ("Number", ("Post", "Unpost"))
 
-The model builders (``model.py``, ``register_model.py``) give each kind its standard properties;
-``routes.py`` maps set kinds to handlers. Kinds whose ``config_class`` is None are known to the
-protocol but not modelled yet (they are the next issues).
+A kind with a module of its own (``kinds/journal.py``) states there its configuration class,
+standard properties in 1C order, URL forms, actions and the reader of its set kind; the others
+still get their standard properties from ``model.py``/``register_model.py``. ``routes.py`` maps
+set kinds to handlers. Kinds whose ``config_class`` is None are known to the protocol but not
+modelled yet (they are the next issues).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
-from . import configuration as cfg, model as m
-from .stores import ConstantStore, ObjectWriter, RecordSetStore
+from .. import configuration as cfg, model as m
+from ..stores import ConstantStore, ObjectWriter, RecordSetStore
+from . import journal
+from .base import Kind
 
-
-@dataclass(frozen=True)
-class Kind:
-    name: str  # the entity-set prefix: Catalog, Document, ...
-    config_class: type | None  # None: not modelled yet
-    set_kind: str  # the EntitySet kind of its main set (model.OBJECT, CONSTANT, ...)
-    numbering: str | None = None  # the property numbered when written empty: "Code", "Number"
-    actions: tuple[str, ...] = ()  # bound actions (POST <Set>(<key>)/<Action>)
-    write_stores: tuple[type, ...] = (ObjectWriter,)  # what its writes need
-    read_only: bool = False
-
+__all__ = ["Kind", "KINDS", "kind_of"]
 
 KINDS: tuple[Kind, ...] = (
     Kind("Catalog", cfg.Catalog, m.OBJECT, numbering="Code"),
     Kind("Document", cfg.Document, m.OBJECT, numbering="Number", actions=("Post", "Unpost"),
          write_stores=(ObjectWriter, RecordSetStore)),
-    Kind("DocumentJournal", cfg.DocumentJournal, m.OBJECT, write_stores=(), read_only=True),
+    journal.KIND,
     Kind("Constant", cfg.Constant, m.CONSTANT, write_stores=(ObjectWriter, ConstantStore)),
     Kind("Enum", cfg.Enum, "enum", write_stores=(), read_only=True),
     Kind("ExchangePlan", cfg.ExchangePlan, m.OBJECT),
@@ -58,3 +52,4 @@ def kind_of(source: object) -> Kind | None:
         if klass in _BY_CLASS:
             return _BY_CLASS[klass]
     return None
+

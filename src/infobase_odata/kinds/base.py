@@ -1,0 +1,26 @@
+"""The row every kind states about itself (see ``kinds/__init__.py`` for the table)::
+
+    Kind("Catalog", cfg.Catalog, m.OBJECT, numbering="Code")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..stores import ObjectWriter
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # the entity-set prefix: Catalog, Document, ...
+    config_class: type | None  # None: not modelled yet
+    set_kind: str  # the EntitySet kind of its main set (model.OBJECT, CONSTANT, ...)
+    numbering: str | None = None  # the property numbered when written empty: "Code", "Number"
+    actions: tuple[str, ...] = ()  # bound actions (POST <Set>(<key>)/<Action>)
+    write_stores: tuple[type, ...] = (ObjectWriter,)  # what its writes need
+    read_only: bool = False
+    # A kind module's model builder, ``build(builder, obj)`` (None: model.py/register_model.py
+    # build it), and the reader of its set kind, ``reader(provider, model)`` (None: the provider).
+    build: Callable[[Any, Any], None] | None = None
+    reader: Callable[[Any, Any], Any] | None = None

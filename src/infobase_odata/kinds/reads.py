@@ -1,0 +1,39 @@
+"""The provider as the HTTP side reads it: sets whose rows a kind module computes (journals)
+are answered by that module's reader, everything else by the provider itself::
+
+    reads = KindReads(provider, model)
+    reads.query(model.entity_set("DocumentJournal_Warehouse"), QueryOptions(top=5))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import model as m
+from . import KINDS
+
+
+class KindReads:
+    """Delegates every attribute to the provider, the four reads of computed sets excepted."""
+
+    def __init__(self, provider: Any, model: m.Model) -> None:
+        self.provider = provider
+        self._readers = {kind.set_kind: kind.reader(provider, model) for kind in KINDS if kind.reader}
+
+    def _for(self, entity_set: m.EntitySet) -> Any:
+        return self._readers.get(entity_set.kind, self.provider)
+
+    def query(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
+        return self._for(entity_set).query(entity_set, *args, **kwargs)
+
+    def count(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
+        return self._for(entity_set).count(entity_set, *args, **kwargs)
+
+    def get(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
+        return self._for(entity_set).get(entity_set, *args, **kwargs)
+
+    def get_many(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
+        return self._for(entity_set).get_many(entity_set, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.provider, name)
