@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Iterable, Mapping
 
 from . import edm, model as m
-from .types import Boolean, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage
+from .types import Boolean, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage, ValueType
 
 UNDEFINED_TYPE = "StandardODATA.Undefined"
 _ROUNDING = Context(prec=80, rounding=ROUND_HALF_UP)  # 1C numbers have up to 38 digits
@@ -36,14 +36,18 @@ def empty_value(prop: m.Property) -> Any:
         return ""
     if role == m.COMPOSITE_TYPE:
         return UNDEFINED_TYPE
-    t = prop.value_type
+    return empty_of_type(prop.value_type)
+
+
+def empty_of_type(t: ValueType | None) -> Any:
+    """The empty value of a declared type (an enumeration reference's is ``""``)."""
     if isinstance(t, Number):
         return Decimal(0).scaleb(-t.scale) if t.scale else 0
     if isinstance(t, Date):
         return edm.EMPTY_DATE
     if isinstance(t, Boolean):
         return False
-    if isinstance(t, (Uuid, Ref)):
+    if isinstance(t, Uuid) or (isinstance(t, Ref) and not t.is_enum):
         return edm.NIL_GUID
     if isinstance(t, ValueStorage):
         return b""

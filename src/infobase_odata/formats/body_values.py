@@ -37,6 +37,7 @@ from .. import model as m
 from ..edm import EMPTY_DATE, NIL_GUID, format_datetime, format_decimal
 from ..errors import BAD_PROPERTY_VALUE, BAD_REQUEST, ODataError
 from ..types import Boolean, Composite, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage, ValueType
+from ..values import empty_of_type, empty_value
 
 UNDEFINED = "StandardODATA.Undefined"
 DATA_VERSION_KEY = "__DataVersion"
@@ -206,37 +207,6 @@ def _base64(value: Any, name: str) -> bytes:
         raise bad_value(name, "not valid base64 text") from None
 
 
-def empty(prop: m.Property) -> Any:
-    """The empty value stored for ``null`` (1C attributes are never null, §3.1)."""
-    if prop.role == m.TABULAR:
-        return []
-    if prop.role == m.REF:
-        return NIL_GUID
-    if prop.role in (m.ENUM, m.COMPOSITE):
-        return ""
-    if prop.role == m.COMPOSITE_TYPE:
-        return UNDEFINED
-    return _empty_of(prop.value_type)
-
-
-def _empty_of(t: ValueType | None) -> Any:
-    if isinstance(t, Number):
-        return Decimal(0).scaleb(-t.scale) if t.scale else 0
-    if isinstance(t, Date):
-        return EMPTY_DATE
-    if isinstance(t, Boolean):
-        return False
-    if isinstance(t, Uuid) or (isinstance(t, Ref) and not t.is_enum):
-        return NIL_GUID
-    if isinstance(t, ValueStorage):
-        return b""
-    if isinstance(t, TypeDescription):
-        return {"Types": ""}
-    if isinstance(t, String) and t.fixed:
-        return " " * t.length
-    return ""
-
-
 # --- composites (X + X_Type, §3.1, §8.2) -----------------------------------------------------
 
 
@@ -267,7 +237,7 @@ def _composite_type(composite: Composite, value: Any, name: str) -> str:
 def _composite_text(t: ValueType, value: Any, model: m.Model, name: str) -> str:
     """The stored text of a composite value of type ``t`` (a GUID for references)."""
     if value is None:
-        converted = _empty_of(t)
+        converted = empty_of_type(t)
     else:  # X is an Edm.String; typed JSON numbers and booleans are accepted for those types
         converted = scalar(t, value, model, name, textual=isinstance(value, str) or isinstance(t, String))
     if isinstance(converted, bool):
@@ -408,7 +378,7 @@ def read_object(complex_type: m.ComplexType, raw: Mapping[str, Any], model: m.Mo
         elif value is None:
             if not prop.nullable:
                 raise bad_value(where + name, "null is not allowed")
-            out[name] = empty(prop)
+            out[name] = empty_value(prop)  # 1C attributes are never null (§3.1)
         else:
             out[name] = scalar(prop.value_type, value, model, where + name, textual=textual)
     for value_prop, type_prop in composites.values():
