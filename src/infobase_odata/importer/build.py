@@ -256,7 +256,8 @@ class _Importer:
 
     def journal(self, type_name: str, structure: EdmStructure) -> dict:
         columns, _ = self.attributes(structure.properties, structure, type_name, JOURNAL_STANDARD)
-        documents = [d for d in self.documents if self.edm.entity_types[d].key == ("Ref_Key",)]
+        documents = [d for d in self.documents  # a document whose type the dump lacks is not one
+                     if d in self.edm.entity_types and self.edm.entity_types[d].key == ("Ref_Key",)]
         self.report.default(type_name, "documents", documents,
                             "the EDM does not list a journal's documents: every document of the dump")
         self.report.default(type_name, "mapping", {}, "the EDM does not tell which attribute of each document "
