@@ -717,6 +717,7 @@ def random_stores(model, tmp_path_factory, request):
     ("$filter", "substringof(Code,substring(Description,2147483647,2147483647))"),)))
 @example(query=("Document_SalesOrder", (("$filter", "Date eq datetime'2024-01-31T10:30:00.5'"),)))
 @example(query=("Document_SalesOrder", (("$filter", "cast(Comment,'Date') lt Date"),)))
+@example(query=("Catalog_Goods", (("$orderby", "(Parent/Price add null) desc"), ("$top", "8"))))
 def test_fixed_data(fixed_stores, model, query):
     set_name, params = query
     assert_same(model, fixed_stores.memory, fixed_stores.sqlite, set_name, params)

@@ -56,6 +56,8 @@ class Compiler:
         out = []
         for item in items:
             frag = self.compile(item.expr, {})
+            if frag.kind == NULL:  # a constant orders nothing (PostgreSQL rejects ORDER BY NULL)
+                continue
             out.append(self.dialect.order(frag.sql, dec=frag.kind == DEC, desc=item.descending))
         return out
 
