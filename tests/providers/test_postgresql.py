@@ -78,3 +78,21 @@ def test_record_sets_from_two_hosts_keep_totals(model, url):
     result = vt_result_set(model, stock, "Balance")
     rows = list(hosts[1].virtual_table(stock, VTParams("Balance"), result_set=result).rows)
     assert [r["QuantityBalance"] for r in rows] == [sum(range(1, 17))]
+
+
+def test_a_host_starting_next_to_open_writes_neither_waits_nor_deadlocks(model, url):
+    """A process's first request creates the schema (all IF NOT EXISTS); on an existing schema
+    it takes no table lock, so another host's open write transaction (here: row-exclusive locks
+    on a register's records and a document table, as a posting holds) does not block it. It
+    did: CREATE INDEX IF NOT EXISTS locks its table SHARE first, so a posting and a starting
+    worker deadlocked (503) or the start waited out lock_timeout."""
+    import psycopg
+
+    goods = model.entity_set("Catalog_Goods")
+    assert PostgreSQLProvider(model, url).count(goods, None) == 0  # host A: schema created
+    with psycopg.connect(url) as writer:  # another host's posting, not committed yet
+        writer.execute('LOCK TABLE "AccumulationRegister_Stock_RecordType", "Document_GoodsReceipt", '
+                       '"Catalog_Goods" IN ROW EXCLUSIVE MODE')
+        starting = PostgreSQLProvider(model, url)  # host B's worker: its first request
+        assert starting.count(goods, None) == 0  # before: Busy after the 5 s lock_timeout
+        writer.rollback()

@@ -94,6 +94,10 @@ class Dialect:
         """An ORDER BY item; ``dec``: ``sql`` is decimal text. Nulls sort first (SQLite's order)."""
         return sql + (" COLLATE odata_decimal" if dec else "") + (" DESC" if desc else "")
 
+    def modulo(self, a: str, b: str) -> str:
+        """Integer remainder, truncated toward zero; null when ``b`` is 0 (``evaluate.arith``)."""
+        return f"({a} % {b})"
+
     def position(self, text: str, part: str) -> str:
         """1-based position of ``part`` in ``text`` (0: absent)."""
         return f"instr({text}, {part})"
@@ -181,6 +185,9 @@ class PostgreSQLDialect(Dialect):
         if dec:
             sql = f"CAST({sql} AS NUMERIC)"
         return sql + (" DESC NULLS LAST" if desc else " NULLS FIRST")
+
+    def modulo(self, a: str, b: str) -> str:
+        return f"({a} % NULLIF({b}, 0))"  # x % 0 raises division_by_zero; SQLite gives null
 
     def position(self, text: str, part: str) -> str:
         return f"strpos({text}, {part})"

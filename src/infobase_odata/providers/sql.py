@@ -56,6 +56,8 @@ class Compiler:
         out = []
         for item in items:
             frag = self.compile(item.expr, {})
+            if frag.kind == NULL:  # a constant orders nothing (PostgreSQL rejects ORDER BY NULL)
+                continue
             out.append(self.dialect.order(frag.sql, dec=frag.kind == DEC, desc=item.descending))
         return out
 
@@ -163,6 +165,8 @@ class Compiler:
         f = self.compile(node.operand, scope)
         if node.op == "not":
             return Frag(f"(NOT {f.sql})", BOOL)
+        if f.kind == NULL:  # -null is null (an untyped NULL has no unary minus on PostgreSQL)
+            return f
         if f.kind == INT:
             return Frag(f"(-{f.sql})", INT, f.scale, f.digits)
         if f.kind == DEC:
@@ -234,7 +238,8 @@ class Compiler:
                             left.digits + right.digits)
             if op == "mod" and self.fits(left, right):
                 digits = max(left.int_digits, right.int_digits) + scale
-                return Frag(f"({self.scaled(left, scale)} % {self.scaled(right, scale)})", INT, scale, digits)
+                return Frag(self.dialect.modulo(self.scaled(left, scale), self.scaled(right, scale)),
+                            INT, scale, digits)
         return Frag(f"dec_arith({self.bind(op)}, {self.as_dec(left)}, {self.as_dec(right)})", DEC)
 
     def typed_parts(self, f: Frag, node: Expr) -> tuple[str, str]:

@@ -84,10 +84,21 @@ class PostgreSQLDDL:
                 cols.append(f"{q(column)} {sql_type}" + (" PRIMARY KEY" if column == pk else ""))
         self.execute(f"CREATE TABLE IF NOT EXISTS {q(name)} ({', '.join(cols)})")
 
+    def _exists(self, name: str) -> bool:
+        """A relation ``name`` (quoted) exists on the search path; looked up without a lock."""
+        return self.run("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
+
+    def _create_index(self, name: str, sql: str) -> None:
+        # CREATE INDEX IF NOT EXISTS takes a SHARE lock on the table before it sees the index
+        # exists, held to the end of the schema transaction: a process starting next to another
+        # host's writes deadlocked with them (records table then document vs the reverse).
+        if not self._exists(name):
+            self.execute(sql)
+
     def index(self, table: str, columns: Sequence[str], unique: bool = False) -> None:
-        self.execute(f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS "
-                     f"{self._name(table, columns, 'u' if unique else 'i')} ON {q(table)} "
-                     f"({', '.join(q(c) for c in columns)})")
+        name = self._name(table, columns, "u" if unique else "i")
+        self._create_index(name, f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {name} ON {q(table)} "
+                                 f"({', '.join(q(c) for c in columns)})")
 
     def clustered_table(self, name: str, columns: dict[str, Any], key: Sequence[str]) -> None:
         """A table whose primary key is ``key`` (its unique index; PostgreSQL tables are heaps)."""
@@ -99,8 +110,8 @@ class PostgreSQLDDL:
                      f"PRIMARY KEY ({', '.join(q(c) for c in key)}))")
 
     def length_index(self, table: str, column: str) -> None:
-        self.execute(f"CREATE INDEX IF NOT EXISTS {self._name(table, [column], 'length')} ON {q(table)} "
-                     f"((length({q(column)})), {q(column)})")
+        name = self._name(table, [column], "length")
+        self._create_index(name, f"CREATE INDEX IF NOT EXISTS {name} ON {q(table)} ((length({q(column)})), {q(column)})")
 
     def insert_ignore(self, table: str, row: dict[str, Any]) -> None:
         self.run(f"INSERT INTO {q(table)} ({', '.join(q(n) for n in row)}) "
