@@ -176,6 +176,8 @@ def _cast(c: "Compiler", node: Call, scope: dict) -> Frag:
     if node.name == "isof":
         if value.kind == NULL or PLAIN_TYPE.get(value.kind) != primitive:
             return Frag(c.dialect.false, BOOL)
+        if isinstance(node.args[0], Literal):  # a literal of the type: true (PostgreSQL cannot type "? IS NOT NULL")
+            return Frag(c.dialect.true, BOOL)
         return Frag(f"({value.sql} IS NOT NULL)", BOOL)
     if value.kind == NULL:
         return value
