@@ -22,6 +22,7 @@ import logging
 import os
 import sys
 import time
+from urllib.parse import quote
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
@@ -234,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.get:
         from webob import Request
 
-        request = Request.blank(args.get)
+        # Non-ASCII (Cyrillic set names) is percent-encoded as a client would; escapes stay.
+        request = Request.blank(quote(args.get, safe="/?&=$%(),'+:;@*!~-._"))
         if args.user:
             request.headers["Authorization"] = "Basic " + base64.b64encode(args.user.encode("utf-8")).decode("ascii")
         response = request.get_response(app)

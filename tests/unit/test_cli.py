@@ -76,6 +76,12 @@ def test_on_off_flags_set_boolean_settings(tmp_path, capsys):
     assert "odata.nextLink" in capsys.readouterr().out
 
 
+def test_get_of_a_cyrillic_path_is_answered(tmp_path, capsys):
+    base = ["serve", TRADE, "--db", str(tmp_path / "trade.db"), "--seed-option", "goods=5", "--user", "admin:admin"]
+    assert main(base + ["--get", "/trade/odata/standard.odata/Catalog_Валюты?$format=json"]) == 0
+    assert '"value"' in capsys.readouterr().out
+
+
 # ---- --db ----------------------------------------------------------------------------------------
 
 def test_db_in_a_missing_directory_is_refused(tmp_path):
