@@ -30,7 +30,7 @@ from psycopg import errors as pg_errors
 from psycopg.types.numeric import Int8Dumper
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..stores import Busy, TooComplex
+from ..stores import Busy, TooComplex, WriteConflict
 from .sqlconn import BUSY_MESSAGE, TIMEOUT_MESSAGE, TOO_COMPLEX_MESSAGE
 from .sqllink import Transactions
 
@@ -52,7 +52,7 @@ def translate(exc: psycopg.Error) -> Busy | TooComplex | None:
     if isinstance(exc, (pg_errors.StatementTooComplex, pg_errors.TooManyColumns, pg_errors.ProgramLimitExceeded)):
         return TooComplex(TOO_COMPLEX_MESSAGE)
     if isinstance(exc, (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)):
-        return Busy(CONFLICT_MESSAGE)
+        return WriteConflict(CONFLICT_MESSAGE)
     if isinstance(exc, pg_errors.LockNotAvailable):
         return Busy(BUSY_MESSAGE)
     if isinstance(exc, pg_errors.QueryCanceled):
@@ -204,6 +204,8 @@ class PgLink(Transactions):
         with contextlib.suppress(psycopg.Error):
             cursor.close()
         self._release()
+
+    close_stream = _close_cursor  # a stream read out or abandoned (sqlprovider.Stream)
 
     def _end_streams(self) -> None:
         for cursor in list(self._streams):

@@ -184,6 +184,10 @@ class Link(Transactions):
     def handle(self) -> sqlite3.Connection:
         return self.conn
 
+    def close_stream(self, cursor: sqlite3.Cursor) -> None:
+        """A stream read out or abandoned."""
+        cursor.close()
+
     def _begin(self) -> None:
         """The in-process write lock of the file, then ``BEGIN IMMEDIATE`` with busy retries."""
         lock = write_lock(self.path)

@@ -66,6 +66,30 @@ class Connector(Protocol):
         """The count ``sql`` returns (the connector may remember it while nothing changed)."""
 
 
+class Stream:
+    """The rows of a streaming cursor. Closing it, or dropping it unread (a client that went
+    away mid-response: the server closes or drops the response's iterator), closes the cursor,
+    so the connection a PostgreSQL stream holds goes back to the pool."""
+
+    def __init__(self, link: Any, cursor: Any, rows: Iterator[Row]) -> None:
+        self._link, self._cursor, self._rows = link, cursor, rows
+
+    def __iter__(self) -> "Stream":
+        return self
+
+    def __next__(self) -> Row:
+        return next(self._rows)
+
+    def close(self) -> None:
+        cursor, self._cursor = self._cursor, None
+        if cursor is not None:
+            self._rows.close()
+            self._link.close_stream(cursor)
+
+    def __del__(self) -> None:
+        self.close()
+
+
 class SQLProvider:
     """The store over one SQL database; ``trace`` is the connector's statement trace (if any)."""
 
@@ -208,6 +232,9 @@ class SQLProvider:
     # ---- reads ------------------------------------------------------------------------------
 
     def _rows(self, info: SetInfo, cursor: Any, tabs: list[m.Property]) -> Iterator[Row]:
+        return Stream(self.link, cursor, self._read(info, cursor, tabs))
+
+    def _read(self, info: SetInfo, cursor: Any, tabs: list[m.Property]) -> Iterator[Row]:
         decode = info.codec.decode
         link = self.link
         while True:
