@@ -7,9 +7,8 @@ and the helpers building a response (content type, streamed body)::
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from webob import Request, Response
 
@@ -119,4 +118,11 @@ def stream(first_chunks: Iterable[bytes]) -> Iterable[bytes]:
         first = next(iterator)
     except StopIteration:
         return []
-    return itertools.chain([first], iterator)
+    return _rest(first, iterator)
+
+
+def _rest(first: bytes, iterator: Iterator[bytes]) -> Iterator[bytes]:
+    """``first`` then the rest, as a generator: the server's ``close()`` of the response (a
+    client that went away) reaches the producing generators, down to the store's cursor."""
+    yield first
+    yield from iterator

@@ -141,6 +141,12 @@ class Busy(StoreError):
     """The store stays locked by another writer or exceeded its time budget (503 code -1)."""
 
 
+class WriteConflict(Busy):
+    """A deadlock or serialization failure: the store rolled the whole transaction back, so
+    running it again may succeed (the service does, for a request's own transaction); 503 code
+    -1 when it is not run again."""
+
+
 class Invalid(StoreError):
     """A value the store refuses (400 code 4)."""
 

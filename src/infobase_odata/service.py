@@ -10,6 +10,8 @@ under a prefix in front of another application::
 from __future__ import annotations
 
 import logging
+import random
+import time
 from typing import Any, Iterable
 from urllib.parse import quote
 
@@ -17,7 +19,7 @@ from webob import Request, Response
 
 from . import batch, errors
 from .configuration import Configuration, ConfigurationError
-from .errors import ODataError, StoreError, from_store_error
+from .errors import ODataError, StoreError, WriteConflict, from_store_error
 from .context import Context, query_limits
 from .events import EventHandlers
 from .formats import atom, json as json_format
@@ -35,6 +37,8 @@ from .stores import capabilities
 from .urls import SERVICE_PATH, service_relative_path, split_segments
 
 log = logging.getLogger(__name__)
+CONFLICT_ATTEMPTS = 3  # runs of one request whose transaction a write conflict rolled back
+CONFLICT_BACKOFF_SECONDS = 0.05
 
 
 class ODataService:
@@ -105,7 +109,7 @@ class ODataService:
             if batch.addressed(context, segments):  # an extension beyond the platform
                 response = batch.respond(context)
             else:
-                response = dispatch(context, segments)
+                response = self._dispatch(context, segments)
         except ODataError as err:
             response = self.error_response(err, fmt)
         except StoreError as exc:
@@ -132,6 +136,24 @@ class ODataService:
             response = self.error_response(err, fmt)
         response.headers["DataServiceVersion"] = "3.0"
         return response
+
+    def _dispatch(self, context: Context, segments: list[str]) -> Response:
+        """``dispatch``, run again (at most ``CONFLICT_ATTEMPTS`` times, with a short random
+        backoff) when the store reports a write conflict that rolled the request's own
+        transaction back: a request outside a caller's transaction (not in a ``$batch`` change
+        set) whose body is already read can be run again as a whole, event handlers included
+        (they run inside the transaction and their database writes were rolled back too)."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return dispatch(context, segments)
+            except WriteConflict:
+                if attempt == CONFLICT_ATTEMPTS or getattr(self.provider, "in_transaction", True):
+                    raise  # 503: a caller's transaction must be run again by the caller
+                log.info("write conflict, running %s %s again (attempt %d)", context.request.method,
+                         context.request.path_qs[:200], attempt + 1)
+                time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * attempt))
+                context = Context(self, context.request, context.format, context.base, context.subject)
+        raise AssertionError("unreachable")
 
     def error_response(self, err: ODataError, fmt: Format) -> Response:
         err.message = err.localized(self.settings.language)  # i18n.py: the language setting

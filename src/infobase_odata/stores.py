@@ -32,7 +32,7 @@ from typing import Any, ContextManager, Iterable, Iterator, Mapping, Protocol, r
 
 from .errors import (  # the errors a store raises, mapped in errors.py
     Busy, Conflict, DirectRowWrite, Invalid, InvalidQuery, NotAllowed, NotFound, Stale, StoreError,
-    TooComplex,
+    TooComplex, WriteConflict,
 )
 from .model import EntitySet
 from .query.ast import Expr, QueryOptions

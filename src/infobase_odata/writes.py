@@ -30,8 +30,16 @@ log = logging.getLogger(__name__)
 DATA_LOAD_HEADER = "1C_OData-DataLoadMode"
 
 
+BODY_KEY = "infobase_odata.body"  # (the input stream, the body read from it)
+
+
 def read_body(ctx) -> bytes:
-    """The request body, refused with 413 above ``max_body_bytes`` before anything is parsed."""
+    """The request body, refused with 413 above ``max_body_bytes`` before anything is parsed;
+    kept in the environ, so a request the service runs again (a write conflict) reads it again."""
+    environ = ctx.request.environ
+    kept = environ.get(BODY_KEY)
+    if kept is not None and kept[0] is environ.get("wsgi.input"):  # not a copy into a batch part
+        return kept[1]
     limit = ctx.settings.max_body_bytes
     length = ctx.request.content_length
     if length is not None and length < 0:  # would read until the client hangs up
@@ -41,6 +49,7 @@ def read_body(ctx) -> bytes:
     body = ctx.request.body_file.read(limit + 1) if length != 0 else b""
     if len(body) > limit:
         raise ODataError(errors.BAD_REQUEST, f"The request body is larger than {limit} bytes", status=413)
+    environ[BODY_KEY] = (environ.get("wsgi.input"), body)
     return body
 
 

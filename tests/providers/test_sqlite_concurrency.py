@@ -208,7 +208,7 @@ def test_failure_between_main_row_and_tabular_rows_writes_nothing(model, tmp_pat
     def boom(*args, **kwargs):
         raise RuntimeError("диск отвалился")
 
-    monkeypatch.setattr(provider, "_insert_tabs", boom)
+    monkeypatch.setattr(provider.objects, "_insert_tabs", boom)
     with pytest.raises(RuntimeError):
         provider.create(orders, {"Comment": "новый", "Goods": [{"LineNumber": 1}]})
     with pytest.raises(RuntimeError):

@@ -36,14 +36,15 @@ from ..mapping import KeyCodec, Mapping, load_mapping
 from ..stores import Key, Row
 from . import mappedsql
 from .mappedschema import SchemaPlan, check_view_names, install
-from .mappedwrites import MappedWrites
+from .mappedwrites import MappedObjectWrites
 from .sql import Compiler
 from .sqlconn import Link
 from .sqlite import SQLiteProvider
+from .sqlprovider import SQLProvider
 from .sqltables import SetInfo
 
 
-class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
+class MappedSQLiteProvider(SQLiteProvider):
     """``mapping``: a :class:`~infobase_odata.mapping.Mapping`, its dict, or a JSON file path.
     Other keyword arguments are those of :class:`SQLiteProvider`."""
 
@@ -67,6 +68,10 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
             info.codec = mappedsql.MappedCodec(es.entity_type.properties, es.name, self.key_codecs)
         self._plans: dict[str, SchemaPlan] = {}
 
+    def _build_stores(self) -> None:
+        super()._build_stores()
+        self.objects = MappedObjectWrites(self)
+
     @classmethod
     def factory(cls, path: str | os.PathLike, mapping: Mapping | dict | str | os.PathLike,
                 **kwargs: Any) -> Callable[[m.Model], "MappedSQLiteProvider"]:
@@ -78,7 +83,7 @@ class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
 
     @property
     def link(self) -> Link:
-        link = SQLiteProvider.link.fget(self)  # type: ignore[attr-defined]
+        link = SQLProvider.link.fget(self)  # type: ignore[attr-defined]
         local = self._local
         if getattr(local, "mapped_conn", None) is not link.conn:
             mappedsql.register(link.conn)

@@ -34,25 +34,31 @@ from .. import edm, model as m
 from ..mapping import ObjectMapping
 from ..stores import Invalid, Key, Row
 from ..supplied import given_names
+from .sqlitewrites import SQLObjectWrites
 from .. import rules as w, values as v
 
 if TYPE_CHECKING:
     from .mappedschema import SchemaPlan
 
 
-class MappedWrites:
-    """Mixed into MappedSQLiteProvider before SQLiteProvider: mapped sets here, others there."""
+class MappedObjectWrites(SQLObjectWrites):
+    """The object writes of MappedSQLiteProvider (``provider.objects``): mapped sets here, the
+    others as the SQL provider writes them."""
 
-    if TYPE_CHECKING:
-        mapping: Any
-        _info: dict
-        def plan(self, object_id: str) -> SchemaPlan: ...
-        def stored_key(self, entity_set: m.EntitySet, ref: Any) -> Any: ...
-        def get(self, entity_set: m.EntitySet, key: Key) -> Row | None: ...
-        def transaction(self) -> Any: ...
-        def _number(self, info: Any, rows: list[Row], current: int | None = None) -> int | None: ...
-        link: Any
-        dialect: Any
+    sql: Any  # the MappedSQLiteProvider
+
+    @property
+    def mapping(self) -> Any:
+        return self.sql.mapping
+
+    def plan(self, object_id: str) -> "SchemaPlan":
+        return self.sql.plan(object_id)
+
+    def stored_key(self, entity_set: m.EntitySet, ref: Any) -> Any:
+        return self.sql.stored_key(entity_set, ref)
+
+    def get(self, entity_set: m.EntitySet, key: Key) -> Row | None:
+        return self.sql.get(entity_set, key)
 
     def _mapped(self, entity_set: m.EntitySet) -> ObjectMapping | None:
         return self.mapping.objects.get(entity_set.name) if entity_set.kind == m.OBJECT else None
@@ -71,7 +77,7 @@ class MappedWrites:
     def create(self, entity_set: m.EntitySet, values: Row) -> Row:
         obj = self._mapped(entity_set)
         if obj is None:
-            return super().create(entity_set, values)  # type: ignore[misc]
+            return super().create(entity_set, values)
         w.check_writable(entity_set, "create")
         with self.transaction():
             row = self._new_row(entity_set, obj, values)
@@ -82,7 +88,7 @@ class MappedWrites:
     def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:
         obj = self._mapped(entity_set)
         if obj is None:
-            return super().bulk_insert(entity_set, rows)  # type: ignore[misc]
+            return super().bulk_insert(entity_set, rows)
         with self.transaction():
             new = [(self._new_row(entity_set, obj, values), given_names(values)) for values in rows]
             self._number(self._info[entity_set.name], [row for row, _ in new])
@@ -155,7 +161,7 @@ class MappedWrites:
                if_match: str | None = None, replace: bool = False) -> Row:
         obj = self._mapped(entity_set)
         if obj is None:
-            return super().update(entity_set, key, values, if_match=if_match, replace=replace)  # type: ignore[misc]
+            return super().update(entity_set, key, values, if_match=if_match, replace=replace)
         w.check_writable(entity_set, "update")
         with self.transaction():
             ident = self.stored_key(entity_set, w.key_ref(key))
@@ -182,7 +188,7 @@ class MappedWrites:
     def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
         obj = self._mapped(entity_set)
         if obj is None:
-            return super().delete(entity_set, key, if_match=if_match)  # type: ignore[misc]
+            return super().delete(entity_set, key, if_match=if_match)
         w.check_writable(entity_set, "delete")
         with self.transaction():
             ident, _ = self._stored(entity_set, key, if_match)

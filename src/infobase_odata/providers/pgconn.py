@@ -22,15 +22,17 @@ import functools
 import os
 import re
 import threading
-from typing import Any, Iterator, Sequence
+import zlib
+from typing import Any, Sequence
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.types.numeric import Int8Dumper
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..stores import Busy, TooComplex
+from ..stores import Busy, TooComplex, WriteConflict
 from .sqlconn import BUSY_MESSAGE, TIMEOUT_MESSAGE, TOO_COMPLEX_MESSAGE
+from .sqllink import Transactions
 
 CONFLICT_MESSAGE = "Конфликт одновременной записи, повторите запрос"
 DOWN_MESSAGE = "Сервер базы данных недоступен, повторите запрос"
@@ -50,7 +52,7 @@ def translate(exc: psycopg.Error) -> Busy | TooComplex | None:
     if isinstance(exc, (pg_errors.StatementTooComplex, pg_errors.TooManyColumns, pg_errors.ProgramLimitExceeded)):
         return TooComplex(TOO_COMPLEX_MESSAGE)
     if isinstance(exc, (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)):
-        return Busy(CONFLICT_MESSAGE)
+        return WriteConflict(CONFLICT_MESSAGE)
     if isinstance(exc, pg_errors.LockNotAvailable):
         return Busy(BUSY_MESSAGE)
     if isinstance(exc, pg_errors.QueryCanceled):
@@ -101,7 +103,7 @@ class Pools:
             pool.close()
 
 
-class PgLink:
+class PgLink(Transactions):
     """The database side of one thread: a pooled connection held while a transaction or a
     stream is open (given back to the pool between statements otherwise), the transaction
     depth and the open streams."""
@@ -203,6 +205,8 @@ class PgLink:
             cursor.close()
         self._release()
 
+    close_stream = _close_cursor  # a stream read out or abandoned (sqlprovider.Stream)
+
     def _end_streams(self) -> None:
         for cursor in list(self._streams):
             self._close_cursor(cursor)
@@ -212,27 +216,13 @@ class PgLink:
 
     disarm = arm
 
-    # ---- transactions -----------------------------------------------------------------------
+    # ---- transactions (the nesting rules are in ``sqllink``) -----------------------------------
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[psycopg.Connection]:
-        conn = self.conn
-        if self.depth:
-            name = f"sp{self.depth}"
-            self.raw(f"SAVEPOINT {name}")
-            self.depth += 1
-            try:
-                yield conn
-            except BaseException:
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                    conn.execute(f"RELEASE SAVEPOINT {name}")
-                raise
-            else:
-                self.raw(f"RELEASE SAVEPOINT {name}")
-            finally:
-                self.depth -= 1
-            return
+    @property
+    def handle(self) -> psycopg.Connection:
+        return self.conn
+
+    def _begin(self) -> None:
         self.depth = 1  # holds the connection from BEGIN on
         try:
             self.raw("BEGIN")
@@ -240,22 +230,28 @@ class PgLink:
             self.depth = 0
             self._release()
             raise
+
+    def _commit(self) -> None:
         try:
-            yield conn
+            self.raw("COMMIT")
         except BaseException:
-            with contextlib.suppress(psycopg.Error):
-                conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        else:
-            try:
-                self.raw("COMMIT")
-            except BaseException:
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute("ROLLBACK")
-                raise
-        finally:
-            self.depth = 0
-            self._release()
+
+    def _rollback(self) -> None:
+        self._quiet("ROLLBACK")
+
+    def _finish(self) -> None:
+        self.depth = 0
+        self._release()
+
+    def _statement(self, sql: str) -> None:
+        self.raw(sql)
+
+    def _quiet(self, sql: str) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.execute(sql)  # type: ignore[arg-type]
 
     @property
     def broken(self) -> bool:
@@ -266,3 +262,50 @@ class PgLink:
         self._end_streams()
         self.depth = 0
         self._release()
+
+
+SCHEMA_LOCK = "infobase-odata schema"
+
+
+def lock_key(name: str) -> int:
+    """A stable 64-bit advisory-lock key for a name (every host computes the same)."""
+    return zlib.crc32(name.encode()) | (0x0D474A01 << 32)
+
+
+class PostgreSQLConnector:
+    """How the SQL provider reaches a PostgreSQL server (``SQLProvider(model, POSTGRESQL,
+    connector)``): ``database``, a libpq connection string or URL; ``pool_size``, connections per
+    process (one per serving thread); ``statement_timeout_ms``, the server-side bound of every
+    statement (0 or None: none)."""
+
+    def __init__(self, database: str, *, pool_size: int = 16, statement_timeout_ms: int | None = 10000) -> None:
+        self.location = database
+        self.pool_size = pool_size
+        self.statement_timeout_ms = statement_timeout_ms
+
+    def open(self) -> PgLink:
+        return PgLink(Pools.get(self.location, size=self.pool_size, statement_timeout_ms=self.statement_timeout_ms))
+
+    def usable(self, link: PgLink) -> bool:
+        # the pool discards a broken connection; the next use takes a new one
+        return link.depth > 0 or not link.broken
+
+    def lock(self, link: PgLink, name: str) -> None:
+        """A transaction-scoped advisory lock (every host serializes on the same key)."""
+        link.run("SELECT pg_advisory_xact_lock(?)", (lock_key(name),))
+
+    def ddl(self, link: PgLink) -> Any:
+        from .sqlschema import PostgreSQLDDL
+        return PostgreSQLDDL(link.run)
+
+    def before_schema(self, link: PgLink) -> None:
+        """Hosts starting together create the schema one at a time; the filter functions first."""
+        from .pgfunctions import FUNCTIONS
+        self.lock(link, SCHEMA_LOCK)
+        for statement in FUNCTIONS:
+            link.raw(statement)
+
+    def counted(self, link: PgLink, sql: str, params: dict) -> int:
+        # SQLite remembers counts while PRAGMA data_version is unchanged; PostgreSQL has no such
+        # cheap stamp of other hosts' commits, so every count is run.
+        return link.run(sql, params).fetchone()[0]

@@ -4,9 +4,9 @@ One connection per process and thread; every write is a ``BEGIN IMMEDIATE`` tran
 serialized in-process by a lock per database file, nested transactions are savepoints::
 
     link = Link.open("trade.db", busy_timeout=5000, statement_timeout_ms=10000)
-    with link.transaction(write_lock("trade.db"), lock_timeout=5.0):
+    with link.transaction():                        # the file's write lock, BEGIN IMMEDIATE
         link.execute("UPDATE ...", params)          # armed with the statement budget
-        with link.transaction(...):                 # joins: SAVEPOINT sp1 ... RELEASE sp1
+        with link.transaction():                    # joins: SAVEPOINT sp1 ... RELEASE sp1
             ...
 
 Failures SQLite reports are turned into OData errors a client can act on:
@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from ..stores import Busy, TooComplex
 from . import sqlfunctions
+from .sqllink import Transactions
 
 BUSY_MESSAGE = "База данных занята, повторите запрос"
 TIMEOUT_MESSAGE = "Превышено время выполнения запроса"
@@ -94,11 +95,15 @@ def write_lock(path: str) -> threading.RLock:
         return lock
 
 
-class Link:
+class Link(Transactions):
     """One connection with its statement budget and transaction depth (one per thread)."""
 
-    def __init__(self, conn: sqlite3.Connection, budget_ms: int | None) -> None:
+    def __init__(self, conn: sqlite3.Connection, budget_ms: int | None, *, path: str = "",
+                 lock_timeout: float = 5.0) -> None:
         self.conn = conn
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self._held: threading.RLock | None = None
         self.seconds = budget_ms / 1000 if budget_ms else None
         self.deadline = math.inf
         self.depth = 0
@@ -122,7 +127,7 @@ class Link:
         sqlfunctions.register(conn)
         if trace is not None:
             conn.set_trace_callback(trace)
-        return cls(conn, statement_timeout_ms)
+        return cls(conn, statement_timeout_ms, path=path, lock_timeout=busy_timeout / 1000)
 
     def _expired(self) -> bool:
         return time.monotonic() > self.deadline
@@ -173,55 +178,37 @@ class Link:
         finally:
             self.disarm()
 
-    def _begin(self) -> None:
-        for attempt in range(BEGIN_ATTEMPTS):
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                error = translate(exc)
-                if error is None or error.message != BUSY_MESSAGE:
-                    raise error or exc from None
-            if attempt + 1 < BEGIN_ATTEMPTS:
-                time.sleep(BACKOFF_SECONDS * 2 ** attempt)
-        raise busy_error()
+    # ---- transactions (the nesting rules are in ``sqllink``) -----------------------------------
 
-    @contextlib.contextmanager
-    def transaction(self, lock: threading.RLock, lock_timeout: float) -> Iterator[sqlite3.Connection]:
-        conn = self.conn
-        if self.depth:
-            name = f"sp{self.depth}"
-            conn.execute(f"SAVEPOINT {name}")
-            self.depth += 1
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute(f"ROLLBACK TO {name}")
-                    conn.execute(f"RELEASE {name}")
-                raise
-            else:
-                conn.execute(f"RELEASE {name}")
-            finally:
-                self.depth -= 1
-            return
-        if not lock.acquire(timeout=lock_timeout):
+    @property
+    def handle(self) -> sqlite3.Connection:
+        return self.conn
+
+    def close_stream(self, cursor: sqlite3.Cursor) -> None:
+        """A stream read out or abandoned."""
+        cursor.close()
+
+    def _begin(self) -> None:
+        """The in-process write lock of the file, then ``BEGIN IMMEDIATE`` with busy retries."""
+        lock = write_lock(self.path)
+        if not lock.acquire(timeout=self.lock_timeout):
             raise busy_error()
+        self._held = lock
         try:
-            self._begin()
-            self.depth = 1
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            else:
-                self._commit()
-            finally:
-                self.depth = 0
-        finally:
-            lock.release()
+            for attempt in range(BEGIN_ATTEMPTS):
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    error = translate(exc)
+                    if error is None or error.message != BUSY_MESSAGE:
+                        raise error or exc from None
+                if attempt + 1 < BEGIN_ATTEMPTS:
+                    time.sleep(BACKOFF_SECONDS * 2 ** attempt)
+            raise busy_error()
+        except BaseException:
+            self._finish()
+            raise
 
     def _commit(self) -> None:
         try:
@@ -231,5 +218,78 @@ class Link:
                 self.conn.execute("ROLLBACK")
             raise translate(exc) or exc from None
 
+    def _rollback(self) -> None:
+        self._quiet("ROLLBACK")
+
+    def _finish(self) -> None:
+        lock, self._held = self._held, None
+        if lock is not None:
+            lock.release()
+
+    def _statement(self, sql: str) -> None:
+        self.conn.execute(sql)
+
+    def _quiet(self, sql: str) -> None:
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute(sql)
+
     def close(self) -> None:
         self.conn.close()
+
+
+class SQLiteConnector:
+    """How the SQL provider reaches a SQLite file (``SQLProvider(model, SQLITE, connector)``):
+    ``busy_timeout`` (ms): how long SQLite waits for another writer's lock on each try;
+    ``statement_timeout_ms``: the time budget of one statement (0 or None: unlimited);
+    ``synchronous``: ``NORMAL`` (durable against process crashes in WAL mode) or ``FULL``;
+    ``trace`` receives every statement executed (``sqlite3`` trace callback)."""
+
+    def __init__(self, path: str | os.PathLike, *, busy_timeout: int = 5000,
+                 statement_timeout_ms: int | None = 10000, synchronous: str = "NORMAL",
+                 trace: Callable[[str], None] | None = None) -> None:
+        self.location = str(path)
+        self.busy_timeout = busy_timeout
+        self.statement_timeout_ms = statement_timeout_ms
+        self.synchronous = synchronous
+        self.trace = trace
+        self._local = threading.local()
+
+    def open(self) -> Link:
+        return Link.open(self.location, busy_timeout=self.busy_timeout,
+                         statement_timeout_ms=self.statement_timeout_ms,
+                         synchronous=self.synchronous, trace=self.trace)
+
+    def usable(self, link: Link) -> bool:
+        return True
+
+    def lock(self, link: Link, name: str) -> None:
+        """Nothing to take: a write transaction (``BEGIN IMMEDIATE``) already holds the file."""
+
+    def ddl(self, link: Link) -> Any:
+        import sqlite_utils
+
+        from .sqlschema import SQLiteDDL
+        return SQLiteDDL(sqlite_utils.Database(link.conn, execute_plugins=False))
+
+    def before_schema(self, link: Link) -> None:
+        """SQLite needs no lock beyond the write transaction's."""
+
+    def counted(self, link: Link, sql: str, params: dict) -> int:
+        """A count, remembered per connection while the file is unchanged: ``PRAGMA
+        data_version`` moves when another connection (another thread, process or the site's own
+        code) commits, ``total_changes`` when this one writes; never inside a transaction
+        (its own writes may still be rolled back)."""
+        if link.conn.in_transaction:
+            return link.run(sql, params).fetchone()[0]
+        stamp = (id(link), link.run("PRAGMA data_version").fetchone()[0], link.conn.total_changes)
+        local = self._local
+        if getattr(local, "count_stamp", None) != stamp:
+            local.count_stamp, local.counts = stamp, {}
+        key = (sql, tuple(sorted(params.items())))
+        found = local.counts.get(key)
+        if found is None:
+            found = local.counts[key] = link.run(sql, params).fetchone()[0]
+            if len(local.counts) > 256:
+                local.counts.clear()
+        return found

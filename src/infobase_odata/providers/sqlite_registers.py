@@ -1,4 +1,4 @@
-"""The register side of :class:`~infobase_odata.providers.sqlite.SQLiteProvider`.
+"""The register store of the SQL provider (``provider.registers``).
 
 Tables: ``<Reg>_RecordType`` (records of a register with recorders) or ``<Reg>`` (an
 independent information register), named as their entity sets, indexed by recorder and by
@@ -27,12 +27,11 @@ from ..types import ConfigurationError
 from .. import rules as w, values as v
 from .registers_memory import record_merge
 from .registers_sql import VTSql, totals_table
-from .dialect import Dialect
 from .sql import Compiler
 from .sqlcodec import INT, RowCodec, storage_of
+from .sqlstore import SQLStore
 
 if TYPE_CHECKING:
-    from .sqlconn import Link
     from .sqlschema import PostgreSQLDDL, SQLiteDDL
     from .sqltables import SetInfo
 
@@ -49,20 +48,11 @@ def _months(first, last) -> Iterator:
         current = r.next_month(current)
 
 
-class SQLiteRegisters:
-    """Mixed into SQLiteProvider, which supplies ``model``, ``link``, ``transaction``, ``_info``
-    and ``_rows``."""
+class SQLRegisters(SQLStore):
+    """Record sets, independent records, totals and virtual tables; record-set writes and
+    totals rebuilds take the register's lock (one writer per register across hosts)."""
 
-    model: m.Model
-    _info: dict[str, "SetInfo"]
-    dialect: Dialect
     use_totals: bool = True  # read Balance through the totals tables (False: every movement)
-
-    if TYPE_CHECKING:
-        @property
-        def link(self) -> Link: ...
-        def transaction(self) -> Any: ...
-        def _rows(self, info: "SetInfo", cursor: Any, tabs: list) -> Iterator[Row]: ...
 
     def _limit(self, options: QueryOptions) -> str:
         return self.dialect.limit_values(options.top, options.skip)
@@ -133,6 +123,7 @@ class SQLiteRegisters:
         stored = r.complete_records(layout, key, rows)
         where, params = self._recorder_where(layout, key)
         with self.transaction():
+            self._lock(f"register {register_set.name}")
             old = self.read_record_set(register_set, key) if layout.balance else []
             self.link.run(f"DELETE FROM {q(info.table)} WHERE {where.replace('t0.', '')}", params)
             if stored:
@@ -217,6 +208,7 @@ class SQLiteRegisters:
         dims = [q(p.name) for p in layout.dimensions]
         res = [q(p.name) for p in layout.resources]
         with self.transaction():
+            self._lock(f"register {register_set.name}")
             self.link.run(f"DELETE FROM {table}")
             active = f' WHERE t0."Active" = {self.dialect.true}' if layout.active else ""
             low, high = self.link.run(f'SELECT min(t0."Period"), max(t0."Period") FROM {records} AS t0{active}'

@@ -1,6 +1,6 @@
-"""The write side of :class:`~infobase_odata.providers.sqlite.SQLiteProvider` (reference §8).
+"""The object writes of the SQL provider (``provider.objects``; reference §8).
 
-Every write is one ``BEGIN IMMEDIATE`` transaction (or a savepoint of the caller's
+Every write is one transaction (or a savepoint of the caller's
 ``provider.transaction()``) of prepared statements with bound parameters; the row itself is
 built by :mod:`infobase_odata.rules`, shared with the memory provider::
 
@@ -21,34 +21,28 @@ from sqlite_utils.db import quote_identifier as q
 
 from .. import model as m
 from ..stores import Key, Row
-from .dialect import Dialect
+from .sqlstore import SQLStore
 from .. import rules as w, values as v
 
 if TYPE_CHECKING:
     from .sqltables import SetInfo
-    from .sqlconn import Link
 
 BULK_BATCH = 5000
 
 
-class SQLiteWrites:
-    """Mixed into SQLiteProvider, which supplies ``link``, ``transaction``, ``_info`` and
-    ``_load``."""
+class SQLObjectWrites(SQLStore):
+    """Creates, updates and deletes of objects and constants (independent records are the
+    register store's)."""
 
-    _info: dict[str, "SetInfo"]
-    dialect: Dialect
-
-    if TYPE_CHECKING:
-        @property
-        def link(self) -> Link: ...
-        def transaction(self) -> Any: ...
-        def _load(self, info: "SetInfo", ref: str) -> tuple[int, Row] | None: ...
+    def _load(self, info: "SetInfo", ref: str) -> tuple[int, Row] | None:
+        return self.sql._load(info, ref)
 
     # ---- numbering --------------------------------------------------------------------------
 
     def _max_number(self, info: "SetInfo") -> int:
         rule = info.numbering
         assert rule is not None
+        self._lock(f"number {info.table}")  # the next number is read and used by one host at a time
         if rule.numeric:
             (top,) = self.link.run(f"SELECT max({q(rule.name)}) FROM {q(info.table)}").fetchone()
             return int(top or 0)
@@ -111,7 +105,7 @@ class SQLiteWrites:
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
         if entity_set.kind == m.INDEPENDENT_RECORDS:
-            return self._record_create(entity_set, values)  # type: ignore[attr-defined]
+            return self.sql.registers._record_create(entity_set, values)
         w.check_writable(entity_set, "create")
         info = self._info[entity_set.name]
         row = w.new_object(entity_set, values)
@@ -123,7 +117,7 @@ class SQLiteWrites:
     def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:
         """Many objects in one transaction (seeding): prepared statements in batches."""
         if entity_set.kind == m.INDEPENDENT_RECORDS:
-            return self._bulk_insert_records(entity_set, rows)  # type: ignore[attr-defined]
+            return self.sql.registers._bulk_insert_records(entity_set, rows)
         info = self._info[entity_set.name]
         count = 0
         with self.transaction():
@@ -158,7 +152,7 @@ class SQLiteWrites:
         if entity_set.kind == m.CONSTANT:
             return self.set_constant(entity_set, v.constant_input(entity_set.entity_type, values))
         if entity_set.kind == m.INDEPENDENT_RECORDS:
-            return self._record_update(entity_set, key, values, replace)  # type: ignore[attr-defined]
+            return self.sql.registers._record_update(entity_set, key, values, replace)
         w.check_writable(entity_set, "update")
         info = self._info[entity_set.name]
         with self.transaction():
@@ -178,7 +172,7 @@ class SQLiteWrites:
     def delete(self, entity_set: m.EntitySet, key: Key, *, if_match: str | None = None) -> None:
         """Physical delete of the object and its tabular rows; 404 / 412 as ``update``."""
         if entity_set.kind == m.INDEPENDENT_RECORDS:
-            return self._record_delete(entity_set, key)  # type: ignore[attr-defined]
+            return self.sql.registers._record_delete(entity_set, key)
         w.check_writable(entity_set, "delete")
         info = self._info[entity_set.name]
         ref = w.key_ref(key)

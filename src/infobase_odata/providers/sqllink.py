@@ -1,0 +1,80 @@
+"""Transactions of one SQL connection, shared by the SQLite and PostgreSQL links: the outermost
+``transaction()`` is ``BEGIN`` … ``COMMIT`` (ROLLBACK on any exception, re-raised), a nested one
+is a savepoint; the engine supplies how to begin, commit and roll back::
+
+    class Link(Transactions):
+        def _begin(self): ...        # take the write lock / connection, BEGIN
+        def _commit(self): ...       # COMMIT (on failure: ROLLBACK, raise the store error)
+        def _rollback(self): ...     # ROLLBACK, errors ignored
+        def _finish(self): ...       # give back what _begin took
+        def _statement(self, sql): ...   # SAVEPOINT / RELEASE
+        def _quiet(self, sql): ...       # ROLLBACK TO, errors ignored
+
+    with link.transaction() as conn:       # BEGIN
+        with link.transaction():           # SAVEPOINT sp1 ... RELEASE SAVEPOINT sp1
+            ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+
+class Transactions:
+    """The transaction depth of one connection and the nesting rules (a base of the links)."""
+
+    depth: int = 0
+
+    @property
+    def handle(self) -> Any:
+        """What ``transaction()`` yields (the engine's connection)."""
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        """After the outermost transaction ended, however it ended."""
+
+    def _statement(self, sql: str) -> None:
+        raise NotImplementedError
+
+    def _quiet(self, sql: str) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        if self.depth:
+            name = f"sp{self.depth}"
+            self._statement(f"SAVEPOINT {name}")
+            self.depth += 1
+            try:
+                yield self.handle
+            except BaseException:
+                self._quiet(f"ROLLBACK TO SAVEPOINT {name}")
+                self._quiet(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                self._statement(f"RELEASE SAVEPOINT {name}")
+            finally:
+                self.depth -= 1
+            return
+        self._begin()  # cleans up after itself when it fails
+        self.depth = 1
+        try:
+            yield self.handle
+        except BaseException:
+            self._rollback()
+            raise
+        else:
+            self._commit()
+        finally:
+            self.depth = 0
+            self._finish()
