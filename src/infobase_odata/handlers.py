@@ -19,7 +19,7 @@ from .expansion import decorate_rows
 from .formats.atom import XML_CONTENT_TYPE
 from .model import CONSTANT, RECORD_SET, EntitySet, NavigationProperty, TABULAR
 from .projection import build_shape
-from .urls import Segment, parse_query_string
+from .urls import Segment
 
 
 # --- resolution -------------------------------------------------------------------------------
@@ -138,8 +138,7 @@ def read_collection(ctx: Context, resource: Resource) -> Response:
         if len(page) > ctx.settings.page_size:
             page = page[: ctx.settings.page_size]
             token = paging.skiptoken(entity_set, options, page[-1])
-            pairs = parse_query_string(ctx.request.query_string)
-            next_link = paging.next_link(ctx.base, entity_set, pairs, token, len(page), options.top)
+            next_link = paging.next_link(ctx.base, entity_set, ctx.query_pairs, token, len(page), options.top)
         rows = page
     rows = decorate_rows(ctx, shape, rows)
     chunks = ctx.writer.feed(shape, rows, base=ctx.base, count=total, flavour=ctx.format.flavour,

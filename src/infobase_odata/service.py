@@ -32,7 +32,7 @@ from .security import Security
 from .security_auth import Authenticate
 from .settings import Settings
 from .stores import capabilities
-from .urls import SERVICE_PATH, service_relative_path, split_segments
+from .urls import SERVICE_PATH, service_relative_path, split_query_string, split_segments
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +91,10 @@ class ODataService:
     def respond(self, request: Request, subject: Any = None) -> Response:
         """The answer to one request; ``subject`` skips authentication (operations of a batch)."""
         fmt: Format = ATOM_FORMAT
+        query_parts = split_query_string(request.query_string)  # the one split of the request
         try:
             try:
-                fmt = negotiate(request)
+                fmt = negotiate(request, query_parts)
             except ODataError:
                 fmt = format_from_accept(request)
                 raise
@@ -101,7 +102,7 @@ class ODataService:
                 subject = self.security.authenticate(request.environ)
             request.environ["infobase_odata.user"] = subject.name
             segments = split_segments(service_relative_path(request.environ))
-            context = Context(self, request, fmt, self.base_url(request), subject)
+            context = Context(self, request, fmt, self.base_url(request), subject, query_parts)
             if batch.addressed(context, segments):  # an extension beyond the platform
                 response = batch.respond(context)
             else:
