@@ -124,7 +124,7 @@ def metadata(ctx: Context, resource: Resource) -> Response:
 def read_collection(ctx: Context, resource: Resource) -> Response:
     entity_set = resource.entity_set
     options = ctx.query_options(entity_set)
-    shape = build_shape(ctx.model, entity_set, options, shared=True)
+    shape = build_shape(ctx.model, entity_set, options, shared=ctx.service.shapes)
     restriction = security.restrict_read(ctx, entity_set, options.filter, options.allowed_only)
     paged = paging.page_options(entity_set, options, ctx.settings.page_size)
     next_link = None
@@ -157,7 +157,7 @@ def read_entity(ctx: Context, resource: Resource) -> Response:
     entity_set = resource.entity_set
     options = ctx.query_options(entity_set)
     # 1C refuses $expand on single-entity requests (§5.1); we are lenient and honour it.
-    shape = build_shape(ctx.model, entity_set, options, shared=True)
+    shape = build_shape(ctx.model, entity_set, options, shared=ctx.service.shapes)
     row = resource.row if resource.row is not None else _read_entity(ctx, entity_set, resource.key)
     row = next(iter(decorate_rows(ctx, shape, [row])))
     writer = ctx.writer

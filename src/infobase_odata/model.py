@@ -10,11 +10,12 @@ Providers never supply metadata: they read this model to know tables and columns
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field
+from types import MappingProxyType
 from typing import Any, Iterator
 
 from . import configuration as cfg
-from .types import Boolean, Composite, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage, ValueType
+from .types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueStorage, ValueType
 
 NAMESPACE = "StandardODATA"
 CONTAINER = "EnterpriseV8"
@@ -56,8 +57,29 @@ class NavigationProperty:
     association: str  # <SourceEntityTypeName>_<PropertyName>
 
 
+class _Freezable:
+    """Assembled by the builders, then frozen by ``build_model``: no attribute changes afterwards,
+    so nothing changes the model while requests are answered (``FrozenInstanceError``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_frozen"):
+            raise FrozenInstanceError(f"cannot assign to field {name!r}: the model is frozen")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if self.__dict__.get("_frozen"):
+            raise FrozenInstanceError(f"cannot delete field {name!r}: the model is frozen")
+        object.__delattr__(self, name)
+
+    def _freeze(self, **read_only: Any) -> None:
+        """Replace containers by read-only ones (tuples, mapping proxies), then refuse changes."""
+        for name, value in read_only.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_frozen", True)
+
+
 @dataclass
-class ComplexType:
+class ComplexType(_Freezable):
     name: str
     properties: list[Property] = field(default_factory=list)
 
@@ -68,8 +90,14 @@ class ComplexType:
         cached = self.__dict__.get("_index")
         if cached is None or len(cached) != len(self.properties):
             cached = {p.name: p for p in self.properties}
-            self.__dict__["_index"] = cached
+            if not self.__dict__.get("_frozen"):
+                self.__dict__["_index"] = cached
         return cached
+
+    def freeze(self) -> None:
+        if not self.__dict__.get("_frozen"):
+            self._freeze(properties=tuple(self.properties), _index=MappingProxyType(
+                {p.name: p for p in self.properties}))
 
 
 @dataclass
@@ -92,6 +120,11 @@ class EntityType(ComplexType):
             if nav.name == name:
                 return nav
         return None
+
+    def freeze(self) -> None:
+        if not self.__dict__.get("_frozen"):
+            object.__setattr__(self, "navigation", tuple(self.navigation))
+            super().freeze()
 
 
 @dataclass(frozen=True)
@@ -130,7 +163,7 @@ PERIOD_FIELDS = ("Period", "SecondPeriod", "MinutePeriod", "HourPeriod", "DayPer
 
 
 @dataclass
-class EntitySet:
+class EntitySet(_Freezable):
     name: str
     entity_type: EntityType
     kind: str
@@ -158,8 +191,12 @@ class EntitySet:
     def tabular_sets(self, model: "Model") -> list["EntitySet"]:
         return [s for s in model.entity_sets.values() if s.parent is self]
 
+    def freeze(self) -> None:
+        self.entity_type.freeze()
+        self._freeze()
 
-class Model:
+
+class Model(_Freezable):
     """Every published entity set, type, enum and association; lookups by exact name."""
 
     def __init__(self, configuration: cfg.Configuration) -> None:
@@ -181,6 +218,18 @@ class Model:
         entity_set = self.entity_sets.get(object_id)
         return entity_set if entity_set is not None and entity_set.parent is None else None
 
+    def freeze(self) -> "Model":
+        """Make the model read-only (``build_model`` does, once everything derived is built)."""
+        for complex_type in self.complex_types.values():
+            complex_type.freeze()
+        for entity_set in [*self.entity_sets.values(), *self.vt_result_sets.values()]:
+            entity_set.freeze()
+        self._freeze(entity_sets=MappingProxyType(self.entity_sets), complex_types=MappingProxyType(self.complex_types),
+                     enum_types=MappingProxyType(self.enum_types), associations=tuple(self.associations),
+                     function_imports=tuple(self.function_imports), layouts=MappingProxyType(self.layouts),
+                     vt_result_sets=MappingProxyType(self.vt_result_sets))
+        return self
+
     @property
     def entity_types(self) -> Iterator[EntityType]:
         for entity_set in self.entity_sets.values():
@@ -191,29 +240,19 @@ class Model:
         return obj is not None and obj.published
 
 
+_EDM_TYPES: dict[type, str] = {String: "Edm.String", Date: "Edm.DateTime", Boolean: "Edm.Boolean", Uuid: "Edm.Guid",
+                                ValueStorage: "Edm.Binary"}
+
+
 def edm_type_of(value_type: ValueType) -> str:
     """EDM type of a declared 1C type (§3.1): numbers with a scale are Edm.Double."""
-    if isinstance(value_type, String):
-        return "Edm.String"
     if isinstance(value_type, Number):
         if value_type.scale:
             return "Edm.Double"
-        if value_type.digits <= 4:
-            return "Edm.Int16"
-        if value_type.digits <= 9:
-            return "Edm.Int32"
-        return "Edm.Int64"
-    if isinstance(value_type, Date):
-        return "Edm.DateTime"
-    if isinstance(value_type, Boolean):
-        return "Edm.Boolean"
-    if isinstance(value_type, Uuid):
-        return "Edm.Guid"
+        return "Edm.Int16" if value_type.digits <= 4 else "Edm.Int32" if value_type.digits <= 9 else "Edm.Int64"
     if isinstance(value_type, Ref):
         return "Edm.String" if value_type.is_enum else "Edm.Guid"
-    if isinstance(value_type, ValueStorage):
-        return "Edm.Binary"
-    return "Edm.String"
+    return next((edm for klass, edm in _EDM_TYPES.items() if isinstance(value_type, klass)), "Edm.String")
 
 
 def standard(name: str, edm: str, role: str = VALUE, value_type: ValueType | None = None, nullable: bool = True,

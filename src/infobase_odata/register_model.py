@@ -66,10 +66,7 @@ def build_model(configuration: cfg.Configuration) -> Model:
                 result = build_result_set(model, entity_set, function)
                 if result is not None:
                     model.vt_result_sets[result.name] = result
-    for complex_type in [*model.complex_types.values(), *model.entity_types,
-                         *(s.entity_type for s in model.vt_result_sets.values())]:
-        complex_type.property("")  # builds the name index now
-    return model
+    return model.freeze()
 
 
 __all__ = ["RegisterBuilder", "build_model"]

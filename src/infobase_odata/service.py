@@ -62,6 +62,7 @@ class ODataService:
         self.security = Security(configuration, self.model, self.settings, authenticate)
         ensure_recursion_limit(query_limits(self.settings))  # once, never while answering
         self._metadata: bytes | None = None
+        self.shapes: dict = {}  # default shapes per set name (projection.build_shape), never on the model
         self._reads: KindReads | None = None
 
     @property

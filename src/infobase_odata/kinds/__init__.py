@@ -17,8 +17,6 @@ until its module lands. ``routes.py`` maps set kinds to handlers. Kinds whose
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import configuration as cfg, model as m
 from ..stores import ObjectWriter, RecordSetStore
 from . import (accumulation_register, catalog, chart_of_characteristic_types, constant, document,
