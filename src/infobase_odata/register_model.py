@@ -14,7 +14,8 @@ The builder's helpers keep their names for kind modules (``attribute_properties`
 from __future__ import annotations
 
 from . import configuration as cfg
-from .kinds import kind_of, record_set, reference, virtual_table
+from .kinds import (accumulation_register, constant, information_register, kind_of, record_set, reference,
+                    virtual_table)
 from .kinds.record_set import key_nullable as _key_nullable, ref_text as _ref_text  # noqa: F401 (old names)
 from .model import OBJECT, FunctionImport, Model, Property, _Builder
 from .registers import Layout, build_result_set
@@ -37,6 +38,18 @@ class RegisterBuilder(_Builder):
     # Helpers under the names kind modules call (the work is done in kinds/).
     def reference_object(self, obj: cfg.ReferenceObject) -> None:
         reference.build(self, obj, self.standard_properties(obj))
+
+    def constant(self, obj: cfg.Constant) -> None:
+        constant.build(self, obj)
+
+    def independent_register(self, reg: cfg.InformationRegister) -> None:
+        information_register.independent(self, reg)
+
+    def recorder_register(self, reg: cfg.RegisterObject) -> None:
+        """A register subordinate to recorders, as its kind builds it (a kind without a module
+        yet: as a register of turnovers, which is what this helper built before)."""
+        kind = kind_of(reg)
+        (kind.build if kind is not None and kind.build is not None else accumulation_register.build)(self, reg)
 
     def recorder_properties(self, reg: cfg.RegisterObject, *, nullable: bool) -> tuple[list[Property], list[Property]]:
         return record_set.recorder_properties(self, reg, nullable=nullable)

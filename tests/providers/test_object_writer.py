@@ -333,7 +333,7 @@ def test_create_fills_empty_values(provider, model):
     assert row["Price"] == Decimal("0") and isinstance(row["Price"], Decimal)
     assert row["Unit_Key"] == NIL and row["Parent_Key"] == NIL
     assert row["Kind"] == "" and row["Article"] == ""
-    assert row["Code"] == "000000001"  # an empty code is assigned (test_writes_contract.py)
+    assert row["Code"] == "000000001"  # an empty code is assigned (the numbering tests above)
     assert row["Predefined"] is False and row["PredefinedDataName"] == ""
     assert row["DeletionMark"] is False and row["IsFolder"] is False
     assert len(base64.b64decode(row["DataVersion"])) == 8

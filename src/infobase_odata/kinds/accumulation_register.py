@@ -23,7 +23,7 @@ from .base import Kind
 
 
 def build(builder: Any, reg: cfg.AccumulationRegister) -> None:
-    balance = reg.register_kind == "balance"
+    balance = getattr(reg, "register_kind", "turnovers") == "balance"
     built = record_set.build(builder, reg, period="", record_type=balance, keyed=None)
     virtual_table.add_register_tables(builder, reg, built, balance)
 
