@@ -9,9 +9,21 @@ the positions of both entries.
 from __future__ import annotations
 
 import difflib
+import json
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from .types import ConfigurationError
+
+
+def read_json(path: Path, what: str, error: type[ConfigurationError] = ConfigurationError) -> Any:
+    """The JSON document at ``path``; a missing file or bad JSON is ``error`` naming ``what``."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"no {what} file at {path}") from None
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}: not valid JSON: {exc}") from None
 
 
 def did_you_mean(word: str, choices: Iterable[str], *, quote: bool = False) -> str:

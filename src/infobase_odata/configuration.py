@@ -14,13 +14,12 @@ written (Cyrillic included): they become entity-set names by the 1C rules in ``m
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .config_errors import check_keys, check_unique
+from .config_errors import check_keys, check_unique, read_json
 from .types import ConfigurationError, Ref, ValueType, parse_type, Composite
 
 __all__ = [
@@ -528,10 +527,4 @@ def load_configuration(path: str | Path) -> Configuration:
     path = Path(path)
     if path.is_dir():
         path = path / "configuration.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"no configuration file at {path}") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"{path}: not valid JSON: {exc}") from None
-    return Configuration.from_dict(data)
+    return Configuration.from_dict(read_json(path, "configuration"))

@@ -7,18 +7,18 @@ and the helpers building a response (content type, streamed body)::
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from webob import Request, Response
 
-from .errors import ODataError
 from .formats import atom, json as json_format
 from .model import EntitySet, Property
 from .negotiation import Format
-from .query.ast import Binary, Call, Lambda, Member, QueryOptions, Unary
+from .query.ast import QueryOptions
 from .query.parser import QueryLimits, parse_query_options
-from .urls import parse_query_string
+from .urls import decode_query_parts, split_query_string
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Context:
     format: Format
     base: str  # absolute service root URL ending in "/"
     subject: Any = None  # security.Subject of the request's user
+    query_parts: tuple[str, ...] | None = None  # the query string split by service.respond
 
     @property
     def model(self):
@@ -49,11 +50,15 @@ class Context:
     def limits(self) -> QueryLimits:
         return query_limits(self.settings)
 
+    @functools.cached_property
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The query string's pairs, split once per request and percent-decoded once."""
+        parts = self.query_parts if self.query_parts is not None else split_query_string(self.request.query_string)
+        return decode_query_parts(parts)
+
     def query_options(self, entity_set: EntitySet) -> QueryOptions:
-        pairs = parse_query_string(self.request.query_string)
-        options = parse_query_options(pairs, entity_set, self.model, limits=self.limits)
-        _check_joins(options)
-        return options
+        """The validated query options (every limit, the join limit included: ``query/``)."""
+        return parse_query_options(self.query_pairs, entity_set, self.model, limits=self.limits)
 
 
 def query_limits(settings: Any) -> QueryLimits:
@@ -61,28 +66,6 @@ def query_limits(settings: Any) -> QueryLimits:
     return QueryLimits(max_filter_depth=settings.max_filter_depth, max_filter_nodes=settings.max_filter_nodes,
                        max_expand_depth=settings.max_expand_depth, max_top=settings.max_top,
                        max_lambda_depth=settings.max_lambda_depth)
-
-
-MAX_JOINS = 60  # navigation steps and lambdas in $filter + $orderby (SQLite allows 200 FROM terms)
-
-
-def _check_joins(options: QueryOptions) -> None:
-    """Refuse a query that would join more tables than a database statement can hold."""
-    stack: list[Any] = [options.filter, *(item.expr for item in options.orderby)]
-    joins = 0
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Member):
-            joins += len(node.path) - 1
-            stack.append(node.base)
-        elif isinstance(node, Lambda):
-            joins += len(node.collection.path)
-            stack += [node.collection.base, node.predicate]
-        elif isinstance(node, (Binary, Unary, Call)):
-            stack += [node.left, node.right] if isinstance(node, Binary) else \
-                [node.operand] if isinstance(node, Unary) else list(node.args)
-        if joins > MAX_JOINS:
-            raise ODataError.query_option("$filter", f"more than {MAX_JOINS} navigation steps")
 
 
 @dataclass

@@ -19,7 +19,7 @@ from .expansion import decorate_rows
 from .formats.atom import XML_CONTENT_TYPE
 from .model import CONSTANT, RECORD_SET, EntitySet, NavigationProperty, TABULAR
 from .projection import build_shape
-from .urls import Segment, parse_query_string
+from .urls import Segment
 
 
 # --- resolution -------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def metadata(ctx: Context, resource: Resource) -> Response:
 def read_collection(ctx: Context, resource: Resource) -> Response:
     entity_set = resource.entity_set
     options = ctx.query_options(entity_set)
-    shape = build_shape(ctx.model, entity_set, options, shared=True)
+    shape = build_shape(ctx.model, entity_set, options, shared=ctx.service.shapes)
     restriction = security.restrict_read(ctx, entity_set, options.filter, options.allowed_only)
     paged = paging.page_options(entity_set, options, ctx.settings.page_size)
     next_link = None
@@ -138,8 +138,7 @@ def read_collection(ctx: Context, resource: Resource) -> Response:
         if len(page) > ctx.settings.page_size:
             page = page[: ctx.settings.page_size]
             token = paging.skiptoken(entity_set, options, page[-1])
-            pairs = parse_query_string(ctx.request.query_string)
-            next_link = paging.next_link(ctx.base, entity_set, pairs, token, len(page), options.top)
+            next_link = paging.next_link(ctx.base, entity_set, ctx.query_pairs, token, len(page), options.top)
         rows = page
     rows = decorate_rows(ctx, shape, rows)
     chunks = ctx.writer.feed(shape, rows, base=ctx.base, count=total, flavour=ctx.format.flavour,
@@ -158,7 +157,7 @@ def read_entity(ctx: Context, resource: Resource) -> Response:
     entity_set = resource.entity_set
     options = ctx.query_options(entity_set)
     # 1C refuses $expand on single-entity requests (§5.1); we are lenient and honour it.
-    shape = build_shape(ctx.model, entity_set, options, shared=True)
+    shape = build_shape(ctx.model, entity_set, options, shared=ctx.service.shapes)
     row = resource.row if resource.row is not None else _read_entity(ctx, entity_set, resource.key)
     row = next(iter(decorate_rows(ctx, shape, [row])))
     writer = ctx.writer

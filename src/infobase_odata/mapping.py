@@ -48,7 +48,6 @@ provider first connects; every violation is a :class:`MappingError` naming the p
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -56,6 +55,7 @@ from pathlib import Path
 from typing import Any, Mapping as MappingType
 
 from . import model as m
+from .config_errors import read_json
 from .types import ConfigurationError, Number
 
 __all__ = ["Mapping", "ObjectMapping", "ColumnMapping", "TabularMapping", "KeyCodec", "MappingError",
@@ -271,11 +271,5 @@ def _object_id_of(reference: str) -> str:
 def load_mapping(path: str | Path) -> Mapping:
     """Load a mapping JSON file (not yet bound to a model)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MappingError(f"no mapping file at {path}") from None
-    except json.JSONDecodeError as exc:
-        raise MappingError(f"{path}: not valid JSON: {exc}") from None
-    return Mapping.from_dict(data)
+    return Mapping.from_dict(read_json(path, "mapping", MappingError))
 

@@ -10,11 +10,12 @@ Providers never supply metadata: they read this model to know tables and columns
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field
+from types import MappingProxyType
 from typing import Any, Iterator
 
 from . import configuration as cfg
-from .types import Boolean, Composite, Date, Number, Ref, String, TypeDescription, Uuid, ValueStorage, ValueType
+from .types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueStorage, ValueType
 
 NAMESPACE = "StandardODATA"
 CONTAINER = "EnterpriseV8"
@@ -56,8 +57,29 @@ class NavigationProperty:
     association: str  # <SourceEntityTypeName>_<PropertyName>
 
 
+class _Freezable:
+    """Assembled by the builders, then frozen by ``build_model``: no attribute changes afterwards,
+    so nothing changes the model while requests are answered (``FrozenInstanceError``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_frozen"):
+            raise FrozenInstanceError(f"cannot assign to field {name!r}: the model is frozen")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if self.__dict__.get("_frozen"):
+            raise FrozenInstanceError(f"cannot delete field {name!r}: the model is frozen")
+        object.__delattr__(self, name)
+
+    def _freeze(self, **read_only: Any) -> None:
+        """Replace containers by read-only ones (tuples, mapping proxies), then refuse changes."""
+        for name, value in read_only.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_frozen", True)
+
+
 @dataclass
-class ComplexType:
+class ComplexType(_Freezable):
     name: str
     properties: list[Property] = field(default_factory=list)
 
@@ -68,8 +90,14 @@ class ComplexType:
         cached = self.__dict__.get("_index")
         if cached is None or len(cached) != len(self.properties):
             cached = {p.name: p for p in self.properties}
-            self.__dict__["_index"] = cached
+            if not self.__dict__.get("_frozen"):
+                self.__dict__["_index"] = cached
         return cached
+
+    def freeze(self) -> None:
+        if not self.__dict__.get("_frozen"):
+            self._freeze(properties=tuple(self.properties), _index=MappingProxyType(
+                {p.name: p for p in self.properties}))
 
 
 @dataclass
@@ -92,6 +120,11 @@ class EntityType(ComplexType):
             if nav.name == name:
                 return nav
         return None
+
+    def freeze(self) -> None:
+        if not self.__dict__.get("_frozen"):
+            object.__setattr__(self, "navigation", tuple(self.navigation))
+            super().freeze()
 
 
 @dataclass(frozen=True)
@@ -130,7 +163,7 @@ PERIOD_FIELDS = ("Period", "SecondPeriod", "MinutePeriod", "HourPeriod", "DayPer
 
 
 @dataclass
-class EntitySet:
+class EntitySet(_Freezable):
     name: str
     entity_type: EntityType
     kind: str
@@ -158,8 +191,12 @@ class EntitySet:
     def tabular_sets(self, model: "Model") -> list["EntitySet"]:
         return [s for s in model.entity_sets.values() if s.parent is self]
 
+    def freeze(self) -> None:
+        self.entity_type.freeze()
+        self._freeze()
 
-class Model:
+
+class Model(_Freezable):
     """Every published entity set, type, enum and association; lookups by exact name."""
 
     def __init__(self, configuration: cfg.Configuration) -> None:
@@ -181,6 +218,18 @@ class Model:
         entity_set = self.entity_sets.get(object_id)
         return entity_set if entity_set is not None and entity_set.parent is None else None
 
+    def freeze(self) -> "Model":
+        """Make the model read-only (``build_model`` does, once everything derived is built)."""
+        for complex_type in self.complex_types.values():
+            complex_type.freeze()
+        for entity_set in [*self.entity_sets.values(), *self.vt_result_sets.values()]:
+            entity_set.freeze()
+        self._freeze(entity_sets=MappingProxyType(self.entity_sets), complex_types=MappingProxyType(self.complex_types),
+                     enum_types=MappingProxyType(self.enum_types), associations=tuple(self.associations),
+                     function_imports=tuple(self.function_imports), layouts=MappingProxyType(self.layouts),
+                     vt_result_sets=MappingProxyType(self.vt_result_sets))
+        return self
+
     @property
     def entity_types(self) -> Iterator[EntityType]:
         for entity_set in self.entity_sets.values():
@@ -191,32 +240,73 @@ class Model:
         return obj is not None and obj.published
 
 
+_EDM_TYPES: dict[type, str] = {String: "Edm.String", Date: "Edm.DateTime", Boolean: "Edm.Boolean", Uuid: "Edm.Guid",
+                                ValueStorage: "Edm.Binary"}
+
+
 def edm_type_of(value_type: ValueType) -> str:
     """EDM type of a declared 1C type (§3.1): numbers with a scale are Edm.Double."""
-    if isinstance(value_type, String):
-        return "Edm.String"
     if isinstance(value_type, Number):
         if value_type.scale:
             return "Edm.Double"
-        if value_type.digits <= 4:
-            return "Edm.Int16"
-        if value_type.digits <= 9:
-            return "Edm.Int32"
-        return "Edm.Int64"
-    if isinstance(value_type, Date):
-        return "Edm.DateTime"
-    if isinstance(value_type, Boolean):
-        return "Edm.Boolean"
-    if isinstance(value_type, Uuid):
-        return "Edm.Guid"
+        return "Edm.Int16" if value_type.digits <= 4 else "Edm.Int32" if value_type.digits <= 9 else "Edm.Int64"
     if isinstance(value_type, Ref):
         return "Edm.String" if value_type.is_enum else "Edm.Guid"
-    if isinstance(value_type, ValueStorage):
-        return "Edm.Binary"
-    return "Edm.String"
+    return next((edm for klass, edm in _EDM_TYPES.items() if isinstance(value_type, klass)), "Edm.String")
+
+
+def standard(name: str, edm: str, role: str = VALUE, value_type: ValueType | None = None, nullable: bool = True,
+             target: str | None = None, read_only: bool = False) -> Property:
+    """A standard property (not from an attribute) of an object (reference §3.3)."""
+    return Property(name, edm, role, value_type, nullable, None, target, read_only)
+
+
+# The standard properties several kinds share, for the kind modules to list in 1C order (§3.3).
+def ref_key() -> Property:
+    return standard("Ref_Key", "Edm.Guid", KEY, Uuid(), nullable=False)
+
+
+def predefined() -> list[Property]:
+    return [standard("Predefined", "Edm.Boolean", value_type=Boolean(), read_only=True),
+            standard("PredefinedDataName", "Edm.String", value_type=String(0), read_only=True)]
+
+
+def data_version() -> Property:
+    return standard("DataVersion", "Edm.String", value_type=String(0), read_only=True)
+
+
+def description(length: int) -> list[Property]:
+    return [standard("Description", "Edm.String", value_type=String(length))] if length > 0 else []
+
+
+def code(length: int, numeric: bool = False) -> list[Property]:
+    if length <= 0:
+        return []
+    if numeric:
+        return [standard("Code", "Edm.Int64", value_type=Number(length))]
+    return [standard("Code", "Edm.String", value_type=String(length))]
+
+
+def number_and_date(length: int, numeric: bool) -> list[Property]:
+    number = Number(length) if numeric else String(length)
+    return [standard("Number", "Edm.Int64" if numeric else "Edm.String", value_type=number),
+            standard("Date", "Edm.DateTime", value_type=Date("datetime"))]
+
+
+def parent(ref_text: str, object_id: str, folders: bool) -> list[Property]:
+    """``Parent_Key`` of a hierarchical object, and ``IsFolder`` when it has folders."""
+    props = [standard("Parent_Key", "Edm.Guid", REF, Ref(ref_text), target=object_id)]
+    return props + [standard("IsFolder", "Edm.Boolean", value_type=Boolean())] if folders else props
+
+
+def deletion_mark() -> Property:
+    return standard("DeletionMark", "Edm.Boolean", value_type=Boolean())
 
 
 class _Builder:
+    """The generic steps of building a model; ``register_model.RegisterBuilder`` runs them with
+    the kinds table (``kinds/``), whose modules state what each kind publishes."""
+
     def __init__(self, configuration: cfg.Configuration) -> None:
         self.conf = configuration
         self.model = Model(configuration)
@@ -255,122 +345,34 @@ class _Builder:
                 self.model.associations.append(Association(assoc, type_name, prop.target))
         return navs
 
+    def entity_type(self, name: str, properties: list[Property], key_names: tuple[str, ...], *,
+                    always_open: bool = False) -> EntityType:
+        """An entity type with its navigation properties (and their associations)."""
+        entity_type = EntityType(name, properties, key_names, always_open=always_open)
+        entity_type.navigation = self.navigation_for(name, properties)
+        return entity_type
+
     def add_set(self, entity_set: EntitySet) -> None:
         if entity_set.name in self.model.entity_sets or entity_set.name in self.model.complex_types:
             raise cfg.ConfigurationError(f"two published objects produce the name {entity_set.name}")
         self.model.entity_sets[entity_set.name] = entity_set
 
-    def build(self) -> Model:
-        for obj in self.conf.objects:
-            if not obj.published:
-                continue
-            if isinstance(obj, cfg.Enum):
-                self.model.enum_types[obj.name] = EnumType(obj.name, obj.members)
-            elif isinstance(obj, cfg.Constant):
-                self.constant(obj)
-            elif isinstance(obj, cfg.ReferenceObject):
-                self.reference_object(obj)
-            # The register methods live in register_model.RegisterBuilder, the class build_model uses.
-            elif isinstance(obj, cfg.InformationRegister) and obj.write_mode == "independent":
-                self.independent_register(obj)
-            elif isinstance(obj, (cfg.InformationRegister, cfg.AccumulationRegister)):
-                self.recorder_register(obj)
-            # Document journals, accounting and calculation registers: declared objects of those
-            # kinds are accepted in configurations but not published yet.
-        return self.model
+    def add_complex_type(self, complex_type: ComplexType) -> ComplexType:
+        self.model.complex_types[complex_type.name] = complex_type
+        return complex_type
 
     def standard_properties(self, obj: cfg.ReferenceObject) -> list[Property]:
-        def std(name, edm, role=VALUE, value_type=None, nullable=True, target=None, read_only=False):
-            return Property(name, edm, role, value_type, nullable, None, target, read_only)
-
-        props = [std("Ref_Key", "Edm.Guid", KEY, Uuid(), nullable=False)]
-        if isinstance(obj, (cfg.Catalog, cfg.ChartOfCharacteristicTypes, cfg.ChartOfAccounts,
-                            cfg.ChartOfCalculationTypes)):
-            props += [std("Predefined", "Edm.Boolean", value_type=Boolean(), read_only=True),
-                      std("PredefinedDataName", "Edm.String", value_type=String(0), read_only=True)]
-        props.append(std("DataVersion", "Edm.String", value_type=String(0), read_only=True))
-        if isinstance(obj, (cfg.Catalog, cfg.ExchangePlan, cfg.ChartOfCharacteristicTypes,
-                            cfg.ChartOfAccounts, cfg.ChartOfCalculationTypes, cfg.Task)):
-            if obj.description_length > 0:
-                props.append(std("Description", "Edm.String", value_type=String(obj.description_length)))
-        if isinstance(obj, cfg.Catalog) and obj.code_length > 0:
-            if obj.code_type == "Number":
-                props.append(std("Code", "Edm.Int64", value_type=Number(obj.code_length)))
-            else:
-                props.append(std("Code", "Edm.String", value_type=String(obj.code_length)))
-        elif isinstance(obj, (cfg.ExchangePlan, cfg.ChartOfCharacteristicTypes, cfg.ChartOfAccounts,
-                              cfg.ChartOfCalculationTypes)) and obj.code_length > 0:
-            props.append(std("Code", "Edm.String", value_type=String(obj.code_length)))
-        if isinstance(obj, (cfg.Document, cfg.BusinessProcess, cfg.Task)):
-            if getattr(obj, "number_type", "String") == "Number":
-                props.append(std("Number", "Edm.Int64", value_type=Number(obj.number_length)))
-            else:
-                props.append(std("Number", "Edm.String", value_type=String(obj.number_length)))
-            props.append(std("Date", "Edm.DateTime", value_type=Date("datetime")))
-        if isinstance(obj, cfg.Catalog):
-            if len(obj.owners) == 1:
-                owner = Ref(obj.owners[0])
-                props.append(std("Owner_Key", "Edm.Guid", REF, owner, target=owner.object_id))
-            elif obj.owners:
-                owner_type = Composite(tuple(Ref(o) for o in obj.owners))
-                props.append(Property("Owner", "Edm.String", COMPOSITE, owner_type, True, "Owner"))
-            if obj.hierarchical:
-                parent = Ref(f"CatalogRef.{obj.name}")
-                props.append(std("Parent_Key", "Edm.Guid", REF, parent, target=obj.object_id))
-                if obj.hierarchy == "folders_and_items":
-                    props.append(std("IsFolder", "Edm.Boolean", value_type=Boolean()))
-        if isinstance(obj, cfg.ChartOfCharacteristicTypes) and obj.hierarchical:
-            parent = Ref(f"ChartOfCharacteristicTypesRef.{obj.name}")
-            props.append(std("Parent_Key", "Edm.Guid", REF, parent, target=obj.object_id))
-            props.append(std("IsFolder", "Edm.Boolean", value_type=Boolean()))
-        props.append(std("DeletionMark", "Edm.Boolean", value_type=Boolean()))
-        if isinstance(obj, cfg.ChartOfCharacteristicTypes):
-            types = self.model.complex_types.setdefault("TypeDescription", ComplexType(
-                "TypeDescription", [Property("Types", "Edm.String", VALUE, String(0))]))
-            props.append(Property("ValueType", TYPE_DESCRIPTION, VALUE, TypeDescription(), row_type=types))
-        if isinstance(obj, cfg.Document):
-            props.append(std("Posted", "Edm.Boolean", value_type=Boolean(), read_only=True))
-        return props
-
-    def reference_object(self, obj: cfg.ReferenceObject) -> None:
-        name = obj.object_id
-        props = self.standard_properties(obj)
-        trailing: list[Property] = []
-        if isinstance(obj, cfg.Catalog) and len(obj.owners) > 1:
-            trailing.append(Property("Owner_Type", "Edm.String", COMPOSITE_TYPE, props[-1].value_type, True, "Owner"))
-        plain, types = self.attribute_properties(obj.attributes)
-        props += plain
-        tab_sets = []
-        for tab in obj.tabular_sections:
-            row_name = f"{name}_{tab.name}_RowType"
-            row_props = [
-                Property("Ref_Key", "Edm.Guid", KEY, Uuid(), False),
-                Property("LineNumber", "Edm.Int64", KEY, Number(5), False),
-            ]
-            tab_plain, tab_types = self.attribute_properties(tab.attributes)
-            row_props += tab_plain + tab_types
-            row_type = ComplexType(row_name, row_props)
-            self.model.complex_types[row_name] = row_type
-            props.append(Property(tab.name, f"Collection({NAMESPACE}.{row_name})", TABULAR,
-                                  None, True, tab.name, row_type=row_type))
-            # The same rows as a read-only entity set keyed by (Ref_Key, LineNumber) (§1.4).
-            tab_type_name = f"{name}_{tab.name}"
-            tab_type = EntityType(tab_type_name, list(row_props), ("Ref_Key", "LineNumber"))
-            tab_type.navigation = self.navigation_for(tab_type_name, row_props)
-            tab_sets.append(EntitySet(tab_type_name, tab_type, TABULAR_SECTION, obj, tab))
-        props += trailing + types
-        entity_type = EntityType(name, props, ("Ref_Key",))
-        entity_type.navigation = self.navigation_for(name, props)
-        main = EntitySet(name, entity_type, OBJECT, obj)
-        self.add_set(main)
-        for tab_set in tab_sets:
-            tab_set.parent = main
-            self.add_set(tab_set)
-
-    def constant(self, obj: cfg.Constant) -> None:
-        plain, types = self.attribute_properties([cfg.Attribute("Value", obj.type)])
-        props = plain + types + [Property("SurrogateKey", "Edm.Int16", KEY, Number(1), False)]
-        entity_type = EntityType(obj.object_id, props, ("SurrogateKey",))
-        entity_type.navigation = self.navigation_for(obj.object_id, props)
-        self.add_set(EntitySet(obj.object_id, entity_type, CONSTANT, obj))
-
+        """Standard properties of the reference kinds without a kind module yet (exchange plans,
+        charts of accounts and of calculation types, business processes, tasks: issues #13-#15);
+        the other kinds state theirs in ``kinds/<kind>.py``."""
+        props = [ref_key()]
+        if isinstance(obj, (cfg.ChartOfAccounts, cfg.ChartOfCalculationTypes)):
+            props += predefined()
+        props.append(data_version())
+        if not isinstance(obj, cfg.BusinessProcess):
+            props += description(obj.description_length)
+        if isinstance(obj, (cfg.ExchangePlan, cfg.ChartOfAccounts, cfg.ChartOfCalculationTypes)):
+            props += code(obj.code_length)
+        if isinstance(obj, (cfg.BusinessProcess, cfg.Task)):
+            props += number_and_date(obj.number_length, getattr(obj, "number_type", "String") == "Number")
+        return props + [deletion_mark()]

@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
+from urllib.parse import unquote
 
 from webob import Request
 
 from .errors import FORMAT_NOT_SUPPORTED, ODataError
+from .urls import split_query_string
 
 ATOM = "atom"
 JSON = "json"
@@ -81,12 +84,10 @@ def format_from_accept(request: Request) -> Format:
     return ATOM_FORMAT
 
 
-def raw_format_option(query_string: str) -> str | None:
-    """``$format`` read straight from the query string, before full option parsing, so that even
-    an error in another option is answered in the requested format."""
-    from urllib.parse import unquote
-
-    for part in query_string.split("&"):
+def raw_format_option(parts: Iterable[str]) -> str | None:
+    """``$format`` read from the query string's parts (``urls.split_query_string``) before full
+    option parsing, so that even an error in another option is answered in the requested format."""
+    for part in parts:
         name, sep, value = part.partition("=")
         if sep and unquote(name) == "$format":
             try:
@@ -96,6 +97,9 @@ def raw_format_option(query_string: str) -> str | None:
     return None
 
 
-def negotiate(request: Request) -> Format:
-    """$format wins over Accept; an unusable $format falls back to Accept for the error body."""
-    return format_from_query(raw_format_option(request.query_string)) or format_from_accept(request)
+def negotiate(request: Request, parts: Iterable[str] | None = None) -> Format:
+    """$format wins over Accept; an unusable $format falls back to Accept for the error body.
+    ``parts``: the request's query string already split (else it is split here)."""
+    if parts is None:
+        parts = split_query_string(request.query_string)
+    return format_from_query(raw_format_option(parts)) or format_from_accept(request)

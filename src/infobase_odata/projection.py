@@ -139,14 +139,16 @@ def _level_shape(entity_set: EntitySet, selects: list[tuple[str, ...]], expand: 
     return shape
 
 
-def build_shape(model: Model, entity_set: EntitySet, options: QueryOptions, *, shared: bool = False) -> Shape:
-    """``shared``: without $select/$expand, the one default shape of the set (kept on it, with
-    the writers cached on the shape) for a caller that never changes it."""
+def build_shape(model: Model, entity_set: EntitySet, options: QueryOptions, *,
+                shared: dict[str, Shape] | None = None) -> Shape:
+    """``shared``: the service's cache of default shapes (``ODataService.shapes``); without
+    $select/$expand the one default shape of the set is kept there (with the writers cached on
+    the shape, never on the frozen model) for a caller that never changes it."""
     if not options.select and not options.expand:
-        if shared:
-            cached = entity_set.__dict__.get("_shared_shape")
-            if cached is None:
-                cached = entity_set.__dict__["_shared_shape"] = default_shape(entity_set)
+        if shared is not None:
+            cached = shared.get(entity_set.name)
+            if cached is None or cached.entity_set is not entity_set:
+                cached = shared[entity_set.name] = default_shape(entity_set)
             return cached
         return default_shape(entity_set)
     selects = [item.path for item in options.select]

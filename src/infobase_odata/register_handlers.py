@@ -32,7 +32,7 @@ from .projection import build_shape
 from .query.parser import parse_filter, parse_key_predicate, parse_query_options
 from .shape import default_shape
 from .stores import RecordSetStore
-from .urls import Segment, parse_query_string
+from .urls import Segment
 
 log = logging.getLogger(__name__)
 # ---- resolution ---------------------------------------------------------------------------------
@@ -101,8 +101,7 @@ def virtual_table(ctx, resource) -> Response:
     layout = r.Layout.of(ctx.model, entity_set)
     slice_ = name in ("SliceLast", "SliceFirst")
     result_set = layout.records_set if slice_ else r.vt_result_set(ctx.model, entity_set, name)
-    pairs = parse_query_string(ctx.request.query_string)
-    options = parse_query_options(pairs, result_set, ctx.model, limits=ctx.limits)
+    options = parse_query_options(ctx.query_pairs, result_set, ctx.model, limits=ctx.limits)
     params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom)
     restriction = security.restrict_read(ctx, layout.records_set, params.condition, options.allowed_only)
     result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
@@ -121,7 +120,7 @@ def virtual_table(ctx, resource) -> Response:
 # ---- Post / Unpost (§7) ---------------------------------------------------------------------------
 
 def _operational(ctx) -> bool:
-    for name, value in parse_query_string(ctx.request.query_string):
+    for name, value in ctx.query_pairs:
         if name == "PostingModeOperational":
             text = value.strip().lower()
             if text not in ("true", "false"):

@@ -27,7 +27,6 @@ from .query.parser import parse_filter
 from .security_auth import Authenticate, Authenticator
 from .settings import Settings
 from .types import ConfigurationError
-from .urls import parse_query_string
 
 __all__ = ["Security", "Subject", "require", "restrict_read", "check_row", "check_all", "readable", "allowed_only",
            "denied", "violation", "subject_of"]
@@ -218,7 +217,7 @@ def require(ctx: Any, entity_set: EntitySet, right: str, *, over: Any = None) ->
 def allowed_only(ctx: Any) -> bool:
     """``allowedOnly=true`` (or ``$allowedOnly``) in the query string (§11)."""
     try:
-        pairs = parse_query_string(ctx.request.query_string)
+        pairs = ctx.query_pairs
     except ODataError:
         return False
     return any(n in ("allowedOnly", "$allowedOnly") and v.strip().lower() == "true" for n, v in pairs)

@@ -34,7 +34,7 @@ from .security import Security
 from .security_auth import Authenticate
 from .settings import Settings
 from .stores import capabilities
-from .urls import SERVICE_PATH, service_relative_path, split_segments
+from .urls import SERVICE_PATH, service_relative_path, split_query_string, split_segments
 
 log = logging.getLogger(__name__)
 CONFLICT_ATTEMPTS = 3  # runs of one request whose transaction a write conflict rolled back
@@ -66,6 +66,7 @@ class ODataService:
         self.security = Security(configuration, self.model, self.settings, authenticate)
         ensure_recursion_limit(query_limits(self.settings))  # once, never while answering
         self._metadata: bytes | None = None
+        self.shapes: dict = {}  # default shapes per set name (projection.build_shape), never on the model
         self._reads: KindReads | None = None
 
     @property
@@ -95,9 +96,10 @@ class ODataService:
     def respond(self, request: Request, subject: Any = None) -> Response:
         """The answer to one request; ``subject`` skips authentication (operations of a batch)."""
         fmt: Format = ATOM_FORMAT
+        query_parts = split_query_string(request.query_string)  # the one split of the request
         try:
             try:
-                fmt = negotiate(request)
+                fmt = negotiate(request, query_parts)
             except ODataError:
                 fmt = format_from_accept(request)
                 raise
@@ -105,7 +107,7 @@ class ODataService:
                 subject = self.security.authenticate(request.environ)
             request.environ["infobase_odata.user"] = subject.name
             segments = split_segments(service_relative_path(request.environ))
-            context = Context(self, request, fmt, self.base_url(request), subject)
+            context = Context(self, request, fmt, self.base_url(request), subject, query_parts)
             if batch.addressed(context, segments):  # an extension beyond the platform
                 response = batch.respond(context)
             else:

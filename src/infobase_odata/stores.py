@@ -177,6 +177,11 @@ def _members(protocol: type) -> tuple[str, ...]:
     return tuple(name for name, value in vars(protocol).items() if callable(value) and not name.startswith("_"))
 
 
+def protocol_methods(protocol: type) -> tuple[str, ...]:
+    """The methods a store Protocol asks for (``capabilities`` checks them)."""
+    return _members(protocol)
+
+
 def capabilities(provider: object) -> frozenset[type]:
     """The store Protocols ``provider`` implements (checked once, when a service starts);
     ``TypeError`` when it cannot even read. A wrapper that builds its provider lazily names the

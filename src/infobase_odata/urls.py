@@ -95,12 +95,16 @@ def split_segments(path: str) -> list[Segment]:
     return segments
 
 
-def parse_query_string(query_string: str) -> list[tuple[str, str]]:
+def split_query_string(query_string: str) -> tuple[str, ...]:
+    """The non-empty ``&``-separated parts of a query string, still percent-encoded: split once
+    per request (``service.respond``), read by negotiation and decoded by ``Context.query_pairs``."""
+    return tuple(part for part in query_string.split("&") if part)
+
+
+def decode_query_parts(parts: tuple[str, ...]) -> list[tuple[str, str]]:
     """Query-string pairs, percent-decoded once; ``+`` stays ``+`` (1C clients send %20, §1.7)."""
     pairs = []
-    for part in query_string.split("&"):
-        if not part:
-            continue
+    for part in parts:
         name, _, value = part.partition("=")
         try:
             pairs.append((unquote(name, errors="strict"), unquote(value, errors="strict")))
@@ -110,3 +114,8 @@ def parse_query_string(query_string: str) -> list[tuple[str, str]]:
         if "\x00" in name or "\x00" in value:
             raise ODataError(BAD_URL, "The query string contains a NUL character")
     return pairs
+
+
+def parse_query_string(query_string: str) -> list[tuple[str, str]]:
+    """Query-string pairs, percent-decoded once (``split_query_string`` + ``decode_query_parts``)."""
+    return decode_query_parts(split_query_string(query_string))

@@ -1,16 +1,35 @@
-"""Fixtures of the provider contract suite: every test runs against every provider."""
+"""Fixtures of the provider contract suites, one suite per store Protocol (``stores.py``): a
+suite module names its Protocol with ``provider = store_fixture(ObjectWriter)`` and runs on
+every provider of ``PROVIDERS`` whose class implements it, so a new provider (a row here and in
+``make_provider``) or a new store gets its contracts automatically::
+
+    test_object_reader.py  test_object_writer.py  test_constant_store.py  test_bulk_loader.py
+    test_record_set_store.py  test_virtual_table_store.py
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+import importlib
+
 import pytest
 
+from infobase_odata import build_model
+from infobase_odata.configuration import Attribute, Catalog, Configuration, Document, TabularSection
 from infobase_odata.providers.memory import MemoryProvider
 from infobase_odata.providers.sqlite import SQLiteProvider
+from infobase_odata.stores import ObjectReader, capabilities, protocol_methods
 
 PROVIDERS = ["memory", "sqlite", "mapped", "jsonfile", "postgresql"]
+PROVIDER_CLASSES = {  # module:class of each provider, to know its Protocols without opening it
+    "memory": "infobase_odata.providers.memory:MemoryProvider",
+    "sqlite": "infobase_odata.providers.sqlite:SQLiteProvider",
+    "mapped": "infobase_odata.providers.mapped:MappedSQLiteProvider",
+    "jsonfile": "infobase_odata.providers.jsonfile:JSONFileProvider",
+    "postgresql": "infobase_odata.providers.postgresql:PostgreSQLProvider",
+}
 
 UNIT_PCS = "11111111-0000-0000-0000-000000000001"
 UNIT_KG = "11111111-0000-0000-0000-000000000002"
@@ -33,11 +52,42 @@ def make_provider(kind: str, model, tmp_path, pg=None, **kwargs):
     return SQLiteProvider(model, tmp_path / "infobase.db", **kwargs)
 
 
-@pytest.fixture(params=PROVIDERS)
-def provider(request, model, tmp_path):
-    p = make_provider(request.param, model, tmp_path, pg=pg_for(request))
-    yield p
-    dispose(p)
+def implements(name: str, protocol: type) -> bool:
+    """Whether the class of provider ``name`` has every method of the store Protocol."""
+    module, _, attribute = PROVIDER_CLASSES[name].partition(":")
+    klass = getattr(importlib.import_module(module), attribute)
+    return all(callable(getattr(klass, member, None)) for member in protocol_methods(protocol))
+
+
+def implementing(protocol: type) -> list[str]:
+    """The providers a Protocol's contract suite runs on."""
+    return [name for name in PROVIDERS if implements(name, protocol)]
+
+
+def store_fixture(protocol: type, model_fixture: str = "model"):
+    """The ``provider`` fixture of a Protocol's suite: one fresh provider (over the model named
+    by ``model_fixture``) per provider implementing ``protocol``."""
+    @pytest.fixture(params=implementing(protocol))
+    def provider(request, tmp_path):
+        p = make_provider(request.param, request.getfixturevalue(model_fixture), tmp_path, pg=pg_for(request))
+        assert protocol in capabilities(p)
+        yield p
+        dispose(p)
+    provider.protocol, provider.providers = protocol, implementing(protocol)
+    return provider
+
+
+provider = store_fixture(ObjectReader)  # the default: every provider reads
+
+
+@pytest.fixture(scope="module")
+def numbering_model():
+    return build_model(Configuration("numbering", [
+        Catalog(name="Склады", code_length=8, code_prefix="МС-"),
+        Catalog(name="Счета", code_type="Number", code_length=5),
+        Document(name="Акт", number_length=6, number_prefix="А",
+                 tabular_sections=[TabularSection("Услуги", [Attribute("Сумма", "Number(15,2)")])]),
+    ]))
 
 
 def pg_for(request):

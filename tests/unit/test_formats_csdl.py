@@ -15,6 +15,7 @@ from lxml import etree
 from infobase_odata.configuration import load_configuration
 from infobase_odata.formats.csdl import EDM_NS, EDMX_NS, M_NS, metadata_document
 from infobase_odata import build_model
+from infobase_odata.register_model import RegisterBuilder
 from infobase_odata.model import FunctionImport
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,7 +122,8 @@ def test_entity_sets_in_model_order(schema, model):
 
 
 def test_function_imports():
-    model = build_model(load_configuration(ROOT / "samples" / "trade"))
+    # A model as the builder assembles it (build_model freezes the finished one).
+    model = RegisterBuilder(load_configuration(ROOT / "samples" / "trade")).build()
     model.function_imports = [
         FunctionImport("Post", "Document_SalesOrder", (("PostingModeOperational", "Edm.Boolean"),), True),
         FunctionImport("Balance", "StandardODATA.Document_SalesOrder",

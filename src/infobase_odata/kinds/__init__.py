@@ -5,39 +5,38 @@ Protocols its writes need (reference §1, §3.3, §7)::
     kind = kind_of(configuration.find("Document_SalesOrder"))
     kind.numbering, kind.actions          # ("Number", ("Post", "Unpost"))
 
-A kind with a module of its own (``kinds/journal.py``) states there its configuration class,
-standard properties in 1C order, URL forms, actions and the reader of its set kind; the others
-still get their standard properties from ``model.py``/``register_model.py``. ``routes.py`` maps
-set kinds to handlers. Kinds whose ``config_class`` is None are known to the protocol but not
-modelled yet (they are the next issues).
+A kind with a module of its own (``kinds/catalog.py``, ``document.py``, ``journal.py``, ...)
+states there its configuration class, standard properties in 1C order (its ``build``), URL
+forms, actions, write rules, stores and the reader of its set kind; the sub-resources are
+``tabular_section.py``, ``record_set.py`` and ``virtual_table.py``. A row without ``build``
+(exchange plans, charts of accounts and calculation types, business processes, tasks) is built
+as a generic reference object (``reference.py`` + ``model._Builder.standard_properties``)
+until its module lands. ``routes.py`` maps set kinds to handlers. Kinds whose
+``config_class`` is None are known to the protocol but not modelled yet.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import configuration as cfg, model as m
-from ..stores import ConstantStore, ObjectWriter, RecordSetStore
-from . import journal
+from ..stores import ObjectWriter, RecordSetStore
+from . import (accumulation_register, catalog, chart_of_characteristic_types, constant, document,
+               enumeration, information_register, journal)
 from .base import Kind
 
 __all__ = ["Kind", "KINDS", "kind_of"]
 
 KINDS: tuple[Kind, ...] = (
-    Kind("Catalog", cfg.Catalog, m.OBJECT, numbering="Code"),
-    Kind("Document", cfg.Document, m.OBJECT, numbering="Number", actions=("Post", "Unpost"),
-         write_stores=(ObjectWriter, RecordSetStore)),
+    catalog.KIND,
+    document.KIND,
     journal.KIND,
-    Kind("Constant", cfg.Constant, m.CONSTANT, write_stores=(ObjectWriter, ConstantStore)),
-    Kind("Enum", cfg.Enum, "enum", write_stores=(), read_only=True),
+    constant.KIND,
+    enumeration.KIND,
     Kind("ExchangePlan", cfg.ExchangePlan, m.OBJECT),
     Kind("ChartOfAccounts", cfg.ChartOfAccounts, m.OBJECT),
-    Kind("ChartOfCharacteristicTypes", cfg.ChartOfCharacteristicTypes, m.OBJECT, numbering="Code"),
+    chart_of_characteristic_types.KIND,
     Kind("ChartOfCalculationTypes", cfg.ChartOfCalculationTypes, m.OBJECT, numbering="Code"),
-    Kind("InformationRegister", cfg.InformationRegister, m.RECORD_SET,
-         write_stores=(ObjectWriter, RecordSetStore)),
-    Kind("AccumulationRegister", cfg.AccumulationRegister, m.RECORD_SET,
-         write_stores=(ObjectWriter, RecordSetStore)),
+    information_register.KIND,
+    accumulation_register.KIND,
     Kind("AccountingRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
     Kind("CalculationRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
     Kind("BusinessProcess", cfg.BusinessProcess, m.OBJECT, numbering="Number"),

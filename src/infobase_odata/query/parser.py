@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import KEY_MISSING, PARSE_STRING, ODataError
 from .ast import ExpandItem, Expr, KeyValue, Literal, OrderBy, QueryOptions, SelectItem
+from .joins import check_joins
 from .validate import Validator
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,7 @@ class QueryLimits:
     max_expand_depth: int = 5
     max_top: int = 2**31 - 1
     max_lambda_depth: int = 4
+    max_joins: int = 60  # navigation steps and lambdas in $filter + $orderby (query/joins.py)
 
 
 DEFAULT_LIMITS = QueryLimits()
@@ -165,7 +167,9 @@ def parse_query_options(params: list[tuple[str, str]], entity_set: Any, model: A
             if raw.lower() not in ("true", "false"):
                 raise ODataError.query_option(name, f"expected true or false, not '{raw}'")
             values["allowed_only"] = raw.lower() == "true"
-    return QueryOptions(custom=tuple(custom), **values)
+    options = QueryOptions(custom=tuple(custom), **values)
+    check_joins(options, limits.max_joins)
+    return options
 
 
 def _count(option: str, raw: str, ceiling: int) -> int:

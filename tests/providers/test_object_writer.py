@@ -1,7 +1,6 @@
-"""The write contract (reference §8): the same behaviour from the memory and the SQLite provider.
-
-Creates, numbering, PATCH/PUT merges, DataVersion and If-Match, deletes, constants and
-``provider.transaction()`` rollbacks, with Cyrillic names and values.
+"""The ``ObjectWriter`` contract (reference §8), on every provider implementing it: creates,
+numbering, PATCH/PUT merges, DataVersion and If-Match, deletes and ``provider.transaction()``
+rollbacks, with Cyrillic names and values.
 """
 
 from __future__ import annotations
@@ -13,12 +12,10 @@ from decimal import Decimal
 import pytest
 
 from infobase_odata import edm
-from infobase_odata.configuration import Catalog, Configuration, Document, TabularSection, Attribute
 from infobase_odata.errors import ODataError, from_store_error
-from infobase_odata.stores import Busy, Conflict, Invalid, NotFound, Stale, StoreError
-from infobase_odata import build_model
+from infobase_odata.stores import Busy, Conflict, Invalid, NotFound, ObjectWriter, Stale, StoreError
 
-from .conftest import PROVIDERS, dispose, make_provider, pg_for, seed
+from .conftest import CUSTOMER, seed, store_fixture
 
 NIL = edm.NIL_GUID
 CURRENCIES = "Catalog_Валюты"
@@ -44,21 +41,8 @@ def test_store_errors_map_to_status_and_1c_code_in_one_place():
                        Invalid: (4, 400), StoreError: (-1, 500)}
 
 
-@pytest.fixture(scope="module")
-def numbering_model():
-    return build_model(Configuration("numbering", [
-        Catalog(name="Склады", code_length=8, code_prefix="МС-"),
-        Catalog(name="Счета", code_type="Number", code_length=5),
-        Document(name="Акт", number_length=6, number_prefix="А",
-                 tabular_sections=[TabularSection("Услуги", [Attribute("Сумма", "Number(15,2)")])]),
-    ]))
-
-
-@pytest.fixture(params=PROVIDERS)
-def numbered(request, numbering_model, tmp_path):
-    p = make_provider(request.param, numbering_model, tmp_path, pg=pg_for(request))
-    yield p
-    dispose(p)
+provider = store_fixture(ObjectWriter)
+numbered = store_fixture(ObjectWriter, "numbering_model")
 
 
 # ---- create -------------------------------------------------------------------------------------
@@ -126,13 +110,6 @@ def test_numbering_with_prefix_and_numeric_codes(numbered, numbering_model):
     assert numbered.create(accounts, {"Code": 0})["Code"] == 78
     acts = numbering_model.entity_set("Document_Акт")
     assert numbered.create(acts, {})["Number"] == "А00001"
-
-
-def test_bulk_insert_numbers_after_codes_of_the_batch(numbered, numbering_model):
-    stores = numbering_model.entity_set("Catalog_Склады")
-    numbered.bulk_insert(stores, [{}, {"Code": "МС-00010"}, {}])
-    codes = sorted(r["Code"] for r in numbered.query(stores, _all()).rows)
-    assert codes == ["МС-00010", "МС-00011", "МС-00012"]
 
 
 def test_numbering_overflow_is_an_error(provider, model):
@@ -290,14 +267,6 @@ def test_delete_with_if_match(provider, model):
     assert provider.count(model.entity_set("Document_SalesOrder_Goods"), None) == 1
 
 
-def test_set_constant_ignores_if_match(provider, model):
-    const = model.entity_set("Constant_CompanyName")
-    row = provider.set_constant(const, "ООО «Ромашка»", if_match="AAAAAAAAAAA=")
-    assert row == {"Value": "ООО «Ромашка»", "SurrogateKey": 0}
-    assert provider.update(const, {"SurrogateKey": 0}, {"Value": "ИП Иванов"})["Value"] == "ИП Иванов"
-    assert provider.get(const, {"SurrogateKey": 0})["Value"] == "ИП Иванов"
-
-
 # ---- transactions -------------------------------------------------------------------------------
 
 class Boom(Exception):
@@ -353,3 +322,69 @@ def _all():
     from infobase_odata.query.ast import QueryOptions
 
     return QueryOptions()
+
+
+def test_create_fills_empty_values(provider, model):
+    goods = model.entity_set("Catalog_Goods")
+    row = provider.create(goods, {"Description": "Шлепанцы"})
+    assert list(row) == [p.name for p in goods.entity_type.properties] or set(row) == {
+        p.name for p in goods.entity_type.properties}
+    assert row["Description"] == "Шлепанцы"
+    assert row["Price"] == Decimal("0") and isinstance(row["Price"], Decimal)
+    assert row["Unit_Key"] == NIL and row["Parent_Key"] == NIL
+    assert row["Kind"] == "" and row["Article"] == ""
+    assert row["Code"] == "000000001"  # an empty code is assigned (the numbering tests above)
+    assert row["Predefined"] is False and row["PredefinedDataName"] == ""
+    assert row["DeletionMark"] is False and row["IsFolder"] is False
+    assert len(base64.b64decode(row["DataVersion"])) == 8
+    assert row["Ref_Key"] == row["Ref_Key"].lower() and row["Ref_Key"] != NIL
+    assert provider.get(goods, {"Ref_Key": row["Ref_Key"]}) == row
+
+
+def test_create_document_defaults_and_composite(provider, model):
+    orders = model.entity_set("Document_SalesOrder")
+    row = provider.create(orders, {})
+    assert row["Date"] == dt.datetime(1, 1, 1)
+    assert row["Posted"] is False and row["Number"] == "000000001"
+    assert row["Basis"] == "" and row["Basis_Type"] == "StandardODATA.Undefined"
+    assert row["Goods"] == []
+    assert provider.get(orders, {"Ref_Key": row["Ref_Key"]}) == row
+
+
+def test_client_ref_key_is_honoured_and_duplicates_refused(provider, model):
+    goods = model.entity_set("Catalog_Goods")
+    ref = "0C1B0D7A-8B27-11E6-80C4-0050569F2E9F"
+    row = provider.create(goods, {"Ref_Key": ref, "Description": "x"})
+    assert row["Ref_Key"] == ref.lower()
+    with pytest.raises(Conflict):
+        provider.create(goods, {"Ref_Key": ref})
+
+
+def test_data_version_changes_on_every_write(provider, model):
+    goods = model.entity_set("Catalog_Goods")
+    row = provider.create(goods, {"Description": "a"})
+    updated = provider.update(goods, {"Ref_Key": row["Ref_Key"]}, {"Description": "b"})
+    assert updated["DataVersion"] != row["DataVersion"]
+    assert updated["Description"] == "b"
+
+
+def test_update_merges_and_replaces_tabular_sections(provider, model):
+    seed(provider, model)
+    orders = model.entity_set("Document_SalesOrder")
+    key = {"Ref_Key": "44444444-0000-0000-0000-000000000001"}
+    row = provider.update(orders, key, {"Comment": "второй"})
+    assert row["Comment"] == "второй" and row["Customer_Key"] == CUSTOMER and len(row["Goods"]) == 2
+    row = provider.update(orders, key, {"Goods": [{"LineNumber": 1, "Quantity": Decimal(7)}]})
+    stored = provider.get(orders, key)
+    assert stored == row
+    assert [(x["LineNumber"], x["Quantity"]) for x in stored["Goods"]] == [(1, Decimal("7.000"))]
+    assert provider.count(model.entity_set("Document_SalesOrder_Goods"), None) == 2
+
+
+def test_delete_is_physical_with_tabular_rows(provider, model):
+    seed(provider, model)
+    orders = model.entity_set("Document_SalesOrder")
+    provider.delete(orders, {"Ref_Key": "44444444-0000-0000-0000-000000000001"})
+    assert provider.get(orders, {"Ref_Key": "44444444-0000-0000-0000-000000000001"}) is None
+    assert provider.count(model.entity_set("Document_SalesOrder_Goods"), None) == 1
+
