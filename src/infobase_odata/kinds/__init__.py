@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import configuration as cfg, model as m
 from ..stores import ConstantStore, ObjectWriter, RecordSetStore
-from . import journal
+from . import business_process, journal, task
 from .base import Kind
 
 __all__ = ["Kind", "KINDS", "kind_of"]
@@ -40,8 +40,8 @@ KINDS: tuple[Kind, ...] = (
          write_stores=(ObjectWriter, RecordSetStore)),
     Kind("AccountingRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
     Kind("CalculationRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
-    Kind("BusinessProcess", cfg.BusinessProcess, m.OBJECT, numbering="Number"),
-    Kind("Task", cfg.Task, m.OBJECT, numbering="Number"),
+    business_process.KIND,
+    task.KIND,
 )
 _BY_CLASS = {kind.config_class: kind for kind in KINDS if kind.config_class is not None}
 
