@@ -268,3 +268,50 @@ def test_a_wrong_route_is_a_configuration_error(change, message):
             {"kind": "Catalog", "name": "Users"},
             {"kind": "Task", "name": "T", "addressing": [{"name": "Role", "type": "String(5)"}]}, process]})
 
+
+
+# ---- the sample: approval of large orders (samples/trade) ---------------------------------------
+
+SAMPLE_PROCESS, SAMPLE_TASK = "BusinessProcess_OrderApproval", "Task_OrderApprovalTask"
+
+
+def sample_call(app, path: str, method: str = "GET", body=None, user: str = "admin"):
+    request = Request.blank("/trade/odata/standard.odata/" + path, method=method)
+    request.headers["Authorization"] = basic(user, user)
+    if body is not None:
+        request.body = json.dumps(body).encode("utf-8")
+        request.content_type = "application/json"
+    return request.get_response(app)
+
+
+def sample_route(app, amount, user: str) -> list[tuple[str, str]]:
+    """Start an approval of ``amount`` and execute its tasks as ``user``: the (point, role) of each."""
+    created = sample_call(app, f"{SAMPLE_PROCESS}?$format=json", "POST", {"Amount": amount}, user)
+    assert created.status_code == 201, created.body[:300]
+    ref = created.json["Ref_Key"]
+    assert sample_call(app, f"{SAMPLE_PROCESS}(guid'{ref}')/Start", "POST", user=user).status_code == 200
+    seen = []
+    mine = f"BusinessProcess eq cast(guid'{ref}', 'StandardODATA.{SAMPLE_PROCESS}') and Executed eq false"
+    while True:
+        open_tasks = sample_call(app, f"{SAMPLE_TASK}?$format=json&$filter={mine}", user=user).json["value"]
+        if not open_tasks:
+            break
+        [task] = open_tasks
+        seen.append((task["RoutePoint"], task["PerformerRole"]))
+        path = f"{SAMPLE_TASK}(guid'{task['Ref_Key']}')/ExecuteTask"
+        assert sample_call(app, path, "POST", user=user).status_code == 200
+    assert sample_call(app, f"{SAMPLE_PROCESS}(guid'{ref}')?$format=json", user=user).json["Completed"] is True
+    return seen
+
+
+def test_the_sample_asks_the_director_for_large_orders_only(sample_app):
+    assert sample_route(sample_app, 100000, "manager") == [("ManagerApproval", "SalesManager"),
+                                                           ("DirectorApproval", "Director")]
+    assert sample_route(sample_app, 99999.99, "manager") == [("ManagerApproval", "SalesManager")]
+
+
+def test_the_sample_viewer_may_not_start(sample_app):
+    created = sample_call(sample_app, f"{SAMPLE_PROCESS}?$format=json", "POST", {"Amount": 1})
+    response = sample_call(sample_app, f"{SAMPLE_PROCESS}(guid'{created.json['Ref_Key']}')/Start", "POST",
+                           user="viewer")
+    assert_odata_error(response, 401, 20)
