@@ -83,3 +83,44 @@ def post_order(event) -> None:
                       Warehouse_Key=document["Warehouse_Key"], Quantity=line["Quantity"])
         sales.add(Product_Key=line["Product_Key"], Customer_Key=document["Customer_Key"],
                   Quantity=line["Quantity"], Amount=line["Amount"])
+
+
+# --- approval of large orders (business process OrderApproval, its route points) ----------------
+
+LARGE_ORDER = Decimal("100000")  # orders from this total also need the director's approval
+EMPTY_REF = "00000000-0000-0000-0000-000000000000"
+
+
+def _order(event):
+    orders = event.provider.model.entity_set("Document_SalesOrder")
+    key = event.object.get("Order_Key")
+    return event.provider.get(orders, {"Ref_Key": key}) if key and key != EMPTY_REF else None
+
+
+@events.before_write("BusinessProcess_OrderApproval")
+def take_order_total(event) -> None:
+    """Amount = the order's Total (ПередЗаписью)."""
+    order = _order(event)
+    if order is not None:
+        event.object["Amount"] = order["Total"]
+
+
+@events.condition("BusinessProcess_OrderApproval", "IsLarge")
+def is_large(event) -> bool:
+    return Decimal(event.object.get("Amount") or 0) >= LARGE_ORDER
+
+
+@events.on_create_tasks("BusinessProcess_OrderApproval", "ManagerApproval")
+@events.on_create_tasks("BusinessProcess_OrderApproval", "DirectorApproval")
+def address_tasks(event) -> None:
+    """The task names the order; the manager's one goes to the customer's manager (ПриСозданииЗадач)."""
+    order = _order(event)
+    for task in event.tasks:
+        task["Order_Key"] = event.object.get("Order_Key") or EMPTY_REF
+        if order is not None:
+            task["Description"] = f"{task['Description']} {order['Number']}"
+            if event.extra["RoutePoint"] == "ManagerApproval":
+                counterparties = event.provider.model.entity_set("Catalog_Counterparties")
+                customer = event.provider.get(counterparties, {"Ref_Key": order["Customer_Key"]})
+                if customer is not None:
+                    task["Performer_Key"] = customer["Manager_Key"]

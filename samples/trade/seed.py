@@ -41,7 +41,10 @@ _CLOCK = {
     "Catalog_Units": 1, "Catalog_Goods": 2, "Catalog_Warehouses": 3, "Catalog_Counterparties": 4,
     "Catalog_Employees": 5, "Catalog_Валюты": 6, "Document_SalesOrder": 7,
     "Document_GoodsReceipt": 8, "ChartOfCharacteristicTypes_GoodsProperties": 9,
+    "BusinessProcess_OrderApproval": 10, "Task_OrderApprovalTask": 11,
 }
+APPROVALS = 6  # approvals of the first orders: odd ones wait for the manager, even ones went on
+LARGE_ORDER = Decimal("100000")  # as handlers.LARGE_ORDER: the director approves from this total
 OPENING_DATE = dt.datetime(2023, 12, 31)
 OPENING_LINES = 1000  # lines per opening-balance receipt
 _EPOCH = 0x1EE_A7B0_0000_0000  # 100-ns ticks since 1582 (UUID v1 time), early 2024
@@ -203,6 +206,8 @@ class TradeData:
         yield "ChartOfCharacteristicTypes_GoodsProperties", len(GOODS_PROPERTIES), self.goods_properties()
         yield "Document_GoodsReceipt", self.receipts + self.openings, self.receipt_rows()
         yield "Document_SalesOrder", self.orders, self.order_rows()
+        yield "BusinessProcess_OrderApproval", min(APPROVALS, self.orders), self.approval_rows()
+        yield "Task_OrderApprovalTask", sum(1 for _ in self.approval_task_rows()), self.approval_task_rows()
         yield "InformationRegister_Prices", self.price_count(), self.price_rows()
         yield "InformationRegister_КурсыВалют", len(self.rate_rows()), iter(self.rate_rows())
 
@@ -356,6 +361,36 @@ class TradeData:
                        "Supplier_Key": guid("Catalog_Counterparties", 1),
                        "Warehouse_Key": guid("Catalog_Warehouses", warehouse),
                        "Comment": "Ввод начальных остатков", "Goods": lines}
+
+    # approvals of orders (business process OrderApproval, in the states its route leaves them)
+
+    def _approvals(self) -> Iterator[tuple[int, dict, list[tuple[str, str, str, bool]]]]:
+        """(n, order, [(route point, performer role, description, executed)]) per approval."""
+        for n, order in enumerate(itertools.islice(self.order_rows(), APPROVALS), 1):
+            tasks = [("ManagerApproval", "SalesManager", "Approve the order", n % 2 == 0)]
+            if n % 2 == 0 and order["Total"] >= LARGE_ORDER:
+                tasks.append(("DirectorApproval", "Director", "Approve the large order", False))
+            yield n, order, tasks
+
+    def approval_rows(self) -> Iterator[dict]:
+        for n, order, tasks in self._approvals():
+            yield {"Ref_Key": guid("BusinessProcess_OrderApproval", n), "Number": code(n), "Date": order["Date"],
+                   "DeletionMark": False, "Started": True, "Completed": all(t[3] for t in tasks),
+                   "Order_Key": order["Ref_Key"], "Amount": order["Total"]}
+
+    def approval_task_rows(self) -> Iterator[dict]:
+        managers = {row["Ref_Key"]: row["Manager_Key"] for row in self.counterparty_rows()}
+        number = 0
+        for n, order, tasks in self._approvals():
+            for point, role, description, executed in tasks:
+                number += 1
+                yield {"Ref_Key": guid("Task_OrderApprovalTask", number), "Number": code(number),
+                       "Date": order["Date"], "DeletionMark": False, "Description": f"{description} {order['Number']}",
+                       "BusinessProcess": guid("BusinessProcess_OrderApproval", n),
+                       "BusinessProcess_Type": "StandardODATA.BusinessProcess_OrderApproval",
+                       "RoutePoint": point, "RoutePoint_Type": "StandardODATA.BusinessProcessRoutePointRef_OrderApproval",
+                       "Executed": executed, "Order_Key": order["Ref_Key"], "PerformerRole": role,
+                       "Performer_Key": managers[order["Customer_Key"]] if point == "ManagerApproval" else NIL}
 
     # register movements (what the Posting handlers of handlers.py write)
 

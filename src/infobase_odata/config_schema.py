@@ -11,7 +11,8 @@ import dataclasses
 import json
 from typing import Any
 
-from .configuration import OBJECT_CLASSES, PERIODICITIES, RIGHTS, Attribute, Role, TabularSection, User, init_fields
+from .configuration import (OBJECT_CLASSES, PERIODICITIES, RIGHTS, ROUTE_POINT_KINDS, Attribute, Role, RoutePoint,
+                            TabularSection, User, init_fields)
 
 SCHEMA_ID = "https://github.com/infobase-odata/infobase-odata/configuration.schema.json"
 
@@ -54,11 +55,15 @@ MEANING: dict[str, str] = {
     "periodicity": "Periodic information register: the Period granularity",
     "write_mode": "Independent records, or records subordinate to a recorder",
     "register_kind": "Accumulation register of balances or of turnovers",
+    "task": "The Task object id the process's activities create",
+    "route": "Route map: [{\"name\", \"kind\" (start, activity, condition, end), \"next\", \"then\", \"otherwise\", "
+             "\"description\", \"addressing\"}]",
+    "addressing": "Addressing attributes (реквизиты адресации): [{\"name\", \"type\"}]",
 }
 
 _JSON_TYPES = {"str": "string", "int": "integer", "bool": "boolean", "ValueType": "type",
                "tuple[str, ...]": "list of strings", "tuple[Attribute, ...]": "list of attributes",
-               "tuple[TabularSection, ...]": "list of tabular sections",
+               "tuple[TabularSection, ...]": "list of tabular sections", "tuple[RoutePoint, ...]": "list of route points",
                "Mapping[str, Mapping[str, str]]": "object"}
 
 _TYPE = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
@@ -79,7 +84,8 @@ def _field_schema(annotation: str) -> dict[str, Any]:
         return {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}
     if text.startswith("tuple[") and text.endswith(",...]"):
         item = text[len("tuple["):-len(",...]")]
-        ref = {"Attribute": "#/$defs/Attribute", "TabularSection": "#/$defs/TabularSection"}.get(item)
+        ref = {"Attribute": "#/$defs/Attribute", "TabularSection": "#/$defs/TabularSection",
+               "RoutePoint": "#/$defs/RoutePoint"}.get(item)
         return {"type": "array", "items": {"$ref": ref} if ref else _field_schema(item)}
     raise TypeError(f"no JSON Schema for a field of type {annotation}")
 
@@ -119,6 +125,11 @@ def configuration_schema() -> dict[str, Any]:
     defs["TabularSection"] = {"type": "object", "required": ["name"], "additionalProperties": False,
                               "properties": {"name": {"type": "string"},
                                              "attributes": {"type": "array", "items": {"$ref": "#/$defs/Attribute"}}}}
+    assert init_fields(RoutePoint) == ("name", "kind", "next", "then", "otherwise", "description", "addressing")
+    defs["RoutePoint"] = {"type": "object", "required": ["name", "kind"], "additionalProperties": False,
+                          "properties": {"name": {"type": "string"}, "kind": {"enum": list(ROUTE_POINT_KINDS)},
+                                         **{k: {"type": "string"} for k in ("next", "then", "otherwise", "description")},
+                                         "addressing": {"type": "object", "description": "Addressing attribute values"}}}
     rights = {"oneOf": [{"enum": [*RIGHTS, "*"]}, {"type": "array", "items": {"enum": [*RIGHTS, "*"]}}]}
     assert init_fields(Role) == ("name", "rights", "restrictions") and init_fields(User) == ("name", "password", "roles")
     defs["Role"] = {"type": "object", "required": ["name"], "additionalProperties": False,

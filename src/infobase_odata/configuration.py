@@ -26,7 +26,7 @@ __all__ = [
     "Attribute", "TabularSection", "Catalog", "Document", "Enum", "Constant",
     "ExchangePlan", "ChartOfCharacteristicTypes", "ChartOfAccounts", "ChartOfCalculationTypes",
     "BusinessProcess", "Task", "DocumentJournal", "InformationRegister", "AccumulationRegister",
-    "Configuration", "ConfigurationError", "load_configuration", "Role", "User", "RIGHTS",
+    "Configuration", "ConfigurationError", "load_configuration", "Role", "User", "RIGHTS", "RoutePoint",
 ]
 
 
@@ -145,10 +145,80 @@ class ChartOfCalculationTypes(ReferenceObject):
     description_length: int = 25
 
 
+ROUTE_POINT_KINDS = ("start", "activity", "condition", "end")
+
+
+@dataclass(frozen=True)
+class RoutePoint:
+    """A point of a business process's route map (карта маршрута): ``start`` and ``activity``
+    go on to ``next``; an ``activity`` (действие) creates tasks addressed by ``addressing``
+    (values of the task's addressing attributes, e.g. the performer role) and waits for them;
+    a ``condition`` (условие) goes to ``then`` or ``else`` as its handler decides; ``end``
+    (завершение) completes the process."""
+
+    name: str
+    kind: str
+    next: str = ""
+    then: str = ""
+    otherwise: str = ""
+    description: str = ""  # the Description of the tasks an activity creates
+    addressing: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        where = f"route point {self.name}"
+        if self.kind not in ROUTE_POINT_KINDS:
+            raise ConfigurationError(f"{where}: kind is one of {', '.join(ROUTE_POINT_KINDS)}, not {self.kind!r}")
+        if self.kind in ("start", "activity") and not self.next:
+            raise ConfigurationError(f"{where}: a {self.kind} point needs next")
+        if self.kind == "condition" and not (self.then and self.otherwise):
+            raise ConfigurationError(f"{where}: a condition point needs then and otherwise")
+        if not isinstance(self.addressing, Mapping):
+            raise ConfigurationError(f"{where}: addressing is {{attribute: value}}")
+        object.__setattr__(self, "addressing", dict(self.addressing))
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(t for t in (self.next, self.then, self.otherwise) if t)
+
+
 @dataclass(frozen=True, kw_only=True)
 class BusinessProcess(ReferenceObject):
+    """A business process: its ``task`` (the Task object id its activities create) and its
+    ``route`` map (see :class:`RoutePoint`; handlers in ``events``: condition, on_create_tasks)."""
+
     kind = "BusinessProcess"
     number_length: int = 9
+    task: str = ""
+    route: tuple[RoutePoint, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        points = []
+        for index, point in enumerate(self.route):
+            if isinstance(point, Mapping):
+                check_keys(point, init_fields(RoutePoint), f"{self.object_id}.route[{index}]")
+                try:
+                    point = RoutePoint(**point)
+                except TypeError as exc:
+                    raise ConfigurationError(f"{self.object_id}.route[{index}]: {exc}") from None
+            if not isinstance(point, RoutePoint):
+                raise ConfigurationError(f"{self.object_id}.route[{index}]: a route point is an object")
+            points.append(point)
+        object.__setattr__(self, "route", tuple(points))
+        names = [p.name for p in points]
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"{self.object_id}: duplicate route point")
+        for point in points:
+            for target in point.targets:
+                if target not in names:
+                    raise ConfigurationError(f"{self.object_id}: route point {point.name} goes to unknown point {target}")
+        if points and not any(p.kind == "start" for p in points):
+            raise ConfigurationError(f"{self.object_id}: the route has no start point")
+        if any(p.kind == "activity" for p in points) and not self.task:
+            raise ConfigurationError(f"{self.object_id}: a route with activities needs a task")
+
+    def point(self, name: str) -> RoutePoint | None:
+        return next((p for p in self.route if p.name == name), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,6 +226,11 @@ class Task(ReferenceObject):
     kind = "Task"
     number_length: int = 9
     description_length: int = 25
+    addressing: tuple[Attribute, ...] = ()  # addressing attributes (реквизиты адресации)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "addressing", tuple(self.addressing))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,7 +329,7 @@ class AccumulationRegister(RegisterObject):
 
 # --- users and roles (DESIGN.md "Security") ------------------------------------------------------
 
-RIGHTS = ("Read", "Insert", "Update", "Delete", "Posting", "UndoPosting")
+RIGHTS = ("Read", "Insert", "Update", "Delete", "Posting", "UndoPosting", "Start", "Execute")
 PASSWORD_SCHEMES = ("pbkdf2_sha256$", "scrypt$")
 
 
@@ -374,6 +449,8 @@ class Configuration:
                 self._check_type(f"{where}.Value", obj.type)
             if isinstance(obj, DocumentJournal):
                 self._validate_journal(obj)
+            if isinstance(obj, BusinessProcess):
+                self._validate_route(obj)
             if isinstance(obj, Document):
                 for reg in obj.registers:
                     if reg not in self._by_id:
@@ -390,6 +467,17 @@ class Configuration:
                     raise ConfigurationError(f"{journal.object_id}.{column}: {document} is not one of its documents")
                 if attribute not in {a.name for a in doc.attributes}:
                     raise ConfigurationError(f"{journal.object_id}.{column}: {document} has no attribute {attribute}")
+
+    def _validate_route(self, process: BusinessProcess) -> None:
+        task = self._by_id.get(process.task) if process.task else None
+        if process.task and not isinstance(task, Task):
+            raise ConfigurationError(f"{process.object_id}: task {process.task} is not a task")
+        names = {a.name for a in task.addressing} if isinstance(task, Task) else set()
+        for point in process.route:
+            unknown = sorted(set(point.addressing) - names)
+            if unknown:
+                raise ConfigurationError(f"{process.object_id}: route point {point.name} addresses "
+                                         f"{unknown[0]}, which is no addressing attribute of {process.task}")
 
     def _validate_security(self) -> None:
         roles = {role.name: role for role in self.roles}
@@ -464,7 +552,7 @@ def init_fields(cls: type) -> tuple[str, ...]:
 
 def _attribute_groups(obj: MetadataObject):
     if isinstance(obj, ReferenceObject):
-        yield obj.object_id, obj.attributes
+        yield obj.object_id, obj.attributes + getattr(obj, "addressing", ())
         for tab in obj.tabular_sections:
             yield f"{obj.object_id}.{tab.name}", tab.attributes
     elif isinstance(obj, RegisterObject):
@@ -500,7 +588,7 @@ def _object_from_dict(raw: Any, where: str) -> MetadataObject:
     check_keys(raw, ("kind", *init_fields(cls)), where)
     fields = dict(raw)
     fields.pop("kind")
-    for part in ("attributes", "dimensions", "resources", "columns"):
+    for part in ("attributes", "dimensions", "resources", "columns", "addressing"):
         if part in fields:
             fields[part] = _attributes(fields[part], f"{where}.{part}")
     if isinstance(fields.get("members"), list):

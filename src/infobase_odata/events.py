@@ -30,6 +30,12 @@ ON_DELETE = "OnDelete"
 POSTING = "Posting"
 UNDO_POSTING = "UndoPosting"
 EVENTS = (BEFORE_WRITE, ON_WRITE, BEFORE_DELETE, ON_DELETE, POSTING, UNDO_POSTING)
+# Handlers of a business process's route points, registered per "<process id>.<point>":
+# CheckCondition (ПроверкаУсловия) returns True or False; OnCreateTasks (ПриСозданииЗадач) may
+# change ``event.tasks``, the rows of the tasks about to be created (route_map.py).
+CHECK_CONDITION = "CheckCondition"
+ON_CREATE_TASKS = "OnCreateTasks"
+POINT_EVENTS = (CHECK_CONDITION, ON_CREATE_TASKS)
 
 
 class Refusal(Exception):
@@ -52,6 +58,8 @@ class Event:
     extra: dict = field(default_factory=dict)  # e.g. PostingModeOperational
     # Posting: register set name -> the document's new movements (replacing the old ones).
     record_sets: dict[str, "Movements"] = field(default_factory=dict)
+    # OnCreateTasks: the task rows an activity point is about to create.
+    tasks: list[dict] = field(default_factory=list)
 
     @property
     def object_id(self) -> str:
@@ -101,8 +109,8 @@ class EventHandlers:
         self.data_load_refused: set[str] = set()  # objects that do not support data-load mode
 
     def register(self, object_id: str, event: str, handler: Handler) -> Handler:
-        if event not in EVENTS:
-            raise ValueError(f"unknown event {event!r}; expected one of {', '.join(EVENTS)}")
+        if event not in EVENTS + POINT_EVENTS:
+            raise ValueError(f"unknown event {event!r}; expected one of {', '.join(EVENTS + POINT_EVENTS)}")
         self._handlers[(object_id, event)].append(handler)
         return handler
 
@@ -126,6 +134,17 @@ class EventHandlers:
 
     def undo_posting(self, object_id: str):
         return self._decorator(UNDO_POSTING, object_id)
+
+    def condition(self, object_id: str, point: str):
+        """``@events.condition("BusinessProcess_Approval", "IsLarge")``: a condition point's check."""
+        return self._decorator(CHECK_CONDITION, f"{object_id}.{point}")
+
+    def on_create_tasks(self, object_id: str, point: str):
+        """``@events.on_create_tasks("BusinessProcess_Approval", "Approve")``: fills ``event.tasks``."""
+        return self._decorator(ON_CREATE_TASKS, f"{object_id}.{point}")
+
+    def point_handlers(self, object_id: str, point: str, event: str) -> list[Handler]:
+        return list(self._handlers.get((f"{object_id}.{point}", event), ()))
 
     def has(self, object_id: str, event: str) -> bool:
         return bool(self._handlers.get((object_id, event)))

@@ -70,8 +70,8 @@ def build_model(configuration: cfg.Configuration) -> Model:
     for entity_set in list(model.entity_sets.values()):
         kind = kind_of(entity_set.source)
         for action in kind.actions if kind is not None and entity_set.kind == OBJECT else ():
-            model.function_imports.append(FunctionImport(
-                action, entity_set.name, (("PostingModeOperational", "Edm.Boolean"),), True))
+            parameters = dict(kind.action_parameters).get(action, (("PostingModeOperational", "Edm.Boolean"),))
+            model.function_imports.append(FunctionImport(action, entity_set.name, parameters, True))
     for entity_set in list(model.entity_sets.values()):
         if entity_set.is_register:
             model.layouts[entity_set.name] = Layout.build(model, entity_set)

@@ -18,7 +18,7 @@ from typing import Callable
 
 from webob import Response
 
-from . import errors, handlers, register_handlers as registers, writes
+from . import errors, handlers, process_handlers, register_handlers as registers, writes
 from .context import Context, Resource
 from .csrf import check_request
 from .errors import ODataError
@@ -37,6 +37,14 @@ class Route:
     methods: tuple[str, ...]
     handler: Handler | None  # None: the method is refused (405)
     needs: tuple[type, ...] = ()
+
+
+# Bound actions by name (resolved only where the entity set's kind has them); others: Post/Unpost.
+ACTIONS: dict[str, Handler] = {"Start": process_handlers.start_process, "ExecuteTask": process_handlers.execute_task}
+
+
+def action(ctx: Context, resource: Resource) -> Response:
+    return ACTIONS.get(resource.path[0], registers.post_action)(ctx, resource)
 
 
 WRITE = (ObjectWriter,)
@@ -61,7 +69,7 @@ ROUTES: tuple[Route, ...] = (
     Route("property", ANY, ("GET",), handlers.read_property),
     Route("value", ANY, ("GET",), handlers.read_value),
     Route("function", ANY, ("GET",), registers.virtual_table, (VirtualTableStore,)),  # §6
-    Route("action", ANY, ("POST",), registers.post_action, WRITE),  # Post/Unpost (§7)
+    Route("action", ANY, ("POST",), action, WRITE),  # Post/Unpost, Start, ExecuteTask (§7)
 )
 
 _TABLE: dict[tuple[str, str, str], Route] = {

@@ -60,7 +60,8 @@ def test_basic_credentials():
 def test_roles_validate_rights_and_imply_read():
     role = Role("R", rights={"Catalog_*": ["Update"], "Document_SalesOrder": ["*"]})
     assert role.rights_on("Catalog_Goods") == {"Read", "Update"}
-    assert role.rights_on("Document_SalesOrder") == {"Read", "Insert", "Update", "Delete", "Posting", "UndoPosting"}
+    assert role.rights_on("Document_SalesOrder") == {"Read", "Insert", "Update", "Delete", "Posting", "UndoPosting",
+                                                        "Start", "Execute"}
     assert role.rights_on("Document_GoodsReceipt") == set()
     with pytest.raises(ConfigurationError, match="unknown right"):
         Role("R", rights={"Catalog_Goods": ["Write"]})

@@ -21,6 +21,7 @@ from infobase_odata.model import COMPOSITE_TYPE, ENUM, NIL_GUID, REF, TABULAR
 from infobase_odata.types import Number, String
 
 TRADE = Path(__file__).resolve().parents[2] / "samples" / "trade"
+ROUTE_POINT = "StandardODATA.BusinessProcessRoutePointRef_"
 
 
 def load_seed_module():
@@ -185,6 +186,9 @@ def test_references_point_at_seeded_rows(model, seeded):
                         kind, value = values[prop.name], values[prop.attribute]
                         if kind == "StandardODATA.Undefined":
                             assert value == ""
+                        elif kind.startswith(ROUTE_POINT):  # a point of the process's route
+                            process = model.configuration.find("BusinessProcess_" + kind.removeprefix(ROUTE_POINT))
+                            assert process.point(value) is not None, (name, value)
                         elif kind.startswith("StandardODATA."):
                             assert value in keys[kind.removeprefix("StandardODATA.")]
                         else:

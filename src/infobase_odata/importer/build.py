@@ -27,8 +27,6 @@ PARTLY_MODELLED = {
     "ExchangePlan": "exchange-plan standard properties (SentNo, ReceivedNo, ExchangeDate, ThisNode) and their order",
     "ChartOfAccounts": "chart-of-accounts standard properties (Order, OffBalance, Kind, ExtDimensionTypes)",
     "ChartOfCalculationTypes": "chart-of-calculation-types standard properties",
-    "BusinessProcess": "business-process standard properties (Started, Completed, HeadTask) and Start",
-    "Task": "task standard properties (BusinessProcess, RoutePoint, Executed) and ExecuteTask",
 }
 NOT_MODELLED = {
     "AccountingRegister": "accounting registers are not modelled by the project yet",
@@ -55,7 +53,8 @@ STANDARD: dict[str, set[str]] = {
 }
 MODELLED_STANDARD = {"Ref_Key", "DataVersion", "DeletionMark", "Predefined", "PredefinedDataName", "Description",
                      "Code", "Owner_Key", "Owner", "Owner_Type", "Parent_Key", "IsFolder", "Number", "Date", "Posted",
-                     "ValueType"}
+                     "ValueType", "Started", "Completed", "HeadTask", "HeadTask_Type", "BusinessProcess",
+                     "BusinessProcess_Type", "RoutePoint", "RoutePoint_Type", "Executed"}
 JOURNAL_STANDARD = {"Ref", "Type", "Date", "DeletionMark", "Number", "Posted", "Ref_Type"}
 REGISTER_STANDARD = {"Recorder", "Recorder_Key", "Recorder_Type", "Period", "LineNumber", "Active", "RecordType"}
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from .. import configuration as cfg, model as m
 from ..stores import ObjectWriter, RecordSetStore
 from . import (accumulation_register, catalog, chart_of_characteristic_types, constant, document,
-               enumeration, information_register, journal)
+               enumeration, information_register, journal, business_process, task)
 from .base import Kind
 
 __all__ = ["Kind", "KINDS", "kind_of"]
@@ -39,8 +39,8 @@ KINDS: tuple[Kind, ...] = (
     accumulation_register.KIND,
     Kind("AccountingRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
     Kind("CalculationRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
-    Kind("BusinessProcess", cfg.BusinessProcess, m.OBJECT, numbering="Number"),
-    Kind("Task", cfg.Task, m.OBJECT, numbering="Number"),
+    business_process.KIND,
+    task.KIND,
 )
 _BY_CLASS = {kind.config_class: kind for kind in KINDS if kind.config_class is not None}
 

@@ -24,3 +24,5 @@ class Kind:
     # build it), and the reader of its set kind, ``reader(provider, model)`` (None: the provider).
     build: Callable[[Any, Any], None] | None = None
     reader: Callable[[Any, Any], Any] | None = None
+    # (action, its parameters) where they are not Post's ``PostingModeOperational`` (§4.2).
+    action_parameters: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
