@@ -268,8 +268,8 @@ class _Builder:
                 self.model.enum_types[obj.name] = EnumType(obj.name, obj.members)
             elif isinstance(obj, cfg.Constant):
                 self.constant(obj)
-            elif isinstance(obj, cfg.ReferenceObject):
-                self.reference_object(obj)
+            elif isinstance(obj, cfg.ReferenceObject) and not isinstance(obj, cfg.ExchangePlan):
+                self.reference_object(obj)  # exchange plans: kinds/exchange_plan.py
             # The register methods live in register_model.RegisterBuilder, the class build_model uses.
             elif isinstance(obj, cfg.InformationRegister) and obj.write_mode == "independent":
                 self.independent_register(obj)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import configuration as cfg, model as m
 from ..stores import ConstantStore, ObjectWriter, RecordSetStore
-from . import journal
+from . import exchange_plan, journal
 from .base import Kind
 
 __all__ = ["Kind", "KINDS", "kind_of"]
@@ -30,7 +30,7 @@ KINDS: tuple[Kind, ...] = (
     journal.KIND,
     Kind("Constant", cfg.Constant, m.CONSTANT, write_stores=(ObjectWriter, ConstantStore)),
     Kind("Enum", cfg.Enum, "enum", write_stores=(), read_only=True),
-    Kind("ExchangePlan", cfg.ExchangePlan, m.OBJECT),
+    exchange_plan.KIND,
     Kind("ChartOfAccounts", cfg.ChartOfAccounts, m.OBJECT),
     Kind("ChartOfCharacteristicTypes", cfg.ChartOfCharacteristicTypes, m.OBJECT, numbering="Code"),
     Kind("ChartOfCalculationTypes", cfg.ChartOfCalculationTypes, m.OBJECT, numbering="Code"),

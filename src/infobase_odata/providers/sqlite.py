@@ -41,6 +41,8 @@ from .dialect import SQLITE, Dialect
 from .sql import Compiler
 from .sqlcodec import RowCodec
 from .sqlconn import Link, write_lock
+from .exchange import recording
+from .exchange_sql import SQLExchange
 from .sqlite_registers import SQLiteRegisters
 from .sqlschema import PostgreSQLDDL, SQLiteDDL
 from .sqltables import SetInfo
@@ -49,6 +51,7 @@ from .sqlitewrites import SQLiteWrites
 CHUNK = 500  # owners per tabular-section query while streaming a page
 
 
+@recording(SQLExchange)  # exchange-plan changes in every write's transaction (exchange.py)
 class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
     """``busy_timeout`` (ms): how long SQLite waits for another writer's lock on each try;
     ``statement_timeout_ms``: the time budget of one statement (0 or None: unlimited);
