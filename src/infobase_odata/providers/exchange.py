@@ -1,9 +1,10 @@
 """Change registration of exchange plans (reference §7): the ``ExchangeStore`` of a provider.
 
 A provider class decorated with ``@recording(StoreClass)`` holds ``StoreClass(provider)`` as
-``provider.exchange`` and registers, inside the transaction of every ``create``/``update``/
-``delete`` of a plan's content and every ``write_record_set``, one change per node of each plan
-carrying the set (the node whose Code is the plan's ``this_node`` excepted). So writes through
+``provider.exchange``; its ``create``/``update``/``delete``/``write_record_set`` register, in
+their own transaction, one change per node of each plan carrying the set (the node whose Code
+is the plan's ``this_node`` excepted). The class's methods are wrapped in place (a subclass
+overriding a write method is decorated too: only the outermost call registers). So writes through
 OData and through the Python API register alike; ``bulk_insert`` and
 ``bulk_write_record_sets`` (seeding, loading) register nothing::
 
@@ -22,17 +23,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import threading
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .. import model as m, values as v
 from ..edm import key_predicate
 from ..kinds.exchange_plan import plans_carrying
 from ..query.ast import QueryOptions
-from ..stores import Change, Key, Row
+from ..stores import Change
 
-__all__ = ["MemoryExchange", "Recording", "recording", "nodes_of"]
+__all__ = ["MemoryExchange", "recording", "nodes_of"]
 
 
 def nodes_of(provider: Any, plan_set: m.EntitySet) -> list[str]:
@@ -51,84 +53,77 @@ def key_text(entity_set: m.EntitySet, key: Mapping[str, Any]) -> str:
     return key_predicate(entity_set.entity_type, normal)
 
 
-class Recording:
-    """The write methods of the decorated provider, registering changes (see the module)."""
-
-    exchange: Any
-    transaction: Callable[[], Any]
-
-    def _carried(self, entity_set: m.EntitySet) -> bool:
-        return entity_set.name in self.exchange.plans and not getattr(self.exchange.local, "paused", False)
-
-    def _register(self, entity_set: m.EntitySet, key: Mapping[str, Any]) -> None:
-        self.exchange.register(entity_set, key_text(entity_set, key))
-
-    def create(self, entity_set: m.EntitySet, values: Row) -> Row:
-        if not self._carried(entity_set):
-            return super().create(entity_set, values)  # type: ignore[misc]
+def _write(original: Callable[..., Any], key_of: Callable[[Any, tuple], Mapping[str, Any]]) -> Callable[..., Any]:
+    """``original`` registering a change of its entity set in its transaction; a nested call
+    (a subclass's method calling the base's) or a bulk load registers nothing itself."""
+    @functools.wraps(original)
+    def method(self: Any, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
+        exchange = self.exchange
+        if entity_set.name not in exchange.plans or exchange.is_paused():
+            return original(self, entity_set, *args, **kwargs)
         with self.transaction():
-            row = super().create(entity_set, values)  # type: ignore[misc]
-            self._register(entity_set, row)
-        return row
+            with exchange.paused():
+                result = original(self, entity_set, *args, **kwargs)
+            exchange.register(entity_set, key_text(entity_set, key_of(result, args)))
+        return result
+    return method
 
-    def update(self, entity_set: m.EntitySet, key: Key, values: Row, **options: Any) -> Row:
-        if not self._carried(entity_set):
-            return super().update(entity_set, key, values, **options)  # type: ignore[misc]
-        with self.transaction():
-            row = super().update(entity_set, key, values, **options)  # type: ignore[misc]
-            self._register(entity_set, row)
-        return row
 
-    def delete(self, entity_set: m.EntitySet, key: Key, **options: Any) -> None:
-        if not self._carried(entity_set):
-            return super().delete(entity_set, key, **options)  # type: ignore[misc]
-        with self.transaction():
-            super().delete(entity_set, key, **options)  # type: ignore[misc]
-            self._register(entity_set, key)
-
-    def write_record_set(self, register_set: m.EntitySet, recorder: Key,
-                         rows: Iterable[Mapping[str, Any]]) -> list[Row]:
-        if not self._carried(register_set):
-            return super().write_record_set(register_set, recorder, rows)  # type: ignore[misc]
-        with self.transaction():
-            stored = super().write_record_set(register_set, recorder, rows)  # type: ignore[misc]
-            self._register(register_set, recorder)
-        return stored
-
-    def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:
+def _bulk(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
         with self.exchange.paused():
-            return super().bulk_insert(entity_set, rows)  # type: ignore[misc]
+            return original(self, *args, **kwargs)
+    return method
 
-    def bulk_write_record_sets(self, register_set: m.EntitySet, items: Iterable[Any]) -> int:
-        with self.exchange.paused():
-            return super().bulk_write_record_sets(register_set, items)  # type: ignore[misc]
 
-    def select_changes(self, plan_set: m.EntitySet, node: str, message_no: int) -> list[Change]:
-        with self.transaction():
-            return self.exchange.select(plan_set, str(node).lower(), message_no)
+_WRITES: dict[str, Callable[[Any, tuple], Mapping[str, Any]]] = {
+    "create": lambda row, args: row,  # the stored row
+    "update": lambda row, args: row,
+    "delete": lambda _, args: args[0],  # the key
+    "write_record_set": lambda _, args: args[0],  # the recorder
+}
 
-    def confirm_changes(self, plan_set: m.EntitySet, node: str, message_no: int) -> int:
-        with self.transaction():
-            return self.exchange.confirm(plan_set, str(node).lower(), message_no)
+
+def select_changes(self: Any, plan_set: m.EntitySet, node: str, message_no: int) -> list[Change]:
+    with self.transaction():
+        return self.exchange.select(plan_set, str(node).lower(), message_no)
+
+
+def confirm_changes(self: Any, plan_set: m.EntitySet, node: str, message_no: int) -> int:
+    with self.transaction():
+        return self.exchange.confirm(plan_set, str(node).lower(), message_no)
 
 
 def recording(store_class: type) -> Callable[[type], type]:
-    """Class decorator: the provider class with :class:`Recording` in front and
-    ``self.exchange = store_class(self)`` set when constructed."""
+    """Class decorator: the class's write methods register changes, ``select_changes`` and
+    ``confirm_changes`` are added, and ``self.exchange = store_class(self)`` is set when an
+    instance is constructed (its ``create_schema`` creates the store's tables too)."""
     def decorate(cls: type) -> type:
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            cls.__init__(self, *args, **kwargs)
-            self.exchange = store_class(self)
+        for name, key_of in _WRITES.items():
+            if hasattr(cls, name):
+                setattr(cls, name, _write(getattr(cls, name), key_of))
+        for name in ("bulk_insert", "bulk_write_record_sets"):
+            if hasattr(cls, name):
+                setattr(cls, name, _bulk(getattr(cls, name)))
+        cls.select_changes = select_changes  # type: ignore[attr-defined]
+        cls.confirm_changes = confirm_changes  # type: ignore[attr-defined]
+        init = cls.__init__
 
-        body: dict[str, Any] = {"__init__": __init__, "__module__": cls.__module__,
-                                "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
-        if hasattr(store_class, "create_schema") and hasattr(cls, "create_schema"):
+        @functools.wraps(init)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            init(self, *args, **kwargs)
+            self.exchange = store_class(self)
+        cls.__init__ = __init__  # type: ignore[misc]
+        schema = getattr(cls, "create_schema", None)
+        if schema is not None and hasattr(store_class, "create_schema"):
+            @functools.wraps(schema)
             def create_schema(self: Any) -> None:
                 with self.transaction():
-                    cls.create_schema(self)
+                    schema(self)
                     self.exchange.create_schema()
-            body["create_schema"] = create_schema
-        return type(cls.__name__, (Recording, cls), body)
+            cls.create_schema = create_schema  # type: ignore[attr-defined]
+        return cls
     return decorate
 
 
@@ -139,6 +134,9 @@ class ExchangeBase:
         self.provider = provider
         self.plans = plans_carrying(provider.model)
         self.local = threading.local()
+
+    def is_paused(self) -> bool:
+        return getattr(self.local, "paused", False)
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:

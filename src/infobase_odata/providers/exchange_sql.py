@@ -4,7 +4,7 @@ table of registered changes, written in the transaction of the write that made t
     @recording(SQLExchange)
     class SQLiteProvider(...): ...
 
-``_exchange_changes`` holds one row per (node, set, key) with the message number that carried
+``_ibo_exchange_changes`` holds one row per (node, set, key) with the message number that carried
 it (NULL: not sent yet) and when it was registered (ISO text, UTC). Registering again resets the
 number (an upsert), so a confirmation never removes a change made after its message was built.
 """
@@ -18,7 +18,7 @@ from .. import model as m
 from ..stores import Change
 from .exchange import ExchangeBase, nodes_of
 
-TABLE = "_exchange_changes"
+TABLE = "_ibo_exchange_changes"  # "_ibo_": the prefix of our own tables in a site database
 _SCHEMA = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (node TEXT NOT NULL, set_name TEXT NOT NULL, "
     "key TEXT NOT NULL, message_no BIGINT, changed_at TEXT NOT NULL, PRIMARY KEY (node, set_name, key))",

@@ -36,6 +36,8 @@ from ..mapping import KeyCodec, Mapping, load_mapping
 from ..stores import Key, Row
 from . import mappedsql
 from .mappedschema import SchemaPlan, check_view_names, install
+from .exchange import recording
+from .exchange_sql import SQLExchange
 from .mappedwrites import MappedWrites
 from .sql import Compiler
 from .sqlconn import Link
@@ -43,6 +45,7 @@ from .sqlite import SQLiteProvider
 from .sqltables import SetInfo
 
 
+@recording(SQLExchange)  # its own writes register exchange-plan changes too (exchange.py)
 class MappedSQLiteProvider(MappedWrites, SQLiteProvider):
     """``mapping``: a :class:`~infobase_odata.mapping.Mapping`, its dict, or a JSON file path.
     Other keyword arguments are those of :class:`SQLiteProvider`."""
