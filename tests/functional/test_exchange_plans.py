@@ -6,6 +6,7 @@ request answered with a clear OData error; SQLite and memory providers."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -242,3 +243,82 @@ def test_the_sample_plan_and_its_nodes(app):
     assert b'EntitySet Name="ExchangePlan_Sites"' in document
     nodes = ok_json(app, f"{PLAN}?$filter=startswith(Code, '00')&$orderby=Code")["value"]
     assert [n["Description"] for n in nodes] == ["Web shop", "Main warehouse terminal"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_no_change_is_lost_while_a_node_reads_over_http(engine, request, tmp_path):
+    """Threads create and change goods through the interface while the node builds and confirms
+    messages in a loop: in the end it received every object in its last stored version."""
+    if engine == "postgresql":
+        database = request.getfixturevalue("pg_server").fresh_url()
+    else:
+        database = str(tmp_path / "trade.db")
+    app = AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=database, seed_options="goods=5"))
+    node = new_node(app, "C1")
+    received: dict[str, str] = {}
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(10):
+                ref = ok_json(app, "Catalog_Goods", "POST", {"Description": f"w{n} {i}"})["Ref_Key"]
+                ok_json(app, f"Catalog_Goods(guid'{ref}')", "PATCH", {"Description": f"w{n} {i} changed"})
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            failures.append(exc)
+
+    def deliver(number: int) -> None:
+        entries, tombstones = select(app, node, number)
+        assert tombstones == set()
+        for entry_id, props in entries.items():
+            received[props["Ref_Key"].text] = props["DataVersion"].text
+        assert notify(app, node, number).status_code == 200
+
+    def reader() -> None:
+        number = 1
+        try:
+            while not done.is_set():
+                deliver(number)
+                number += 1
+        except BaseException as exc:  # noqa: BLE001
+            failures.append(exc)
+
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+    node_reader = threading.Thread(target=reader)
+    node_reader.start()
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    node_reader.join()
+    deliver(10_000)
+    assert failures == []
+    stored = {row["Ref_Key"]: row["DataVersion"]
+              for row in ok_json(app, "Catalog_Goods?$filter=startswith(Description, 'w')")["value"]}
+    assert len(stored) == 30
+    assert received == stored
+
+
+def test_row_restrictions_apply_to_every_listed_row():
+    from infobase_odata.configuration import Role, User
+    from infobase_odata.security_auth import hash_password
+
+    configuration = Configuration("t", [
+        Catalog(name="Goods"), ExchangePlan(name="Shops", content=["Catalog_Goods"])],
+        roles=[Role(name="Exchange", rights={"ExchangePlan_Shops": ["Read", "Update"], "Catalog_Goods": ["Read"]},
+                    restrictions={"Catalog_Goods": "Description eq 'open'"})],
+        users=[User(name="node", password=hash_password("node", iterations=1000), roles=["Exchange"])])
+    model = build_model(configuration)
+    provider = MemoryProvider(model)
+    shop = provider.create(model.entity_set("ExchangePlan_Shops"), {"Code": "001"})["Ref_Key"]
+    provider.create(model.entity_set("Catalog_Goods"), {"Description": "open"})
+    app = AsUser(ODataService(configuration, provider, model=model), "node", "node")
+    node_path = f"ExchangePlan_Shops(guid'{shop}')"  # a path relative to the root, unquoted: accepted
+    url = f"/SelectChanges?DataExchangePoint={quote(node_path)}"
+    response = Request.blank(url + "&MessageNo=1", method="POST").get_response(app)
+    assert response.status_code == 200 and response.body.count(b"<entry>") == 1
+    provider.create(model.entity_set("Catalog_Goods"), {"Description": "secret"})
+    response = Request.blank(url + "&MessageNo=2", method="POST").get_response(app)
+    assert_odata_error(response, 401, 20)
+    assert provider.get(model.entity_set("ExchangePlan_Shops"), {"Ref_Key": shop})["SentNo"] == 1  # rolled back
