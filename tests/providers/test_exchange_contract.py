@@ -165,3 +165,12 @@ def test_no_change_is_lost_while_a_node_reads_its_changes(provider, sets):
 def _all():
     from infobase_odata.query.ast import QueryOptions
     return QueryOptions()
+
+
+def test_a_deleted_node_takes_its_changes_with_it(provider, sets):
+    plan = sets["ExchangePlan_Sites"]
+    shop, store = nodes(provider, sets)
+    provider.create(sets["Catalog_Goods"], {"Description": "Чай"})
+    provider.delete(plan, {"Ref_Key": shop})
+    assert changes(provider, sets, shop, 1) == set()
+    assert len(changes(provider, sets, store, 1)) == 1

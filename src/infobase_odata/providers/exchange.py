@@ -59,6 +59,12 @@ def _write(original: Callable[..., Any], key_of: Callable[[Any, tuple], Mapping[
     @functools.wraps(original)
     def method(self: Any, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
         exchange = self.exchange
+        if key_of is _given_key and entity_set.name in exchange.node_sets and not exchange.is_paused():
+            with self.transaction():  # a deleted node's changes go with it
+                with exchange.paused():
+                    original(self, entity_set, *args, **kwargs)
+                exchange.forget(str(args[0]["Ref_Key"]).lower())
+            return None
         if entity_set.name not in exchange.plans or exchange.is_paused():
             return original(self, entity_set, *args, **kwargs)
         with self.transaction():
@@ -77,12 +83,19 @@ def _bulk(original: Callable[..., Any]) -> Callable[..., Any]:
     return method
 
 
-_WRITES: dict[str, Callable[[Any, tuple], Mapping[str, Any]]] = {
-    "create": lambda row, args: row,  # the stored row
-    "update": lambda row, args: row,
-    "delete": lambda _, args: args[0],  # the key
-    "write_record_set": lambda _, args: args[0],  # the recorder
-}
+def _stored_row(row: Any, args: tuple) -> Mapping[str, Any]:  # create/update: the stored row
+    return row
+
+
+def _given_key(row: Any, args: tuple) -> Mapping[str, Any]:  # delete: the key (a deleted node: its changes go)
+    return args[0]
+
+
+def _given_recorder(row: Any, args: tuple) -> Mapping[str, Any]:  # write_record_set: the recorder
+    return args[0]
+
+
+_WRITES = {"create": _stored_row, "update": _stored_row, "delete": _given_key, "write_record_set": _given_recorder}
 
 
 def select_changes(self: Any, plan_set: m.EntitySet, node: str, message_no: int) -> list[Change]:
@@ -133,6 +146,7 @@ class ExchangeBase:
     def __init__(self, provider: Any) -> None:
         self.provider = provider
         self.plans = plans_carrying(provider.model)
+        self.node_sets = {p.name for plans in self.plans.values() for p in plans}
         self.local = threading.local()
 
     def is_paused(self) -> bool:
@@ -179,6 +193,10 @@ class MemoryExchange(ExchangeBase):
             if number <= message_no:
                 found.append(Change(key[1], key[2], when))
         return found
+
+    def forget(self, node: str) -> None:
+        for key, _ in self._of(node):
+            self.provider._put(self.table, key, None)
 
     def confirm(self, plan_set: m.EntitySet, node: str, message_no: int) -> int:
         done = [key for key, (number, _, _) in self._of(node) if number is not None and number <= message_no]

@@ -50,6 +50,9 @@ class SQLExchange(ExchangeBase):
                           "ORDER BY changed_at, set_name, key", (node, message_no))
         return [Change(set_name, key, _when(changed_at)) for set_name, key, changed_at in cursor.fetchall()]
 
+    def forget(self, node: str) -> None:
+        self.provider.link.run(f"DELETE FROM {TABLE} WHERE node = ?", (node,))
+
     def confirm(self, plan_set: m.EntitySet, node: str, message_no: int) -> int:
         cursor = self.provider.link.run(f"DELETE FROM {TABLE} WHERE node = ? AND message_no <= ?", (node, message_no))
         return cursor.rowcount
