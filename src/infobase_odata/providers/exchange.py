@@ -53,7 +53,7 @@ def key_text(entity_set: m.EntitySet, key: Mapping[str, Any]) -> str:
     return key_predicate(entity_set.entity_type, normal)
 
 
-def _write(original: Callable[..., Any], key_of: Callable[[Any, tuple], Mapping[str, Any]]) -> Callable[..., Any]:
+def _write(original: Callable[..., Any], key_of: Callable[[Any, tuple, dict], Mapping[str, Any]]) -> Callable[..., Any]:
     """``original`` registering a change of its entity set in its transaction; a nested call
     (a subclass's method calling the base's) or a bulk load registers nothing itself."""
     @functools.wraps(original)
@@ -63,14 +63,14 @@ def _write(original: Callable[..., Any], key_of: Callable[[Any, tuple], Mapping[
             with self.transaction():  # a deleted node's changes go with it
                 with exchange.paused():
                     original(self, entity_set, *args, **kwargs)
-                exchange.forget(str(args[0]["Ref_Key"]).lower())
+                exchange.forget(str(key_of(None, args, kwargs)["Ref_Key"]).lower())
             return None
         if entity_set.name not in exchange.plans or exchange.is_paused():
             return original(self, entity_set, *args, **kwargs)
         with self.transaction():
             with exchange.paused():
                 result = original(self, entity_set, *args, **kwargs)
-            exchange.register(entity_set, key_text(entity_set, key_of(result, args)))
+            exchange.register(entity_set, key_text(entity_set, key_of(result, args, kwargs)))
         return result
     return method
 
@@ -83,16 +83,16 @@ def _bulk(original: Callable[..., Any]) -> Callable[..., Any]:
     return method
 
 
-def _stored_row(row: Any, args: tuple) -> Mapping[str, Any]:  # create/update: the stored row
+def _stored_row(row: Any, args: tuple, kwargs: dict) -> Mapping[str, Any]:  # create/update
     return row
 
 
-def _given_key(row: Any, args: tuple) -> Mapping[str, Any]:  # delete: the key (a deleted node: its changes go)
-    return args[0]
+def _given_key(row: Any, args: tuple, kwargs: dict) -> Mapping[str, Any]:  # delete (a node: its changes go)
+    return args[0] if args else kwargs["key"]
 
 
-def _given_recorder(row: Any, args: tuple) -> Mapping[str, Any]:  # write_record_set: the recorder
-    return args[0]
+def _given_recorder(row: Any, args: tuple, kwargs: dict) -> Mapping[str, Any]:  # write_record_set
+    return args[0] if args else kwargs["recorder"]
 
 
 _WRITES = {"create": _stored_row, "update": _stored_row, "delete": _given_key, "write_record_set": _given_recorder}
