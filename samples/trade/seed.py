@@ -41,7 +41,7 @@ _CLOCK = {
     "Catalog_Units": 1, "Catalog_Goods": 2, "Catalog_Warehouses": 3, "Catalog_Counterparties": 4,
     "Catalog_Employees": 5, "Catalog_Валюты": 6, "Document_SalesOrder": 7,
     "Document_GoodsReceipt": 8, "ChartOfCharacteristicTypes_GoodsProperties": 9,
-    "BusinessProcess_OrderApproval": 10, "Task_OrderApprovalTask": 11,
+    "BusinessProcess_OrderApproval": 10, "Task_OrderApprovalTask": 11, "ExchangePlan_Sites": 12,
 }
 APPROVALS = 6  # approvals of the first orders: odd ones wait for the manager, even ones went on
 LARGE_ORDER = Decimal("100000")  # as handlers.LARGE_ORDER: the director approves from this total
@@ -86,6 +86,10 @@ CURRENCIES = [("643", "руб.", "Российский рубль"), ("840", "US
 WAREHOUSES = [
     ("Main warehouse", "1 Main Street, Springfield"),
     ("Склад №2", "г. Москва, ул. Ленина, д. 1"),
+]
+SITES = [  # the nodes of ExchangePlan_Sites
+    ("Web shop", "https://shop.example.com"),
+    ("Main warehouse terminal", "1 Main Street, Springfield"),
 ]
 
 # Folders: (description, parent index or 0); items go to the leaf folders or to the root.
@@ -210,6 +214,7 @@ class TradeData:
         yield "Task_OrderApprovalTask", sum(1 for _ in self.approval_task_rows()), self.approval_task_rows()
         yield "InformationRegister_Prices", self.price_count(), self.price_rows()
         yield "InformationRegister_КурсыВалют", len(self.rate_rows()), iter(self.rate_rows())
+        yield "ExchangePlan_Sites", len(SITES), self.site_rows()
 
     # catalogs
 
@@ -233,6 +238,12 @@ class TradeData:
             row = self._catalog("Catalog_Валюты", n, description, ПолноеНаименование=full)
             row["Code"] = number
             yield row
+
+    def site_rows(self) -> Iterator[dict]:
+        """The exchange plan's two nodes; seeding registers no changes (bulk loads do not)."""
+        for n, (description, address) in enumerate(SITES, 1):
+            yield {**self._catalog("ExchangePlan_Sites", n, description, Address=address),
+                   "SentNo": 0, "ReceivedNo": 0}
 
     def warehouses(self) -> Iterator[dict]:
         for n, (description, address) in enumerate(WAREHOUSES, 1):

@@ -49,6 +49,8 @@ MEANING: dict[str, str] = {
     "documents": "Document object ids of the journal",
     "columns": "Journal columns (графы): [{\"name\", \"type\"}]",
     "mapping": "Journal column -> {document id: its attribute} (default: the attribute of the column's name)",
+    "content": "Object ids (catalogs, documents, registers) whose changes the plan registers",
+    "this_node": "Code of the node that is this infobase (it gets no changes; empty: none)",
     "dimensions": "Register dimensions: [{\"name\", \"type\"}]",
     "resources": "Register resources: [{\"name\", \"type\"}]",
     "recorders": "Recorder document ids",

@@ -118,9 +118,19 @@ class Document(ReferenceObject):
 
 @dataclass(frozen=True, kw_only=True)
 class ExchangePlan(ReferenceObject):
+    """Nodes (узлы) of an exchange plan; every write of an object of ``content`` (catalog,
+    document, chart or register ids) registers a change for each node but ``this_node``, read
+    with ``SelectChanges`` (kinds/exchange_plan.py)."""
+
     kind = "ExchangePlan"
     code_length: int = 9
     description_length: int = 25
+    content: tuple[str, ...] = ()
+    this_node: str = ""  # the Code of the node that stands for this infobase ("": none)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "content", tuple(self.content))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -451,6 +461,8 @@ class Configuration:
                 self._validate_journal(obj)
             if isinstance(obj, BusinessProcess):
                 self._validate_route(obj)
+            if isinstance(obj, ExchangePlan):
+                self._validate_exchange_plan(obj)
             if isinstance(obj, Document):
                 for reg in obj.registers:
                     if reg not in self._by_id:
@@ -478,6 +490,12 @@ class Configuration:
             if unknown:
                 raise ConfigurationError(f"{process.object_id}: route point {point.name} addresses "
                                          f"{unknown[0]}, which is no addressing attribute of {process.task}")
+    def _validate_exchange_plan(self, plan: ExchangePlan) -> None:
+        for object_id in plan.content:
+            found = self._by_id.get(object_id)
+            if not isinstance(found, (ReferenceObject, RegisterObject)) or isinstance(found, ExchangePlan):
+                raise ConfigurationError(f"{plan.object_id}: content {object_id} is not a catalog, "
+                                         "document, chart or register of the configuration")
 
     def _validate_security(self) -> None:
         roles = {role.name: role for role in self.roles}

@@ -24,6 +24,8 @@ from .urls import Segment
 
 # --- resolution -------------------------------------------------------------------------------
 
+EXCHANGE_SHAPES = {"SelectChanges": "changes", "NotifyChangesReceived": "changes_received"}
+
 def _entity_set(ctx: Context, name: str) -> EntitySet:
     entity_set = ctx.model.entity_set(name)
     if entity_set is None:
@@ -57,7 +59,9 @@ def resolve(ctx: Context, segments: list[Segment]) -> Resource:
     first, rest = segments[0], segments[1:]
     if first.name == "$metadata" and first.args is None and not rest:
         return Resource("metadata")
-    if first.name in ("$batch", "SelectChanges", "NotifyChangesReceived") and not rest:
+    if first.name in EXCHANGE_SHAPES and first.args is None and not rest:
+        return Resource(EXCHANGE_SHAPES[first.name])  # exchange_handlers.py (§7)
+    if first.name == "$batch" and not rest:
         raise ODataError.of(errors.NOT_SUPPORTED, "{name} is not supported by this service", status=501,
                             name=first.name)
     entity_set = _entity_set(ctx, first.name)

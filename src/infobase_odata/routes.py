@@ -18,12 +18,12 @@ from typing import Callable
 
 from webob import Response
 
-from . import errors, handlers, process_handlers, register_handlers as registers, writes
+from . import errors, exchange_handlers as exchange, handlers, process_handlers, register_handlers as registers, writes
 from .context import Context, Resource
 from .csrf import check_request
 from .errors import ODataError
 from .model import CONSTANT, RECORD_SET
-from .stores import ConstantStore, ObjectWriter, RecordSetStore, VirtualTableStore
+from .stores import ConstantStore, ExchangeStore, ObjectWriter, RecordSetStore, VirtualTableStore
 from .urls import Segment
 
 ANY = "*"
@@ -70,6 +70,8 @@ ROUTES: tuple[Route, ...] = (
     Route("value", ANY, ("GET",), handlers.read_value),
     Route("function", ANY, ("GET",), registers.virtual_table, (VirtualTableStore,)),  # §6
     Route("action", ANY, ("POST",), action, WRITE),  # Post/Unpost, Start, ExecuteTask (§7)
+    Route("changes", ANY, ("POST",), exchange.select_changes, (*WRITE, ExchangeStore)),  # §7
+    Route("changes_received", ANY, ("POST",), exchange.notify_changes_received, (*WRITE, ExchangeStore)),
 )
 
 _TABLE: dict[tuple[str, str, str], Route] = {
@@ -101,6 +103,8 @@ def check_stores(ctx: Context, needs: tuple[type, ...], method: str) -> None:
     missing = [store for store in needs if store not in ctx.service.stores]
     if not missing:
         return
+    if ExchangeStore in missing:
+        raise ODataError(errors.NOT_SUPPORTED, "Exchange plans are not supported by this data store", status=501)
     if VirtualTableStore in missing:
         raise ODataError(errors.NOT_SUPPORTED, "Virtual tables are not supported by this data store", status=501)
     raise ODataError.method_not_allowed(method, ("GET",))

@@ -164,13 +164,36 @@ class VirtualTableStore(Protocol):
         after it, over ``result_set``; default order: the grouped dimensions (slices: the key)."""
 
 
+@dataclass(frozen=True)
+class Change:
+    """A registered change of one object for one exchange-plan node: the entity set, the key
+    as in URLs (``guid'…'``, ``Recorder_Key=guid'…'``) and when it was registered (UTC)."""
+    set_name: str
+    key: str
+    when: Any  # datetime.datetime, naive UTC
+
+
+@runtime_checkable
+class ExchangeStore(Protocol):
+    """Exchange plans (reference §7; ``providers/exchange.py``). Every create/update/delete of a
+    plan's content and every record-set write registers, in its own transaction, a change for
+    each node of the plan but ``this_node`` (bulk loads register nothing)."""
+
+    def select_changes(self, plan_set: EntitySet, node: str, message_no: int) -> list[Change]:
+        """The node's changes numbered ``message_no`` or lower, the unnumbered ones numbered
+        ``message_no`` first (one transaction), in registration order."""
+
+    def confirm_changes(self, plan_set: EntitySet, node: str, message_no: int) -> int:
+        """Forget the node's changes numbered ``message_no`` or lower; returns how many."""
+
+
 # The names the Protocols had before they were split (kept for existing imports).
 ReadProvider = ObjectReader
 WriteProvider = ObjectWriter
 RegisterProvider = RecordSetStore
 
 STORES: tuple[type, ...] = (ObjectReader, ObjectWriter, ConstantStore, BulkLoader, RecordSetStore,
-                            VirtualTableStore)
+                            VirtualTableStore, ExchangeStore)
 
 
 def _members(protocol: type) -> tuple[str, ...]:
@@ -200,7 +223,8 @@ def key_of(entity_set: EntitySet, row: Mapping[str, Any]) -> tuple:
     return tuple(row[name] for name in entity_set.entity_type.key_names)
 
 
-__all__ = ["Busy", "BulkLoader", "Conflict", "ConstantStore", "DirectRowWrite", "Invalid", "Key", "NotAllowed",
+__all__ = ["Busy", "BulkLoader", "Change", "Conflict", "ConstantStore", "DirectRowWrite", "ExchangeStore", "Invalid", "Key",
+           "NotAllowed",
            "NotFound", "ObjectReader", "ObjectWriter", "QueryResult", "ReadProvider", "RecordSetStore",
            "RegisterProvider", "Row", "STORES", "Stale", "StoreError", "VirtualTableStore", "WriteProvider",
            "capabilities", "key_of"]

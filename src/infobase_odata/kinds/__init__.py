@@ -20,7 +20,7 @@ from __future__ import annotations
 from .. import configuration as cfg, model as m
 from ..stores import ObjectWriter, RecordSetStore
 from . import (accumulation_register, catalog, chart_of_characteristic_types, constant, document,
-               enumeration, information_register, journal, business_process, task)
+               enumeration, information_register, journal, business_process, task, exchange_plan)
 from .base import Kind
 
 __all__ = ["Kind", "KINDS", "kind_of"]
@@ -31,7 +31,7 @@ KINDS: tuple[Kind, ...] = (
     journal.KIND,
     constant.KIND,
     enumeration.KIND,
-    Kind("ExchangePlan", cfg.ExchangePlan, m.OBJECT),
+    exchange_plan.KIND,
     Kind("ChartOfAccounts", cfg.ChartOfAccounts, m.OBJECT),
     chart_of_characteristic_types.KIND,
     Kind("ChartOfCalculationTypes", cfg.ChartOfCalculationTypes, m.OBJECT, numbering="Code"),

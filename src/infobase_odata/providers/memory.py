@@ -30,10 +30,12 @@ from typing import Any, Iterable
 from .. import model as m
 from ..stores import Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
+from .exchange import MemoryExchange, recording
 from .python import PythonProvider
 from .registers_memory import MemoryRegisters
 
 
+@recording(MemoryExchange)  # exchange-plan changes in every write's transaction (exchange.py)
 class MemoryProvider(MemoryRegisters, PythonProvider):
     def __init__(self, model: m.Model) -> None:
         super().__init__(model)

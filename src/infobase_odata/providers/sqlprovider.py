@@ -31,6 +31,8 @@ from ..stores import InvalidQuery, Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from .. import values as v
 from .dialect import Dialect
+from .exchange import recording
+from .exchange_sql import SQLExchange
 from .sql import Compiler
 from .sqlcodec import RowCodec
 from .sqlite_registers import SQLRegisters
@@ -90,6 +92,7 @@ class Stream:
         self.close()
 
 
+@recording(SQLExchange)  # exchange-plan changes in every write's transaction (exchange.py)
 class SQLProvider:
     """The store over one SQL database; ``trace`` is the connector's statement trace (if any)."""
 
