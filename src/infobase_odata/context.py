@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from webob import Request, Response
 
+from .i18n import Message
 from .errors import ODataError
 from .formats import atom, json as json_format
 from .model import EntitySet, Property
@@ -83,7 +84,7 @@ def _check_joins(options: QueryOptions) -> None:
             stack += [node.left, node.right] if isinstance(node, Binary) else \
                 [node.operand] if isinstance(node, Unary) else list(node.args)
         if joins > MAX_JOINS:
-            raise ODataError.query_option("$filter", f"more than {MAX_JOINS} navigation steps")
+            raise ODataError.query_option("$filter", Message("more than {limit} navigation steps", limit=MAX_JOINS))
 
 
 @dataclass
