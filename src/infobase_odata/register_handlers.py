@@ -107,7 +107,7 @@ def virtual_table(ctx, resource) -> Response:
     result_set = layout.records_set if slice_ else r.vt_result_set(ctx.model, entity_set, name)
     pairs = parse_query_string(ctx.request.query_string)
     options = parse_query_options(pairs, result_set, ctx.model, limits=ctx.limits)
-    params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom)
+    params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom, limits=ctx.limits)
     restriction = security.restrict_read(ctx, layout.records_set, params.condition, options.allowed_only)
     result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
                                         result_set=result_set)

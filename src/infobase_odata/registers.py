@@ -206,7 +206,7 @@ def _query_value(name: str, raw: str, edm_type: str) -> Any:
 
 
 def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str | None,
-                  custom: Iterable[tuple[str, str]]) -> VTParams:
+                  custom: Iterable[tuple[str, str]], limits: Any = None) -> VTParams:
     """Parameters in the parentheses and/or the query string (§6); an unknown one is 501 code 0."""
     function = function_import(model, entity_set, name)
     assert function is not None
@@ -236,7 +236,8 @@ def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str 
                     value.replace(tzinfo=None, microsecond=0))
         elif pname == "Condition":
             if str(value).strip():
-                params.condition = parse_filter(str(value), layout.records_set, model, option="Condition")
+                params.condition = parse_filter(str(value), layout.records_set, model, option="Condition",
+                                                limits=limits)
         elif pname == "Dimensions":
             names = tuple(n.strip() for n in str(value).split(",") if n.strip())
             known = {p.attribute for p in layout.dimensions}

@@ -25,7 +25,7 @@ CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 MESSAGE_ARGUMENTS = {
     "ODataError": 1, "query_option": 1, "bad_key": 0, "bad_value": 1, "bad_request": 0, "bad_batch": 0,
     "not_authenticated": 0, "_select_error": 0, "LiteralError": 0, "SyntaxProblem": 0, "ResolveError": 0,
-    "StoreError": 0, "Invalid": 0, "Busy": 0, "TooComplex": 0, "Conflict": 0, "Stale": 0,
+    "CompileError": 0, "StoreError": 0, "Invalid": 0, "Busy": 0, "TooComplex": 0, "Conflict": 0, "Stale": 0,
     "DirectRowWrite": 0, "InvalidQuery": 1,
 }
 

@@ -35,6 +35,9 @@ class QueryLimits:
     max_expand_depth: int = 5
     max_top: int = 2**31 - 1
     max_lambda_depth: int = 4
+    max_orderby_items: int = 100
+    max_select_items: int = 1000
+    max_expand_items: int = 100
 
 
 DEFAULT_LIMITS = QueryLimits()
@@ -218,6 +221,7 @@ def _parse_option(rule: str, text: str, entity_type: _Ident, model: Any, option:
     if parsed.nodes > limits.max_filter_nodes:
         raise ODataError.query_option(option, Message("more than {limit} expression nodes",
                                                       limit=limits.max_filter_nodes))
+    _check_items(rule, option, parsed.value, limits)
     validator = Validator(model, option, parsed.positions, limits)
     if rule == "filter":
         return validator.filter(parsed.value, entity_type.obj)
@@ -226,6 +230,15 @@ def _parse_option(rule: str, text: str, entity_type: _Ident, model: Any, option:
     if rule == "select":
         return validator.select(parsed.value, entity_type.obj)
     return validator.expand(parsed.value, entity_type.obj)
+
+
+def _check_items(rule: str, option: str, items: Any, limits: QueryLimits) -> None:
+    """Long lists (issue #11): each $orderby item is an ORDER BY term and often a subquery, each
+    $expand item a join; bound them like the other limits."""
+    limit = {"orderby": limits.max_orderby_items, "select": limits.max_select_items,
+             "expand": limits.max_expand_items}.get(rule)
+    if limit is not None and len(items) > limit:
+        raise ODataError.query_option(option, Message("more than {limit} items in the list", limit=limit))
 
 
 _parse_option_cached = lru_cache(maxsize=2048)(_parse_option)
