@@ -65,7 +65,8 @@ def query_limits(settings: Any) -> QueryLimits:
     """The parser's limits from the service settings."""
     return QueryLimits(max_filter_depth=settings.max_filter_depth, max_filter_nodes=settings.max_filter_nodes,
                        max_expand_depth=settings.max_expand_depth, max_top=settings.max_top,
-                       max_lambda_depth=settings.max_lambda_depth)
+                       max_lambda_depth=settings.max_lambda_depth, max_orderby_items=settings.max_orderby_items,
+                       max_select_items=settings.max_select_items, max_expand_items=settings.max_expand_items)
 
 
 @dataclass

@@ -13,6 +13,8 @@ by :mod:`infobase_odata.stores`), which :func:`from_store_error` maps here, in o
 
 from __future__ import annotations
 
+from .i18n import Message
+
 # 1C internal codes (§9.2) and the HTTP status each answers with.
 NOT_SUPPORTED = 0
 PARSE_STRING = 1
@@ -63,6 +65,8 @@ class ODataError(Exception):
         self.headers = headers or {}
         self.template: str | None = None  # English template of ``message`` (translated by i18n.py)
         self.params: dict = {}
+        if isinstance(message, Message):  # a detail made below the service: translated the same way
+            self.template, self.params = message.template, message.params
 
     @classmethod
     def of(cls, code: int | None, template: str, status: int | None = None,
@@ -178,8 +182,8 @@ class NotAllowed(StoreError):
         self.method = method
 
 
-STALE_MESSAGE = "Версия объекта изменилась (If-Match не совпадает с DataVersion)"
-DUPLICATE_MESSAGE = "Сущность с таким ключом уже существует"
+STALE_MESSAGE = Message("The object version has changed (If-Match does not match DataVersion)")
+DUPLICATE_MESSAGE = Message("An entity with this key already exists")  # ru: §5.1, the platform's text
 
 # (1C code, HTTP status) of each store error; the most specific class wins.
 STORE_ERRORS: dict[type[StoreError], tuple[int | None, int]] = {

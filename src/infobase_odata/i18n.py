@@ -8,6 +8,13 @@ other language (``language = en``) gets the English templates::
     >>> localize('Entity instance "{name}" not found by the given key.', {"name": "X"}, "ru")
     'Экземпляр сущности "X" не найден по переданному ключу.'
 
+A detail built below the service (a validator's, a body reader's, a store's) is a
+:class:`Message`: the English text that also remembers its template, translated where the
+error is written, parameters that are Messages too::
+
+    >>> translate(Message("{name} is not published", name="Catalog_X"), "ru")
+    'Catalog_X не опубликован'
+
 After editing a ``.po`` file, rebuild its ``.mo`` with ``python -m infobase_odata.i18n``
 (tests/unit/test_i18n.py checks that they match).
 """
@@ -25,6 +32,39 @@ DOMAIN = "infobase_odata"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
 
+class Message(str):
+    """English text made from ``template`` and ``params``; :func:`translate` gives it in a language.
+    It is a ``str`` (the English text) everywhere else: logs, ``str(error)``, comparisons."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> "Message":
+        text = super().__new__(cls, template.format(**params))
+        text.template, text.params = template, params
+        return text
+
+    def __reduce__(self):  # pickling (multiprocessing, caches) keeps the template
+        return (_message, (self.template, self.params))
+
+    def shortened(self, limit: int) -> "Message":
+        """The same message with each text parameter cut to ``limit`` characters."""
+        cut = {k: v[:limit] + "…" if isinstance(v, str) and not isinstance(v, Message) and len(v) > limit else v
+               for k, v in self.params.items()}
+        return Message(self.template, **cut)
+
+
+def _message(template: str, params: dict[str, Any]) -> Message:
+    return Message(template, **params)
+
+
+def translate(text: str, language: str) -> str:
+    """``text`` in ``language`` when it is a :class:`Message`; any other text as it is."""
+    if isinstance(text, Message):
+        return localize(text.template, text.params, language)
+    return str(text)
+
+
 @lru_cache(maxsize=16)
 def catalog(language: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
@@ -33,6 +73,7 @@ def catalog(language: str) -> gettext.NullTranslations:
 def localize(template: str, params: Mapping[str, Any], language: str) -> str:
     """The template translated into ``language`` with its parameters filled in."""
     text = catalog(language).gettext(template)
+    params = {k: translate(v, language) if isinstance(v, Message) else v for k, v in params.items()}
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):  # a broken translation: keep the English text
@@ -79,6 +120,25 @@ def compile_mo(entries: Mapping[str, str]) -> bytes:
     header = struct.pack("<7I", 0x950412DE, 0, len(keys), ids_table, strs_table, 0, 0)
     tables = b"".join(struct.pack("<2I", *pair) for pair in id_offsets + str_offsets)
     return header + tables + blob
+
+
+def extract(root: Path = LOCALE_DIR.parent) -> dict[str, str]:
+    """Every message template under ``root``: the literal first argument of ``Message(…)`` and the
+    template of ``ODataError.of(code, …)``, with where it is (``path:line``)."""
+    found: dict[str, str] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            index = {"Message": 0, "of": 1}.get(name or "")
+            if index is None or len(node.args) <= index:
+                continue
+            arg = node.args[index]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.setdefault(arg.value, f"{path.relative_to(root)}:{node.lineno}")
+    return found
 
 
 def build() -> list[Path]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .i18n import Message
 from .edm import NIL_GUID
 from .errors import ODataError
 from .model import CONSTANT, JOURNAL, EntitySet
@@ -46,29 +47,31 @@ def resolve_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
         return _constant_key(args)
     key_props = entity_set.entity_type.key
     if args is None or args.strip() == "":
-        raise ODataError.bad_key(f"{entity_set.name} needs a key in parentheses")
+        raise ODataError.bad_key(Message("{name} needs a key in parentheses", name=entity_set.name))
     parts = parse_key_predicate(args)
     if len(parts) == 1 and parts[0].name is None:
         if len(key_props) != 1:
             raise ODataError.bad_key(
-                f"{entity_set.name} has a composite key: name every part "
-                f"({', '.join(p.name for p in key_props)})")
+                Message("{name} has a composite key: name every part ({parts})",
+                        name=entity_set.name, parts=', '.join(p.name for p in key_props)))
         named = {key_props[0].name: parts[0].value}
     else:
         if any(p.name is None for p in parts):
-            raise ODataError.bad_key("mix of named and unnamed key values")
+            raise ODataError.bad_key(Message("mix of named and unnamed key values"))
         named = {}
         for part in parts:
             if part.name in named:
-                raise ODataError.bad_key(f"{part.name} is given twice")
+                raise ODataError.bad_key(Message("{name} is given twice", name=part.name))
             named[part.name] = part.value
     expected = {p.name for p in key_props}
     unknown = set(named) - expected
     if unknown:
-        raise ODataError.bad_key(f"{sorted(unknown)[0]} is not a key property of {entity_set.name}")
+        raise ODataError.bad_key(Message("{key} is not a key property of {name}",
+                                         key=sorted(unknown)[0], name=entity_set.name))
     missing = [p.name for p in key_props if p.name not in named]
     if missing:
-        raise ODataError.bad_key(f"key property {missing[0]} of {entity_set.name} is missing")
+        raise ODataError.bad_key(Message("key property {missing} of {name} is missing",
+                                         missing=missing[0], name=entity_set.name))
     key: dict[str, Any] = {}
     for prop in key_props:
         literal = named[prop.name]
@@ -78,6 +81,7 @@ def resolve_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
             key[prop.name] = str(literal.value)
             continue
         if literal.edm_type not in COMPATIBLE_LITERALS.get(prop.edm_type, {prop.edm_type}):
-            raise ODataError.bad_key(f"{prop.name} must be a {prop.edm_type} literal, not {literal.edm_type}")
+            raise ODataError.bad_key(Message("{name} must be a {edm_type} literal, not {edm_type2}",
+                                             name=prop.name, edm_type=prop.edm_type, edm_type2=literal.edm_type))
         key[prop.name] = literal.value
     return key

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.feedparser import FeedParser
 
+from .i18n import Message
 from . import errors
 from .errors import ODataError
 
@@ -57,20 +58,20 @@ class ChangeSet:
 
 
 def bad_batch(message: str) -> ODataError:
-    return ODataError(errors.BAD_REQUEST, f"Malformed $batch request: {message}")
+    return ODataError(errors.BAD_REQUEST, Message("Malformed $batch request: {message}", message=message))
 
 
 def boundary_of(content_type: str) -> str:
     """The boundary of a ``multipart/mixed`` Content-Type; anything else is a 400."""
     if any(char in content_type for char in "\r\n\x00"):
-        raise bad_batch("invalid Content-Type")
+        raise bad_batch(Message("invalid Content-Type"))
     header = email.message.Message()
     header["Content-Type"] = content_type
     boundary = header.get_boundary()
     if header.get_content_type() != "multipart/mixed" or not boundary:
-        raise bad_batch("the body must be multipart/mixed with a boundary parameter")
+        raise bad_batch(Message("the body must be multipart/mixed with a boundary parameter"))
     if not _BOUNDARY.match(boundary):
-        raise bad_batch("the boundary must be 1 to 70 characters allowed by RFC 2046")
+        raise bad_batch(Message("the boundary must be 1 to 70 characters allowed by RFC 2046"))
     return boundary
 
 
@@ -78,19 +79,21 @@ def _check_bounds(body: bytes, limits: BatchLimits) -> None:
     """Refuse bodies whose parsing alone would be costly, before parsing them."""
     delimiters = body.count(b"\n--") + body.startswith(b"--")
     if delimiters > 3 * limits.max_parts + 2:  # one per operation, three per change set, the close
-        raise ODataError(errors.BAD_REQUEST, f"A $batch request may hold at most {limits.max_parts} operations",
+        raise ODataError(errors.BAD_REQUEST, Message("A $batch request may hold at most {limit} operations",
+                                                     limit=limits.max_parts),
                          status=413)
     if body.count(b"\n") > max(MIN_LINES, LINES_PER_PART * limits.max_parts):
-        raise ODataError(errors.BAD_REQUEST, "The $batch body has too many lines", status=413)
+        raise ODataError(errors.BAD_REQUEST, Message("The $batch body has too many lines"), status=413)
 
 
 def _check_defects(message: email.message.Message, where: str) -> None:
     if message.defects:
         names = ", ".join(type(defect).__name__ for defect in message.defects)
-        raise bad_batch(f"{where}: {names}")
+        raise bad_batch(Message("{where}: malformed MIME ({names})", where=where, names=names))
     size = sum(len(name) + len(value) + 4 for name, value in message.items())
     if size > MAX_PART_HEADER_BYTES:
-        raise bad_batch(f"{where}: the part headers exceed {MAX_PART_HEADER_BYTES} bytes")
+        raise bad_batch(Message("{where}: the part headers exceed {limit} bytes",
+                                where=where, limit=MAX_PART_HEADER_BYTES))
 
 
 def _parse(data: bytes, max_nesting: int) -> email.message.Message:
@@ -104,10 +107,10 @@ def _parse(data: bytes, max_nesting: int) -> email.message.Message:
             # _msgstack: the messages open at this point, the batch's included (batch > change
             # set > operation is 3); a private attribute, hence the default.
             if len(getattr(parser, "_msgstack", ())) > max_nesting + 1:
-                raise bad_batch("multipart parts are nested too deeply")
+                raise bad_batch(Message("multipart parts are nested too deeply"))
         return parser.close()
     except RecursionError:
-        raise bad_batch("multipart parts are nested too deeply") from None
+        raise bad_batch(Message("multipart parts are nested too deeply")) from None
 
 
 def parse_batch(body: bytes, content_type: str, limits: BatchLimits) -> list[Operation | ChangeSet]:
@@ -116,32 +119,32 @@ def parse_batch(body: bytes, content_type: str, limits: BatchLimits) -> list[Ope
     _check_bounds(body, limits)
     head = f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii")
     message = _parse(head + body, limits.max_nesting)
-    _check_defects(message, "the batch")
+    _check_defects(message, Message("the batch"))
     if not message.is_multipart() or not message.get_payload():
-        raise bad_batch("no parts between the boundaries")
+        raise bad_batch(Message("no parts between the boundaries"))
     items: list[Operation | ChangeSet] = []
     count = 0
     for number, part in enumerate(message.get_payload(), 1):
-        where = f"part {number}"
+        where = Message("part {number}", number=number)
         _check_defects(part, where)
         if part.get_content_maintype() == "multipart":
             if part.get_content_type() != "multipart/mixed" or not part.is_multipart():
-                raise bad_batch(f"{where}: a change set must be multipart/mixed")
+                raise bad_batch(Message("{where}: a change set must be multipart/mixed", where=where))
             if limits.max_nesting < 2:
-                raise bad_batch(f"{where}: change sets are not accepted (max_batch_nesting)")
+                raise bad_batch(Message("{where}: change sets are not accepted (max_batch_nesting)", where=where))
             change_set = ChangeSet()
             for inner_number, inner in enumerate(part.get_payload(), 1):
-                inner_where = f"{where}.{inner_number}"
+                inner_where = Message("part {number}", number=f"{number}.{inner_number}")
                 _check_defects(inner, inner_where)
                 if inner.is_multipart():
-                    raise bad_batch(f"{inner_where}: change sets cannot be nested")
+                    raise bad_batch(Message("{where}: change sets cannot be nested", where=inner_where))
                 operation = _operation(inner, inner_where)
                 if operation.method not in CHANGE_METHODS:
-                    raise bad_batch(f"{inner_where}: a change set holds only POST, PUT, PATCH, MERGE "
-                                    f"and DELETE, not {operation.method}")
+                    raise bad_batch(Message("{where}: a change set holds only POST, PUT, PATCH, MERGE and DELETE, not {method}",
+                                            where=inner_where, method=operation.method))
                 change_set.operations.append(operation)
             if not change_set.operations:
-                raise bad_batch(f"{where}: an empty change set")
+                raise bad_batch(Message("{where}: an empty change set", where=where))
             count += len(change_set.operations)
             items.append(change_set)
         else:
@@ -149,36 +152,38 @@ def parse_batch(body: bytes, content_type: str, limits: BatchLimits) -> list[Ope
             count += 1
         if count > limits.max_parts:
             raise ODataError(errors.BAD_REQUEST,
-                             f"A $batch request may hold at most {limits.max_parts} operations", status=413)
+                             Message("A $batch request may hold at most {limit} operations",
+                                     limit=limits.max_parts), status=413)
     return items
 
 
 def _operation(part: email.message.Message, where: str) -> Operation:
     """One ``application/http`` part: request line, headers, body."""
     if part.get_content_type() != "application/http":
-        raise bad_batch(f"{where}: Content-Type must be application/http")
+        raise bad_batch(Message("{where}: Content-Type must be application/http", where=where))
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
-        raise bad_batch(f"{where}: no request")
+        raise bad_batch(Message("{where}: no request", where=where))
     split = _BLANK_LINE.search(payload)
     head, body = (payload[: split.start()], payload[split.end():]) if split else (payload, b"")
     lines = head.strip(b"\r\n").split(b"\n")
     if len(lines) > MAX_REQUEST_HEADERS + 1 or any(len(line) > MAX_LINE for line in lines):
-        raise bad_batch(f"{where}: more than {MAX_REQUEST_HEADERS} request headers or a line over {MAX_LINE} bytes")
+        raise bad_batch(Message("{where}: more than {headers} request headers or a line over {line} bytes",
+                                where=where, headers=MAX_REQUEST_HEADERS, line=MAX_LINE))
     match = _REQUEST_LINE.match(lines[0].decode("latin-1").strip())
     if not match or match["method"].upper() not in METHODS:
-        raise bad_batch(f"{where}: expected a request line such as GET Catalog_X HTTP/1.1")
+        raise bad_batch(Message("{where}: expected a request line such as GET Catalog_X HTTP/1.1", where=where))
     headers = []
     for line in lines[1:]:
         header = _HEADER.match(line.rstrip(b"\r"))
         if header is None:
-            raise bad_batch(f"{where}: malformed request header")
+            raise bad_batch(Message("{where}: malformed request header", where=where))
         headers.append((header[1].decode("ascii"), header[2].decode("latin-1")))
     found = {name.lower(): value for name, value in headers}
     length = found.get("content-length")
     if length is not None:
         if not length.isdigit():
-            raise bad_batch(f"{where}: invalid Content-Length")
+            raise bad_batch(Message("{where}: invalid Content-Length", where=where))
         body = body[: int(length)]
     content_id = part.get("Content-ID") or found.get("content-id")
     return Operation(match["method"].upper(), match["target"], headers, body,

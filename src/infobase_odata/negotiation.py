@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 from webob import Request
 
+from .i18n import Message
 from .errors import FORMAT_NOT_SUPPORTED, ODataError
 from .urls import split_query_string
 
@@ -63,7 +64,7 @@ def format_from_query(value: str | None) -> Format | None:
         return None
     parsed = _parse_format_value(value)
     if parsed is None:
-        raise ODataError(FORMAT_NOT_SUPPORTED, f"Unsupported $format value: {value}", status=406)
+        raise ODataError(FORMAT_NOT_SUPPORTED, Message("Unsupported $format value: {value}", value=value), status=406)
     return parsed
 
 

@@ -18,6 +18,7 @@ import dataclasses
 from decimal import Decimal
 from urllib.parse import quote
 
+from .i18n import Message
 from .edm import uri_literal
 from .errors import ODataError
 from .keys import COMPATIBLE_LITERALS
@@ -75,14 +76,14 @@ def page_options(entity_set: EntitySet, options: QueryOptions, page_size: int) -
     the skiptoken turned into a filter, no inline count); None when paging does not apply."""
     if page_size <= 0:
         if options.skiptoken is not None:
-            raise ODataError.query_option("$skiptoken", "server-driven paging is off")
+            raise ODataError.query_option("$skiptoken", Message("server-driven paging is off"))
         return None
     if options.skiptoken is None and options.top is not None and options.top <= page_size:
         return None
     keys = _sort_members(entity_set, options)
     if keys is None:
         if options.skiptoken is not None:
-            raise ODataError.query_option("$skiptoken", "this $orderby cannot be resumed")
+            raise ODataError.query_option("$skiptoken", Message("this $orderby cannot be resumed"))
         return None
     top = page_size + 1 if options.top is None or options.top > page_size else options.top
     changes: dict = {"top": top, "inlinecount": False}
@@ -93,11 +94,11 @@ def page_options(entity_set: EntitySet, options: QueryOptions, page_size: int) -
             raise ODataError.query_option("$skiptoken", err.message) from None
         names = [m.path[0] for m, _ in keys]
         if [p.name for p in parts] != names:
-            raise ODataError.query_option("$skiptoken", "the token does not match this query's order")
+            raise ODataError.query_option("$skiptoken", Message("the token does not match this query's order"))
         try:
             values = [_literal(m.resolved[0], p.value) for (m, _), p in zip(keys, parts)]
         except (ArithmeticError, TypeError, ValueError):
-            raise ODataError.query_option("$skiptoken", "a value of the token has the wrong type") from None
+            raise ODataError.query_option("$skiptoken", Message("a value of the token has the wrong type")) from None
         if not options.orderby and entity_set.insertion_ordered:
             changes["after_key"] = values[0].value  # insertion order: the provider resumes after the row
         else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .i18n import Message
 from .errors import ODataError
 from .model import COMPOSITE, COMPOSITE_TYPE, NAMESPACE, TABULAR, EntitySet, Model
 from .query.ast import ExpandItem, QueryOptions
@@ -56,14 +57,17 @@ def _expand_tree(items: tuple[ExpandItem, ...], entity_set: EntitySet, model: Mo
         prop = entity_type.property(head)
         if prop is not None and prop.role == COMPOSITE:
             if not rest:
-                raise ODataError.query_option("$expand", f"{head} is composite: name the type, {head}/<Type>")
+                raise ODataError.query_option("$expand", Message("{head} is composite: name the type, {head}/<Type>",
+                                                                 head=head))
             type_set = _composite_target(prop, rest[0], model)
             if type_set is None:
-                raise ODataError.query_option("$expand", f"{rest[0]} is not a published type of {head}")
+                raise ODataError.query_option("$expand", Message("{rest} is not a published type of {head}",
+                                                                 rest=rest[0], head=head))
             name = f"{head}_Expanded"
             node = level.setdefault(name, _Expansion(type_set, head, f"{NAMESPACE}.{type_set.name}"))
             if node.target is not type_set:
-                raise ODataError.query_option("$expand", f"{head} can be expanded as one type per request")
+                raise ODataError.query_option("$expand", Message("{head} can be expanded as one type per request",
+                                                                 head=head))
             if rest[1:]:
                 add(node.children, type_set, rest[1:])
             return
@@ -71,7 +75,8 @@ def _expand_tree(items: tuple[ExpandItem, ...], entity_set: EntitySet, model: Mo
         for name in names:
             nav = entity_type.navigation_property(name)
             if nav is None:
-                raise ODataError.query_option("$expand", f"{name} is not a navigation property of {target.name}")
+                raise ODataError.query_option("$expand", Message("{name} is not a navigation property of {target}",
+                                                                 name=name, target=target.name))
             node = level.setdefault(name, _Expansion(model.entity_sets[nav.target_set], nav.key_property))
             if rest:
                 add(node.children, node.target, rest)
@@ -105,7 +110,8 @@ def _level_shape(entity_set: EntitySet, selects: list[tuple[str, ...]], expand: 
                 wanted = set(columns) | {"Ref_Key", "LineNumber"}
                 unknown = set(columns) - {p.name for p in prop.row_type.properties}
                 if unknown:
-                    raise _select_error(f"{sorted(unknown)[0]} is not a column of {prop.name}")
+                    raise _select_error(Message("{column} is not a column of {name}",
+                                                column=sorted(unknown)[0], name=prop.name))
                 shape.row_properties[prop.name] = [p for p in prop.row_type.properties if p.name in wanted]
         shape.links = [n for n in entity_type.navigation if n.name in heads or n.key_property in heads]
     for path in selects:
@@ -121,7 +127,7 @@ def _level_shape(entity_set: EntitySet, selects: list[tuple[str, ...]], expand: 
                 if name not in shape.presentations:
                     shape.presentations.append(name)
             else:
-                raise _select_error(f"{base} has no presentation in {entity_set.name}")
+                raise _select_error(Message("{base} has no presentation in {name}", base=base, name=entity_set.name))
         elif name == "Presentation" and entity_type.property("Presentation") is None:
             shape.presentations.append("Presentation")
     for name, node in expand.items():
@@ -157,6 +163,6 @@ def build_shape(model: Model, entity_set: EntitySet, options: QueryOptions, *,
         if head in ("*", "**", "Presentation") or head.endswith(PRESENTATION):
             continue
         if entity_set.entity_type.property(head) is None and entity_set.entity_type.navigation_property(head) is None:
-            raise _select_error(f"{head} is not a property of {entity_set.name}")
+            raise _select_error(Message("{head} is not a property of {name}", head=head, name=entity_set.name))
     tree = _expand_tree(options.expand, entity_set, model)
     return _level_shape(entity_set, selects, tree, model)

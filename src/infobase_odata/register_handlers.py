@@ -19,6 +19,7 @@ from typing import Any
 
 from webob import Response
 
+from .i18n import Message
 from . import errors, registers as r, security, writes
 from .errors import ODataError
 from .context import Resource, content_type, response, stream
@@ -62,7 +63,8 @@ def resolve_action(ctx, entity_set: EntitySet, key: dict, rest: list[Segment]):
             not any(f.name == segment.name and f.binding_type == entity_set.name for f in ctx.model.function_imports):
         return None
     if segment.args not in (None, ""):
-        raise ODataError(errors.BAD_URL, f"{segment.name} takes its parameters in the query string")
+        raise ODataError(errors.BAD_URL, Message("{name} takes its parameters in the query string",
+                                                 name=segment.name))
     if len(rest) > 1:
         raise ODataError.of(errors.BAD_URL, "Extra segments after {name}", name=segment.name)
     return Resource("action", entity_set, key, path=[segment.name])
@@ -78,18 +80,20 @@ def register_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
     if entity_set.kind != RECORD_SET or entity_set.entity_type.key_names == ("Recorder_Key",):
         return resolve_key(entity_set, args)
     if not args or not args.strip():
-        raise ODataError.bad_key(f"{entity_set.name} needs a key in parentheses")
+        raise ODataError.bad_key(Message("{name} needs a key in parentheses", name=entity_set.name))
     parts = {p.name: p.value for p in parse_key_predicate(args)}
     if set(parts) != {"Recorder", "Recorder_Type"}:
-        raise ODataError.bad_key(f"{entity_set.name} is addressed as (Recorder='…',Recorder_Type='…')")
+        raise ODataError.bad_key(Message("{name} is addressed as (Recorder='…',Recorder_Type='…')",
+                                         name=entity_set.name))
     recorder, kind = str(parts["Recorder"].value).lower(), str(parts["Recorder_Type"].value)
     if not kind.startswith(NAMESPACE + "."):
         kind = f"{NAMESPACE}.{kind}"
     if not _GUID.fullmatch(recorder):
-        raise ODataError.bad_key(f"Recorder must be a GUID, not {recorder!r}")
+        raise ODataError.bad_key(Message("Recorder must be a GUID, not {recorder!r}", recorder=recorder))
     allowed = {f"{NAMESPACE}.{t.object_id}" for t in entity_set.entity_type.property("Recorder").value_type.types}
     if kind not in allowed:
-        raise ODataError.bad_key(f"Recorder_Type must be one of {', '.join(sorted(allowed))}")
+        raise ODataError.bad_key(Message("Recorder_Type must be one of {allowed}",
+                                         allowed=', '.join(sorted(allowed))))
     return {"Recorder": recorder, "Recorder_Type": kind}
 
 
@@ -102,7 +106,7 @@ def virtual_table(ctx, resource) -> Response:
     slice_ = name in ("SliceLast", "SliceFirst")
     result_set = layout.records_set if slice_ else r.vt_result_set(ctx.model, entity_set, name)
     options = parse_query_options(ctx.query_pairs, result_set, ctx.model, limits=ctx.limits)
-    params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom)
+    params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom, limits=ctx.limits)
     restriction = security.restrict_read(ctx, layout.records_set, params.condition, options.allowed_only)
     result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
                                         result_set=result_set)
@@ -124,7 +128,8 @@ def _operational(ctx) -> bool:
         if name == "PostingModeOperational":
             text = value.strip().lower()
             if text not in ("true", "false"):
-                raise ODataError(errors.QUERY_OPTION, f"PostingModeOperational: true or false, not '{value[:20]}'")
+                raise ODataError(errors.QUERY_OPTION, Message("PostingModeOperational: true or false, not '{value}'",
+                                                              value=value[:20]))
             return text == "true"
     return False
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
+from .i18n import Message
 from . import configuration as cfg, model as m
 from .errors import BAD_PROPERTY_VALUE, NOT_SUPPORTED, QUERY_OPTION, ODataError
 from .query.ast import Expr, Literal, Member
@@ -143,12 +144,14 @@ def complete_records(layout: Layout, recorder: Mapping[str, Any], rows: Iterable
         if layout.balance:
             kind = values.get("RecordType") or RECEIPT
             if kind not in RECORD_TYPES:
-                raise ODataError(BAD_PROPERTY_VALUE, f"Неверное значение свойства RecordType: {kind!r} "
-                                 "(Receipt или Expense)", status=400)
+                raise ODataError(BAD_PROPERTY_VALUE, Message("Invalid value of property RecordType: {kind!r} "
+                                                             "(Receipt or Expense)", kind=kind), status=400)
             values["RecordType"] = kind
         row = complete_row(row_props, values)
         if row["LineNumber"] in seen:
-            raise ODataError(BAD_PROPERTY_VALUE, f"Номер строки {row['LineNumber']} повторяется", status=400)
+            raise ODataError(BAD_PROPERTY_VALUE, Message("Line number {number} is repeated",
+                                                         number=row['LineNumber']),
+                             status=400)
         seen.add(row["LineNumber"])
         out.append(row)
     out.sort(key=lambda r: r["LineNumber"])
@@ -184,7 +187,7 @@ def function_import(model: m.Model, entity_set: m.EntitySet, name: str) -> m.Fun
 
 
 def not_supported(name: str) -> ODataError:
-    return ODataError(NOT_SUPPORTED, f"Параметр {name} не поддерживается", status=501)
+    return ODataError(NOT_SUPPORTED, Message("The parameter {name} is not supported", name=name), status=501)
 
 
 def _query_value(name: str, raw: str, edm_type: str) -> Any:
@@ -203,7 +206,7 @@ def _query_value(name: str, raw: str, edm_type: str) -> Any:
 
 
 def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str | None,
-                  custom: Iterable[tuple[str, str]]) -> VTParams:
+                  custom: Iterable[tuple[str, str]], limits: Any = None) -> VTParams:
     """Parameters in the parentheses and/or the query string (§6); an unknown one is 501 code 0."""
     function = function_import(model, entity_set, name)
     assert function is not None
@@ -227,19 +230,21 @@ def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str 
             continue
         if declared[pname] == "Edm.DateTime":
             if not isinstance(value, dt.datetime):
-                raise ODataError(QUERY_OPTION, f"Параметр {pname}: ожидается datetime'…'", status=400)
+                raise ODataError(QUERY_OPTION, Message("Parameter {name}: datetime'…' is expected",
+                                                       name=pname), status=400)
             setattr(params, {"Period": "period", "StartPeriod": "start", "EndPeriod": "end"}[pname],
                     value.replace(tzinfo=None, microsecond=0))
         elif pname == "Condition":
             if str(value).strip():
-                params.condition = parse_filter(str(value), layout.records_set, model, option="Condition")
+                params.condition = parse_filter(str(value), layout.records_set, model, option="Condition",
+                                                limits=limits)
         elif pname == "Dimensions":
             names = tuple(n.strip() for n in str(value).split(",") if n.strip())
             known = {p.attribute for p in layout.dimensions}
             for n in names:
                 if n not in known:
-                    raise ODataError(QUERY_OPTION, f"Параметр Dimensions: {n} не является измерением "
-                                     f"{layout.register_set.name}", status=400)
+                    raise ODataError(QUERY_OPTION, Message("Parameter Dimensions: {name} is not a dimension of {register}",
+                                                           name=n, register=layout.register_set.name), status=400)
             params.dimensions = names
     return params
 

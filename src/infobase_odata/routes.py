@@ -18,6 +18,7 @@ from typing import Callable
 
 from webob import Response
 
+from .i18n import Message
 from . import errors, exchange_handlers as exchange, handlers, process_handlers, register_handlers as registers, writes
 from .context import Context, Resource
 from .csrf import check_request
@@ -104,9 +105,9 @@ def check_stores(ctx: Context, needs: tuple[type, ...], method: str) -> None:
     if not missing:
         return
     if ExchangeStore in missing:
-        raise ODataError(errors.NOT_SUPPORTED, "Exchange plans are not supported by this data store", status=501)
+        raise ODataError(errors.NOT_SUPPORTED, Message("Exchange plans are not supported by this data store"), status=501)
     if VirtualTableStore in missing:
-        raise ODataError(errors.NOT_SUPPORTED, "Virtual tables are not supported by this data store", status=501)
+        raise ODataError(errors.NOT_SUPPORTED, Message("Virtual tables are not supported by this data store"), status=501)
     raise ODataError.method_not_allowed(method, ("GET",))
 
 

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from .i18n import Message
 from . import edm, model as m
 from .errors import DUPLICATE_MESSAGE, STALE_MESSAGE
 from .kinds import kind_of
@@ -31,7 +32,7 @@ Row = dict[str, Any]
 
 # Properties a PUT keeps although the body does not carry them (§8.2).
 KEPT_BY_PUT = frozenset({"Ref_Key", "DataVersion", "Predefined", "PredefinedDataName", "Posted"})
-TABULAR_CREATE_MESSAGE = "Создание строк табличной части напрямую не поддерживается"
+TABULAR_CREATE_MESSAGE = Message("Creating tabular-section rows on their own is not supported")
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -47,7 +48,7 @@ def stale_version() -> Stale:
 
 
 def bad_value(name: str, detail: str) -> Invalid:
-    return Invalid(f"Неверное значение свойства {name}: {detail}")
+    return Invalid(Message("Invalid value of property {name}: {detail}", name=name, detail=detail))
 
 
 def check_writable(entity_set: m.EntitySet, operation: str) -> None:
@@ -90,7 +91,7 @@ def check_guid(value: Any, name: str = "Ref_Key") -> str:
     """The canonical lowercase text of a GUID; code 4 for anything else."""
     text = str(value)
     if not _GUID.match(text):
-        raise bad_value(name, f"'{text}' не является GUID")
+        raise bad_value(name, Message("'{text}' is not a GUID", text=text))
     return text.lower()
 
 
@@ -107,7 +108,7 @@ def tabular_rows(prop: m.Property, owner: str, rows: Iterable[Mapping[str, Any]]
     for line in completed:
         number = line["LineNumber"]
         if number in seen:
-            raise bad_value(f"{prop.name}.LineNumber", f"номер строки {number} повторяется")
+            raise bad_value(f"{prop.name}.LineNumber", Message("line number {number} is repeated", number=number))
         seen.add(number)
     return completed
 
@@ -139,7 +140,7 @@ def merge(entity_set: m.EntitySet, old: Row, values: Mapping[str, Any], *, repla
     ref = old["Ref_Key"]
     given = values.get("Ref_Key")
     if given not in (None, "") and check_guid(given) != ref:
-        raise bad_value("Ref_Key", "ключ объекта изменить нельзя")
+        raise bad_value("Ref_Key", Message("the key of an object cannot be changed"))
     row: Row = {}
     for prop in entity_set.entity_type.properties:
         name = prop.name
@@ -204,7 +205,8 @@ class Numbering:
         return self.prefix + digits.zfill(self.width)
 
     def _overflow(self) -> StoreError:
-        return StoreError(f"Не удалось присвоить {self.name}: исчерпана длина {self.length}")
+        return StoreError(Message("Cannot assign {name}: the length {length} is exhausted",
+                                  name=self.name, length=self.length))
 
 
 def numbering(entity_set: m.EntitySet) -> Numbering | None:

@@ -17,6 +17,7 @@ import datetime
 from dataclasses import replace
 from typing import Any, Iterable
 
+from .i18n import Message
 from . import errors
 from .configuration import RIGHTS, Configuration, User
 from .edm import NIL_GUID, uri_literal
@@ -33,7 +34,6 @@ __all__ = ["Security", "Subject", "require", "restrict_read", "check_row", "chec
 
 SAMPLES: dict[str, Any] = {"Edm.Guid": NIL_GUID, "Edm.String": "", "Edm.Boolean": False,
                           "Edm.DateTime": datetime.datetime(2000, 1, 1)}  # key-filter templates
-VIOLATION = "Нарушение прав доступа!"  # 1C's text for a row outside the user's restriction
 
 
 class Subject:
@@ -192,12 +192,14 @@ def subject_of(ctx: Any) -> Subject:
 
 
 def denied(ctx: Any, entity_set: EntitySet, right: str) -> ODataError:
-    return ODataError(errors.ACCESS_DENIED, f"Недостаточно прав для выполнения операции ({right}: {entity_set.name})",
-                      status=_security(ctx).status)
+    return ODataError(errors.ACCESS_DENIED, Message("Insufficient rights to perform the operation ({right}: {name})",
+                                                    right=right, name=entity_set.name), status=_security(ctx).status)
 
 
 def violation(ctx: Any, entity_set: EntitySet) -> ODataError:
-    return ODataError(errors.ACCESS_DENIED, f"{VIOLATION} ({entity_set.name})", status=_security(ctx).status)
+    # ru: 1C's «Нарушение прав доступа!» for a row outside the user's restriction
+    return ODataError(errors.ACCESS_DENIED, Message("Access rights violation! ({name})", name=entity_set.name),
+                      status=_security(ctx).status)
 
 
 def require(ctx: Any, entity_set: EntitySet, right: str, *, over: Any = None) -> Expr | None:

@@ -21,6 +21,7 @@ import threading
 from typing import Any, Callable
 
 from . import errors
+from .i18n import Message
 from .configuration import Configuration, User
 from .errors import ODataError
 
@@ -28,7 +29,7 @@ PBKDF2_ITERATIONS = 600_000  # OWASP 2023 for PBKDF2-HMAC-SHA256
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 MAX_HEADER = 4096
 AUTH_MODES = ("basic", "remote_user", "callable")
-NOT_AUTHENTICATED = "Идентификация пользователя не выполнена"  # 1C's wording for failed logins
+NOT_AUTHENTICATED = Message("User identification failed")  # ru: 1C's «Идентификация пользователя не выполнена»
 
 Authenticate = Callable[[dict], "str | User | None"]
 
@@ -78,17 +79,17 @@ def basic_credentials(header: str | None) -> tuple[str, str]:
     if not header:
         raise not_authenticated()
     if len(header) > MAX_HEADER:
-        raise not_authenticated("The Authorization header is too long")
+        raise not_authenticated(Message("The Authorization header is too long"))
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "basic":
-        raise not_authenticated("Only HTTP Basic authentication is supported")
+        raise not_authenticated(Message("Only HTTP Basic authentication is supported"))
     try:
         text = base64.b64decode(token.strip().encode("ascii"), validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
-        raise not_authenticated("Malformed Basic credentials") from None
+        raise not_authenticated(Message("Malformed Basic credentials")) from None
     name, colon, password = text.partition(":")
     if not colon or not name or "\x00" in text:
-        raise not_authenticated("Malformed Basic credentials")
+        raise not_authenticated(Message("Malformed Basic credentials"))
     return name, password
 
 

@@ -124,10 +124,13 @@ class ODataService:
             # A mapping that does not fit the database: every request fails this same way (the
             # schema is not marked ready) until the mapping or the database is fixed.
             log.error("the service is misconfigured: %s", exc)
-            err = ODataError.internal()
-            err.message = f"{err.message} (ошибка настройки сервиса, см. журнал сервера)"
+            err = ODataError.of(errors.INTERNAL, "An internal error of the OData service occurred. Details can be found in "
+                                "the technological log. (a configuration error of the service, see the server log)")
             if self.settings.debug:
-                err.message = f"{err.message}: {exc}"
+                err = ODataError.of(errors.INTERNAL, "An internal error of the OData service occurred. Details can be found in "
+                                    "the technological log. (a configuration error of the service, see the server "
+                                    "log): {detail}",
+                                    detail=str(exc))
             response = self.error_response(err, fmt)
         except Exception as exc:
             log.exception("unexpected error answering %s %s", request.method, request.path_qs[:500])

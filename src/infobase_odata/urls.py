@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from .i18n import Message
 from .errors import BAD_URL, ODataError
 
 SERVICE_PATH = "/odata/standard.odata"
@@ -28,9 +29,9 @@ def _decode(raw: str) -> str:
     try:
         text = unquote(raw, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise ODataError(BAD_URL, "The URL is not valid UTF-8 after percent-decoding") from None
+        raise ODataError(BAD_URL, Message("The URL is not valid UTF-8 after percent-decoding")) from None
     if "\x00" in text:
-        raise ODataError(BAD_URL, "The URL contains a NUL character")
+        raise ODataError(BAD_URL, Message("The URL contains a NUL character"))
     return text
 
 
@@ -47,7 +48,7 @@ def wsgi_path(environ: dict) -> str:
     try:
         decoded = (script + path).encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
-        raise ODataError(BAD_URL, "The URL is not valid UTF-8") from None
+        raise ODataError(BAD_URL, Message("The URL is not valid UTF-8")) from None
     # Re-encode the characters that would change meaning so split_segments sees one form.
     return decoded.replace("%", "%25")
 
@@ -88,7 +89,7 @@ def split_segments(path: str) -> list[Segment]:
         name, paren, rest = text.partition("(")
         if paren:
             if not rest.endswith(")"):
-                raise ODataError(BAD_URL, f"Unbalanced parentheses in URL segment {text!r}")
+                raise ODataError(BAD_URL, Message("Unbalanced parentheses in URL segment {text!r}", text=text))
             segments.append(Segment(name, rest[:-1]))
         else:
             segments.append(Segment(name))
@@ -109,10 +110,10 @@ def decode_query_parts(parts: tuple[str, ...]) -> list[tuple[str, str]]:
         try:
             pairs.append((unquote(name, errors="strict"), unquote(value, errors="strict")))
         except UnicodeDecodeError:
-            raise ODataError(BAD_URL, "The query string is not valid UTF-8 after percent-decoding") from None
+            raise ODataError(BAD_URL, Message("The query string is not valid UTF-8 after percent-decoding")) from None
     for name, value in pairs:
         if "\x00" in name or "\x00" in value:
-            raise ODataError(BAD_URL, "The query string contains a NUL character")
+            raise ODataError(BAD_URL, Message("The query string contains a NUL character"))
     return pairs
 
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from webob import Response
 
+from .i18n import Message
 from . import errors, rules, security
 from .context import content_type, response
 from .edm import entity_path, new_guid
@@ -43,12 +44,14 @@ def read_body(ctx) -> bytes:
     limit = ctx.settings.max_body_bytes
     length = ctx.request.content_length
     if length is not None and length < 0:  # would read until the client hangs up
-        raise ODataError(errors.BAD_REQUEST, "Invalid Content-Length")
+        raise ODataError(errors.BAD_REQUEST, Message("Invalid Content-Length"))
     if length is not None and length > limit:
-        raise ODataError(errors.BAD_REQUEST, f"The request body is larger than {limit} bytes", status=413)
+        raise ODataError(errors.BAD_REQUEST, Message("The request body is larger than {limit} bytes",
+                                                     limit=limit), status=413)
     body = ctx.request.body_file.read(limit + 1) if length != 0 else b""
     if len(body) > limit:
-        raise ODataError(errors.BAD_REQUEST, f"The request body is larger than {limit} bytes", status=413)
+        raise ODataError(errors.BAD_REQUEST, Message("The request body is larger than {limit} bytes",
+                                                     limit=limit), status=413)
     environ[BODY_KEY] = (environ.get("wsgi.input"), body)
     return body
 
@@ -60,7 +63,8 @@ def _body_reader(ctx, body: bytes):
     if content_type.endswith("xml"):
         return atom_reader
     if content_type and content_type not in ("text/plain", "application/octet-stream"):
-        raise ODataError(errors.FORMAT_NOT_SUPPORTED, f"Unsupported request Content-Type {content_type}",
+        raise ODataError(errors.FORMAT_NOT_SUPPORTED, Message("Unsupported request Content-Type {content_type}",
+                                                              content_type=content_type),
                          status=415)
     return atom_reader if body.lstrip()[:1] == b"<" else json_reader
 
@@ -68,7 +72,7 @@ def _body_reader(ctx, body: bytes):
 def read_values(ctx, entity_set: EntitySet) -> dict[str, Any]:
     body = read_body(ctx)
     if not body.strip():
-        raise ODataError(errors.BAD_REQUEST, "The request body is empty")
+        raise ODataError(errors.BAD_REQUEST, Message("The request body is empty"))
     values = _body_reader(ctx, body).read_entity(body, entity_set, ctx.model, base=ctx.base)
     values.pop("__DataVersion", None)  # the version token travels in If-Match (§8.5)
     return values
@@ -92,7 +96,8 @@ def if_match(ctx) -> str | None:
 def data_load_mode(ctx, entity_set: EntitySet) -> bool:
     enabled = ctx.request.headers.get(DATA_LOAD_HEADER, "").strip().lower() == "true"
     if enabled and entity_set.name in ctx.service.events.data_load_refused:
-        raise ODataError(errors.DATA_LOAD_MODE, f"{entity_set.name} does not support data-load mode")
+        raise ODataError(errors.DATA_LOAD_MODE, Message("{name} does not support data-load mode",
+                                                        name=entity_set.name))
     return enabled
 
 
@@ -198,7 +203,7 @@ def _current(ctx, entity_set: EntitySet, key: dict, restriction, version: str | 
         raise ODataError.not_found(entity_set.name)
     security.check_row(ctx, entity_set, key, restriction)
     if version is not None and previous.get("DataVersion") != version:
-        raise ODataError(None, "Версия объекта изменилась (If-Match не совпадает с DataVersion)", status=412)
+        raise ODataError(None, errors.STALE_MESSAGE, status=412)
     return previous
 
 

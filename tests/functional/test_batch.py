@@ -272,7 +272,7 @@ GET = op("GET", PARTIES)
 def test_malformed_multipart_is_400(app, body, content_type):
     response = post_batch(app, body, content_type, Accept="application/json")
     assert_odata_error(response, 400, 2)
-    assert "Malformed $batch request" in json.loads(response.body)["odata.error"]["message"]["value"]
+    assert "Неверный запрос $batch" in json.loads(response.body)["odata.error"]["message"]["value"]
 
 
 @pytest.mark.parametrize("headers", [

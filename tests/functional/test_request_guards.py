@@ -84,7 +84,7 @@ def test_lambda_depth_is_a_setting(tmp_path):
     deep = "Document_SalesOrder?$format=json&$top=1&$filter=" + quote(nested_any(3))
     strict = AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "t.db"),
                                     seed_options="goods=20", max_lambda_depth=2))
-    assert "2 levels" in assert_odata_error(get(strict, deep), 400, 14)
+    assert "глубже 2 уровней" in assert_odata_error(get(strict, deep), 400, 14)
     lenient = AsUser(ODataMiddleware(None, SAMPLE, prefix="trade", database=str(tmp_path / "t.db"),
                                      seed_options="goods=20", max_lambda_depth=3))
     assert get(lenient, deep).status_code == 200

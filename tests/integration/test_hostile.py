@@ -207,6 +207,16 @@ CASES = [
     ("orderby-nav-300", "GET", R + "Catalog_Goods?$orderby=" + ",".join(["Unit/Description"] * 300), {}, b"", 400, 14),
     ("select-nav-2000", "GET", R + "Catalog_Goods?$select=" + ",".join(["Unit/Description"] * 2000), {}, b"", 400, 14),
     ("expand-2000", "GET", R + "Catalog_Goods?$expand=" + ",".join(["Unit"] * 2000), {}, b"", 400, 14),
+    # long lists past the settings max_orderby_items (100), max_select_items (1000), max_expand_items (100)
+    ("orderby-101-plain", "GET", R + "Catalog_Goods?$orderby=" + ",".join(["Price", "Code", "Description"] * 34)[:-12],
+     {}, b"", 400, 14),
+    ("orderby-500-plain", "GET", R + "Catalog_Goods?$orderby=" + ",".join(["Price"] * 500), {}, b"", 400, 14),
+    ("select-1001-plain", "GET", R + "Catalog_Goods?$select=" + ",".join(["Code"] * 1001), {}, b"", 400, 14),
+    ("expand-101-plain", "GET", R + "Catalog_Goods?$expand=" + ",".join(["Unit", "Parent"] * 51)[:-7], {}, b"", 400, 14),
+    ("rls-and-long-orderby", "GET", R + "Document_SalesOrder?$orderby=" + ",".join(["Number"] * 101),
+     {"Authorization": auth("manager")}, b"", 400, 14),
+    ("condition-long-orderby-vt", "GET", R + "AccumulationRegister_Stock/Balance(Condition='Quantity%20gt%200')?$orderby="
+     + ",".join(["Quantity"] * 101), {}, b"", 400, 14),
     ("rls-and-deep-filter", "GET", R + "Document_SalesOrder?$filter=" + "(Total%20add%20" * 45 + "1" + ")" * 45
      + "%20eq%201", {"Authorization": auth("manager")}, b"", 400, 14),
     ("rls-and-deep-lambdas", "GET", R + "Document_SalesOrder?$filter=" + "".join(f"Goods/any(a{i}:%20" for i in range(8))

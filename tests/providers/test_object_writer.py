@@ -67,7 +67,7 @@ def test_duplicate_key_is_409_code_15_and_writes_nothing(provider, model):
     ref = "41AA6331-954F-11E3-814B-005056C00008"
     first = provider.create(currencies(model), {"Ref_Key": ref, "Description": "рубль", "Code": "643"})
     error = error_of(provider.create, currencies(model), {"Ref_Key": ref.lower(), "Description": "другой"})
-    assert (error.code, error.status, error.message) == (15, 409, "Сущность с таким ключом уже существует")
+    assert (error.code, error.status, error.localized("ru")) == (15, 409, "Сущность с таким ключом уже существует")
     assert provider.count(currencies(model), None) == 1
     assert provider.get(currencies(model), {"Ref_Key": ref}) == first
 
@@ -139,7 +139,7 @@ def test_creating_tabular_rows_directly_is_code_13(provider, model):
     lines = model.entity_set("Document_SalesOrder_Goods")
     error = error_of(provider.create, lines, {"Ref_Key": ORDER_1["Ref_Key"], "LineNumber": 1})
     assert (error.code, error.status) == (13, 400)
-    assert error.message == "Создание строк табличной части напрямую не поддерживается"
+    assert error.localized("ru") == "Создание строк табличной части напрямую не поддерживается"
 
 
 # ---- update -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from infobase_odata.i18n import translate
 from infobase_odata.providers.pgconn import Pools, to_psycopg
 from infobase_odata.providers.postgresql import PostgreSQLProvider
 from infobase_odata.stores import Busy
@@ -28,8 +29,9 @@ def url(pg_server):
 
 def test_statement_timeout_is_503_busy(model, url):
     provider = PostgreSQLProvider(model, url, statement_timeout_ms=100)
-    with pytest.raises(Busy, match="Превышено время выполнения запроса"):
+    with pytest.raises(Busy) as info:
         provider.link.run("SELECT pg_sleep(2)")
+    assert translate(info.value.message, "ru") == "Превышено время выполнения запроса"
     assert provider.count(model.entity_set("Catalog_Goods"), None) == 0  # the connection recovers
 
 

@@ -166,7 +166,7 @@ def test_locked_database_is_503_code_minus_1_then_recovers(model, tmp_path):
     other.execute("BEGIN IMMEDIATE")  # another process holding the write lock
     started = time.monotonic()
     error = _error(provider.create, cur, {"Description": "занято"})
-    assert (error.code, error.status, error.message) == (-1, 503, "База данных занята, повторите запрос")
+    assert (error.code, error.status, error.localized("ru")) == (-1, 503, "База данных занята, повторите запрос")
     assert time.monotonic() - started >= 0.15  # three tries with backoff
     assert provider.count(cur, None) == 1  # reads are not blocked in WAL mode
     other.execute("ROLLBACK")
@@ -180,7 +180,7 @@ def test_statement_time_budget(model, tmp_path):
     endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
     started = time.monotonic()
     error = _error(provider.link.run, endless)
-    assert (error.code, error.status, error.message) == (-1, 503, "Превышено время выполнения запроса")
+    assert (error.code, error.status, error.localized("ru")) == (-1, 503, "Превышено время выполнения запроса")
     assert time.monotonic() - started < 5
     cur = model.entity_set(CURRENCIES)
     provider.create(cur, {"Description": "работает"})

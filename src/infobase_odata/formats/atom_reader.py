@@ -21,6 +21,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..i18n import Message
 from ..model import NAMESPACE, TABULAR, EntitySet, Model
 from .body_values import bad_request, bad_value, read_object, split_bind_url
 from .values import ATOM_NS, D_NS, M_NS
@@ -47,18 +48,21 @@ def _parser() -> etree.XMLParser:
 def parse_entry(body: bytes) -> etree._Element:
     """The ``<entry>`` element of ``body``; DOCTYPE, entities and malformed XML are code 2."""
     if _DTD.search(body):
-        raise bad_request("DOCTYPE and ENTITY declarations are not allowed")
+        raise bad_request(Message("DOCTYPE and ENTITY declarations are not allowed"))
     if not body.strip():
-        raise bad_request("the body is empty")
+        raise bad_request(Message("the body is empty"))
     try:
         root = etree.fromstring(body, _parser())
     except (etree.XMLSyntaxError, ValueError) as exc:
-        raise bad_request(f"malformed XML: {exc}") from None
+        line, column = getattr(exc, "position", None) or (0, 0)
+        if not line:
+            raise bad_request(Message("malformed XML")) from None
+        raise bad_request(Message("malformed XML at line {line} column {column}", line=line, column=column)) from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise bad_request("DOCTYPE and ENTITY declarations are not allowed")
+        raise bad_request(Message("DOCTYPE and ENTITY declarations are not allowed"))
     if root.tag != _ENTRY:
-        raise bad_request("the root element must be an Atom <entry>")
+        raise bad_request(Message("the root element must be an Atom <entry>"))
     return root
 
 
@@ -67,9 +71,9 @@ def _text(element: etree._Element, name: str) -> str | None:
         return None
     for child in element:
         if isinstance(child.tag, str):
-            raise bad_value(name, "a value is expected, not nested elements")
+            raise bad_value(name, Message("a value is expected, not nested elements"))
         # Entity references (left unresolved) and other node kinds are refused.
-        raise bad_value(name, "entity references are not allowed")
+        raise bad_value(name, Message("entity references are not allowed"))
     return element.text or ""
 
 
@@ -82,7 +86,7 @@ def _values(container: etree._Element, entity_type: Any, where: str) -> dict[str
             continue
         name = tag[len(_D_PREFIX):]
         if name in raw:
-            raise bad_request(f"property {where}{name} appears twice")
+            raise bad_request(Message("property {where}{name} appears twice", where=where, name=name))
         prop = entity_type.property(name) if entity_type is not None else None
         if prop is None:
             continue  # unknown properties are ignored (§8.1)
@@ -110,7 +114,8 @@ def read_entity(body: bytes, entity_set: EntitySet, model: Model, *, base: str =
     category = entry.find(_CATEGORY)
     term = category.get("term") if category is not None else None
     if term and term != f"{NAMESPACE}.{entity_type.name}":
-        raise bad_request(f"category {term} does not match {NAMESPACE}.{entity_type.name}")
+        raise bad_request(Message("category {term} does not match {expected}",
+                                  term=term, expected=f"{NAMESPACE}.{entity_type.name}"))
     properties = entry.find(f"{_CONTENT}/{_PROPERTIES}")
     if properties is None:
         properties = entry.find(_PROPERTIES)

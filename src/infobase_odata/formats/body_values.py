@@ -33,6 +33,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
+from ..i18n import Message
 from .. import model as m
 from ..edm import EMPTY_DATE, NIL_GUID, format_datetime, format_decimal
 from ..errors import BAD_PROPERTY_VALUE, BAD_REQUEST, ODataError
@@ -57,16 +58,18 @@ _NUMBER_ALIASES = ("Edm.Double", "Edm.Decimal", "Edm.Single", "Edm.Int16", "Edm.
 
 def bad_value(name: str, detail: str) -> ODataError:
     """Code 4, HTTP 400, naming the property."""
-    return ODataError(BAD_PROPERTY_VALUE, f'Invalid value of property "{name}": {detail}', status=400)
+    return ODataError(BAD_PROPERTY_VALUE, Message('Invalid value of property "{name}": {detail}',
+                                                  name=name, detail=detail), status=400)
 
 
 def bad_request(detail: str) -> ODataError:
     """Code 2, HTTP 400: the body itself is malformed."""
-    return ODataError(BAD_REQUEST, f"Invalid request body: {detail}", status=400)
+    return ODataError(BAD_REQUEST, Message("Invalid request body: {detail}", detail=detail), status=400)
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    # the value as the client wrote it (JSON numbers arrive as Decimal: no Python repr)
+    text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -75,11 +78,11 @@ def _show(value: Any) -> str:
 
 def _string(t: String, value: Any, name: str) -> str:
     if not isinstance(value, str):
-        raise bad_value(name, f"a string is expected, not {_show(value)}")
+        raise bad_value(name, Message("a string is expected, not {value}", value=_show(value)))
     if _SURROGATE.search(value):
-        raise bad_value(name, "the string contains an unpaired surrogate")
+        raise bad_value(name, Message("the string contains an unpaired surrogate"))
     if t.length and len(value) > t.length:
-        raise bad_value(name, f"the string is longer than {t.length} characters")
+        raise bad_value(name, Message("the string is longer than {length} characters", length=t.length))
     if t.fixed and len(value) < t.length:
         value = value.ljust(t.length)  # fixed-length strings are space padded (§3.1)
     return value
@@ -89,38 +92,41 @@ def _decimal(value: Any, textual: bool, name: str) -> Decimal:
     if isinstance(value, str):
         text = value.strip()
         if len(text) > MAX_NUMBER_TEXT or not _NUMBER.match(text):
-            raise bad_value(name, f"a number is expected, not {_show(value)}")
+            raise bad_value(name, Message("a number is expected, not {value}", value=_show(value)))
         return Decimal(text)
     if not textual and not isinstance(value, bool):
         if isinstance(value, int):
             return Decimal(value)
         if isinstance(value, Decimal) and value.is_finite():
             return value
-    raise bad_value(name, f"a number is expected, not {_show(value)}")
+    raise bad_value(name, Message("a number is expected, not {value}", value=_show(value)))
 
 
 def _number(t: Number, value: Any, textual: bool, name: str) -> int | Decimal:
     number = _decimal(value, textual, name)
     whole = t.digits - t.scale
     if not number.is_zero() and number.adjusted() >= whole + 1:
-        raise bad_value(name, f"more than {whole} integer digits (Number({t.digits},{t.scale}))")
+        raise bad_value(name, Message("more than {whole} integer digits (Number({digits},{scale}))",
+                                      whole=whole, digits=t.digits, scale=t.scale))
     try:
         # 1C rounds extra fractional digits half-up on assignment.
         rounded = number.quantize(Decimal(1).scaleb(-t.scale), context=_CONTEXT)
     except InvalidOperation:
-        raise bad_value(name, f"does not fit Number({t.digits},{t.scale})") from None
+        raise bad_value(name, Message("does not fit Number({digits},{scale})",
+                                      digits=t.digits, scale=t.scale)) from None
     if rounded.is_zero():
         rounded = rounded.copy_abs()
     if rounded.copy_abs() >= Decimal(10) ** whole:
-        raise bad_value(name, f"more than {whole} integer digits (Number({t.digits},{t.scale}))")
+        raise bad_value(name, Message("more than {whole} integer digits (Number({digits},{scale}))",
+                                      whole=whole, digits=t.digits, scale=t.scale))
     if t.nonnegative and rounded < 0:
-        raise bad_value(name, "a negative value for a nonnegative number")
+        raise bad_value(name, Message("a negative value for a nonnegative number"))
     return int(rounded) if t.scale == 0 else rounded
 
 
 def _datetime(t: Date, value: Any, name: str) -> dt.datetime:
     if not isinstance(value, str):
-        raise bad_value(name, f"a date yyyy-mm-ddThh:mm:ss is expected, not {_show(value)}")
+        raise bad_value(name, Message("a date yyyy-mm-ddThh:mm:ss is expected, not {value}", value=_show(value)))
     text = value.strip()
     match = _DATETIME.match(text)
     try:
@@ -132,8 +138,9 @@ def _datetime(t: Date, value: Any, name: str) -> dt.datetime:
             result = result.replace(microsecond=0)
         else:
             raise ValueError("expected yyyy-mm-ddThh:mm:ss without an offset")
-    except (ValueError, OverflowError) as exc:
-        raise bad_value(name, f"invalid date {_show(value)}: {exc}") from None
+    except (ValueError, OverflowError):
+        raise bad_value(name, Message("invalid date {value}: expected an existing date yyyy-mm-ddThh:mm:ss "
+                                      "without an offset", value=_show(value))) from None
     if t.parts == "date":
         return result.replace(hour=0, minute=0, second=0)
     if t.parts == "time":
@@ -150,25 +157,25 @@ def _boolean(value: Any, textual: bool, name: str) -> bool:
             return True
         if text in ("false", "0"):
             return False
-    raise bad_value(name, f"true or false is expected, not {_show(value)}")
+    raise bad_value(name, Message("true or false is expected, not {value}", value=_show(value)))
 
 
 def guid(value: Any, name: str) -> str:
     """Canonical lowercase GUID text (the nil GUID is the empty reference)."""
     if isinstance(value, str) and _GUID.match(value.strip()):
         return value.strip().lower()
-    raise bad_value(name, f"a GUID is expected, not {_show(value)}")
+    raise bad_value(name, Message("a GUID is expected, not {value}", value=_show(value)))
 
 
 def _enum(target: str, value: Any, model: m.Model, name: str) -> str:
     if not isinstance(value, str):
-        raise bad_value(name, f"an enum member name is expected, not {_show(value)}")
+        raise bad_value(name, Message("an enum member name is expected, not {value}", value=_show(value)))
     if value == "":
         return value  # the empty enum value (§3.1)
     obj = model.configuration.find(target)
     members = getattr(obj, "members", ())
     if value not in members:
-        raise bad_value(name, f"{_show(value)} is not a member of {target}")
+        raise bad_value(name, Message("{value} is not a member of {target}", value=_show(value), target=target))
     return value
 
 
@@ -190,21 +197,22 @@ def scalar(value_type: ValueType | None, value: Any, model: m.Model, name: str, 
     if isinstance(value_type, TypeDescription):
         types = value.get("Types") if isinstance(value, Mapping) and set(value) <= {"Types"} else None
         if not isinstance(types, str):
-            raise bad_value(name, f'{{"Types": "<1C type names>"}} is expected, not {_show(value)}')
+            raise bad_value(name, Message('{{"Types": "<1C type names>"}} is expected, not {value}',
+                                          value=_show(value)))
         return {"Types": types}
     if isinstance(value_type, Ref):
         return _enum(value_type.object_id, value, model, name) if value_type.is_enum else guid(value, name)
-    raise bad_value(name, "a composite value cannot be set here")
+    raise bad_value(name, Message("a composite value cannot be set here"))
 
 
 def _base64(value: Any, name: str) -> bytes:
     """X_Base64Data: base64 text (JSON and Atom alike), the only way to write a ValueStorage."""
     if not isinstance(value, str):
-        raise bad_value(name, f"base64 text is expected, not {_show(value)}")
+        raise bad_value(name, Message("base64 text is expected, not {value}", value=_show(value)))
     try:
         return base64.b64decode("".join(value.split()), validate=True)
     except (binascii.Error, ValueError):
-        raise bad_value(name, "not valid base64 text") from None
+        raise bad_value(name, Message("not valid base64 text")) from None
 
 
 # --- composites (X + X_Type, §3.1, §8.2) -----------------------------------------------------
@@ -222,7 +230,7 @@ def composite_type_names(composite: Composite) -> dict[str, ValueType]:
 
 def _composite_type(composite: Composite, value: Any, name: str) -> str:
     if not isinstance(value, str):
-        raise bad_value(name, f"a type name is expected, not {_show(value)}")
+        raise bad_value(name, Message("a type name is expected, not {value}", value=_show(value)))
     allowed = composite_type_names(composite)
     text = value.strip()
     if text in _NUMBER_ALIASES and "Edm.Double" in allowed:
@@ -230,7 +238,8 @@ def _composite_type(composite: Composite, value: Any, name: str) -> str:
     elif not text.startswith(("Edm.", m.NAMESPACE + ".")):
         text = f"{m.NAMESPACE}.{text}"  # lenient: "Catalog_Y" for "StandardODATA.Catalog_Y"
     if text != UNDEFINED and text not in allowed:
-        raise bad_value(name, f"{_show(value)} is not one of {', '.join([UNDEFINED, *allowed])}")
+        raise bad_value(name, Message("{value} is not one of {allowed}",
+                                      value=_show(value), allowed=', '.join([UNDEFINED, *allowed])))
     return text
 
 
@@ -269,7 +278,7 @@ def _read_composite(value_prop: m.Property | None, type_prop: m.Property | None,
     value = raw.get(value_prop.name)
     if type_name == UNDEFINED:
         if value not in (None, ""):
-            raise bad_value(name, f"a value of type {UNDEFINED} must be empty")
+            raise bad_value(name, Message("a value of type {name} must be empty", name=UNDEFINED))
         out[value_prop.name] = ""
     elif type_name is not None:
         out[value_prop.name] = _composite_text(composite_type_names(composite)[type_name], value, model, name)
@@ -284,7 +293,7 @@ def _read_composite(value_prop: m.Property | None, type_prop: m.Property | None,
         elif isinstance(value, (int, Decimal)):
             out[value_prop.name] = format_decimal(_decimal(value, False, name))
         else:
-            raise bad_value(name, f"a text value is expected, not {_show(value)}")
+            raise bad_value(name, Message("a text value is expected, not {value}", value=_show(value)))
 
 
 # --- @odata.bind URLs (§8.2) -----------------------------------------------------------------
@@ -297,7 +306,7 @@ def split_bind_url(url: Any, base: str = "", *, name: str = "@odata.bind") -> tu
     """``(set name, guid, rest)`` of ``Catalog_Units(guid'…')[/rest]``, relative to the service
     root, ``base``-absolute, or any absolute URL containing ``/standard.odata/``."""
     if not isinstance(url, str):
-        raise bad_value(name, f"an entity URL is expected, not {_show(url)}")
+        raise bad_value(name, Message("an entity URL is expected, not {url}", url=_show(url)))
     text = url.strip()
     if base and text.startswith(base):
         text = text[len(base):]
@@ -306,12 +315,12 @@ def split_bind_url(url: Any, base: str = "", *, name: str = "@odata.bind") -> tu
         if _SERVICE_MARKER in parts.path:
             text = parts.path.split(_SERVICE_MARKER, 1)[1]
         elif parts.scheme or parts.netloc or text.startswith("/"):
-            raise bad_value(name, f"{_show(url)} is not an entity URL of this service")
+            raise bad_value(name, Message("{url} is not an entity URL of this service", url=_show(url)))
         else:
             text = parts.path
     match = _ENTITY_URL.match(unquote(text.partition("?")[0]))
     if not match:
-        raise bad_value(name, f"{_show(url)} is not an entity URL such as Catalog_X(guid'…')")
+        raise bad_value(name, Message("{url} is not an entity URL such as Catalog_X(guid'…')", url=_show(url)))
     return match["set"], guid(match["guid"], name), match["rest"] or ""
 
 
@@ -319,7 +328,7 @@ def parse_bind_url(url: str, base: str = "", *, name: str = "@odata.bind") -> tu
     """``("Catalog_Units", "<guid>")`` of ``Catalog_Units(guid'…')`` (relative or absolute)."""
     set_name, key, rest = split_bind_url(url, base, name=name)
     if rest:
-        raise bad_value(name, f"{_show(url)} is not an entity URL such as Catalog_X(guid'…')")
+        raise bad_value(name, Message("{url} is not an entity URL such as Catalog_X(guid'…')", url=_show(url)))
     return set_name, key
 
 
@@ -363,7 +372,7 @@ def read_object(complex_type: m.ComplexType, raw: Mapping[str, Any], model: m.Mo
         if prop.read_only:
             if name == "DataVersion":
                 if value is not None and not isinstance(value, str):
-                    raise bad_value(where + name, f"a string is expected, not {_show(value)}")
+                    raise bad_value(where + name, Message("a string is expected, not {value}", value=_show(value)))
                 out[DATA_VERSION_KEY] = value
             continue
         role = prop.role
@@ -377,7 +386,7 @@ def read_object(complex_type: m.ComplexType, raw: Mapping[str, Any], model: m.Mo
             out[name] = read_rows(prop, value, model, textual=textual, base=base, where=where + name)
         elif value is None:
             if not prop.nullable:
-                raise bad_value(where + name, "null is not allowed")
+                raise bad_value(where + name, Message("null is not allowed"))
             out[name] = empty_value(prop)  # 1C attributes are never null (§3.1)
         else:
             out[name] = scalar(prop.value_type, value, model, where + name, textual=textual)
@@ -394,7 +403,8 @@ def read_object(complex_type: m.ComplexType, raw: Mapping[str, Any], model: m.Mo
             continue
         set_name, key = parse_bind_url(url, base, name=label)
         if set_name != target_set:
-            raise bad_value(label, f"{set_name} is not {target_set}")
+            raise bad_value(label, Message("{set_name} is not {target_set}",
+                                           set_name=set_name, target_set=target_set))
         out[key_property] = key
     return out
 
@@ -406,23 +416,23 @@ def read_rows(prop: m.Property, value: Any, model: m.Model, *, textual: bool, ba
     if value is None:
         return []
     if not isinstance(value, list):
-        raise bad_value(name, "a list of rows is expected")
+        raise bad_value(name, Message("a list of rows is expected"))
     assert prop.row_type is not None
     rows: list[dict[str, Any]] = []
     seen: set[int] = set()
     for index, raw in enumerate(value, 1):
         label = f"{name}[{index}]"
         if not isinstance(raw, dict):
-            raise bad_value(label, "a row object is expected")
+            raise bad_value(label, Message("a row object is expected"))
         if raw.get("LineNumber") is None:
-            raise bad_value(label, "every row of a tabular section must have LineNumber")
+            raise bad_value(label, Message("every row of a tabular section must have LineNumber"))
         row = read_object(prop.row_type, raw, model, textual=textual, base=base,
                           where=label + ".", ignore=frozenset({"Ref_Key"}))
         line = row["LineNumber"]
         if line < 1:
-            raise bad_value(label + ".LineNumber", "LineNumber must be 1 or more")
+            raise bad_value(label + ".LineNumber", Message("LineNumber must be 1 or more"))
         if line in seen:
-            raise bad_value(label + ".LineNumber", f"duplicate LineNumber {line}")
+            raise bad_value(label + ".LineNumber", Message("duplicate LineNumber {line}", line=line))
         seen.add(line)
         rows.append(row)
     return rows

@@ -19,6 +19,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+from ..i18n import Message
 from ..model import EntitySet, Model
 from .body_values import bad_request, read_object
 
@@ -42,18 +43,18 @@ def _depth(text: str) -> int:
 
 
 def _reject_constant(name: str) -> Any:
-    raise bad_request(f"{name} is not a JSON number")
+    raise bad_request(Message("{name} is not a JSON number", name=name))
 
 
 def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise bad_request(f"an integer literal longer than {MAX_INT_DIGITS} digits")
+        raise bad_request(Message("an integer literal longer than {limit} digits", limit=MAX_INT_DIGITS))
     return int(text)
 
 
 def _parse_float(text: str) -> Decimal:
     if len(text) > MAX_FLOAT_CHARS:
-        raise bad_request(f"a number literal longer than {MAX_FLOAT_CHARS} characters")
+        raise bad_request(Message("a number literal longer than {limit} characters", limit=MAX_FLOAT_CHARS))
     return Decimal(text)
 
 
@@ -62,7 +63,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(result) != len(pairs):
         seen: set[str] = set()
         duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise bad_request(f'duplicate key "{duplicate}"')
+        raise bad_request(Message('duplicate key "{duplicate}"', duplicate=duplicate))
     return result
 
 
@@ -71,20 +72,21 @@ def parse_object(body: bytes) -> dict[str, Any]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise bad_request(f"the body is not valid UTF-8 (byte {exc.start})") from None
+        raise bad_request(Message("the body is not valid UTF-8 (byte {start})", start=exc.start)) from None
     if not text.strip():
-        raise bad_request("the body is empty")
+        raise bad_request(Message("the body is empty"))
     if _depth(text) > MAX_DEPTH:
-        raise bad_request(f"JSON nested deeper than {MAX_DEPTH} levels")
+        raise bad_request(Message("JSON nested deeper than {limit} levels", limit=MAX_DEPTH))
     try:
         data = json.loads(text, parse_constant=_reject_constant, parse_float=_parse_float,
                           parse_int=_parse_int, object_pairs_hook=_object)
     except (ValueError, RecursionError) as exc:
         if isinstance(exc, json.JSONDecodeError):
-            raise bad_request(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-        raise bad_request(f"malformed JSON: {exc.__class__.__name__}") from None
+            raise bad_request(Message("malformed JSON at line {lineno} column {colno}",
+                                      lineno=exc.lineno, colno=exc.colno)) from None
+        raise bad_request(Message("malformed JSON")) from None
     if not isinstance(data, dict):
-        raise bad_request("the top-level JSON value must be an object")
+        raise bad_request(Message("the top-level JSON value must be an object"))
     return data
 
 

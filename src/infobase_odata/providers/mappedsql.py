@@ -24,6 +24,7 @@ import base64
 import hashlib
 from typing import Any
 
+from ..i18n import Message
 from .. import edm, model as m
 from ..mapping import KeyCodec
 from ..query import evaluate as ev
@@ -74,7 +75,8 @@ def _encode_key(kc: KeyCodec, name: str):
             return None
         ident = kc.id(value)
         if ident is None:
-            raise w.bad_value(name, f"'{value}' не является ссылкой на объект таблицы {kc.table}")
+            raise w.bad_value(name, Message("'{value}' is not a reference to an object of table {table}",
+                                             value=value, table=kc.table))
         return ident
     return encode
 

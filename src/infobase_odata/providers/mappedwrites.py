@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlite_utils.db import quote_identifier as q
 
+from ..i18n import Message
 from .. import edm, model as m
 from ..mapping import ObjectMapping
 from ..stores import Invalid, Key, Row
@@ -220,10 +221,13 @@ class _Constraints:
             raise w.duplicate_key() from None
         prop = self._property(text)
         if prop is not None and "NOT NULL" in text:
-            raise Invalid(f"Не заполнено значение свойства {prop} "
-                          f"(столбец {text.rsplit(' ', 1)[-1]} не допускает NULL)") from None
-        about = f" (свойство {prop})" if prop is not None else ""
-        raise Invalid(f"Запись отклонена ограничением таблицы {self.obj.table}{about}: {text}") from None
+            raise Invalid(Message("The value of property {prop} is not filled (column {column} does not allow NULL)",
+                                  prop=prop, column=text.rsplit(' ', 1)[-1])) from None
+        if prop is not None:
+            raise Invalid(Message("The write is refused by a constraint of table {table} (property {prop}): {detail}",
+                                  table=self.obj.table, prop=prop, detail=text)) from None
+        raise Invalid(Message("The write is refused by a constraint of table {table}: {detail}",
+                              table=self.obj.table, detail=text)) from None
 
     def _property(self, text: str) -> str | None:
         """The property mapped to the ``table.column`` SQLite names in a constraint failure."""

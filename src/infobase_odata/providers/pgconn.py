@@ -30,12 +30,13 @@ from psycopg import errors as pg_errors
 from psycopg.types.numeric import Int8Dumper
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from ..i18n import Message
 from ..stores import Busy, TooComplex, WriteConflict
 from .sqlconn import BUSY_MESSAGE, TIMEOUT_MESSAGE, TOO_COMPLEX_MESSAGE
 from .sqllink import Transactions
 
-CONFLICT_MESSAGE = "Конфликт одновременной записи, повторите запрос"
-DOWN_MESSAGE = "Сервер базы данных недоступен, повторите запрос"
+CONFLICT_MESSAGE = Message("Concurrent writes conflicted, repeat the request")
+DOWN_MESSAGE = Message("The database server is unavailable, repeat the request")
 MAX_STREAMS = 8  # open server-side cursors kept per connection
 _PARAM = re.compile(r"\?|(?<![:\w]):([A-Za-z_]\w*)")
 

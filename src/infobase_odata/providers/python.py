@@ -43,6 +43,7 @@ import copy
 import threading
 from typing import Any, Iterable, Iterator
 
+from ..i18n import Message
 from .. import model as m
 from ..stores import InvalidQuery, Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
@@ -130,7 +131,7 @@ class PythonProvider:
                 if after in refs:
                     rows = rows[refs.index(after) + 1:]
                 elif self._lookup(entity_set, after) is None:
-                    raise InvalidQuery("$skiptoken", "the row of the token no longer exists")
+                    raise InvalidQuery("$skiptoken", Message("the row of the token no longer exists"))
                 else:  # the token's row is filtered out: find its place among all rows
                     order = {r["Ref_Key"]: i for i, r in enumerate(self._all_rows(entity_set))}
                     rows = [r for r in rows if order[r["Ref_Key"]] > order[after]]

@@ -16,10 +16,14 @@ text, computed by the Python functions of ``sqlfunctions``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
-from typing import Any
+from functools import wraps
+from typing import Any, Callable, TypeVar
 
 from .. import edm, model as m
+from ..errors import StoreError
+from ..i18n import Message
 from ..query import evaluate as ev
 from ..query.ast import Binary, Call, Expr, Lambda, Literal, Member, OrderBy, Unary
 from .dialect import SQLITE, Dialect
@@ -27,7 +31,31 @@ from .sqlcalls import compile_call
 from .sqlcodec import BOOL, DATE, DEC, GUID, INT, MAX_INTEGER_DIGITS, STR, storage_of
 from .sqlfrag import NULL, ROWS, TYPED, CompileError, Frag, Scope  # noqa: F401 - re-exported
 
+log = logging.getLogger(__name__)
 COMPARE = {"eq": "IS", "ne": "IS NOT", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+_Entry = TypeVar("_Entry", bound=Callable[..., Any])
+
+
+def _safety_net(option: str) -> Callable[[_Entry], _Entry]:
+    """Any error of the compiler on a validated query answers 400 code 14 for ``option`` (as a
+    :class:`CompileError`) instead of a 500; an unexpected one is logged with its traceback."""
+    def wrap(entry: _Entry) -> _Entry:
+        @wraps(entry)
+        def safe(self, *args, **kwargs):
+            try:
+                return entry(self, *args, **kwargs)
+            except CompileError as exc:
+                exc.option = option
+                raise
+            except (RecursionError, StoreError):
+                raise  # the service answers these itself (400 code 14 for a too deep nesting)
+            except Exception as exc:
+                log.exception("the SQL compiler failed on a validated %s", option)
+                raise CompileError(Message("the compiler does not support this combination"), option) from exc
+        return safe  # type: ignore[return-value]
+    return wrap
 
 
 class Compiler:
@@ -48,10 +76,12 @@ class Compiler:
 
     # ---- public entry points ----------------------------------------------------------------
 
+    @_safety_net("$filter")
     def where(self, *conditions: Expr | None) -> str:
         parts = [self.compile(c, {}).sql for c in conditions if c is not None]
         return " AND ".join(f"({p})" for p in parts)
 
+    @_safety_net("$orderby")
     def order_by(self, items: tuple[OrderBy, ...]) -> list[str]:
         out = []
         for item in items:
@@ -73,7 +103,7 @@ class Compiler:
     def compile(self, node: Expr, scope: dict[str, Scope]) -> Frag:
         method = getattr(self, "_" + type(node).__name__.lower(), None)
         if method is None:
-            raise CompileError(f"cannot compile {node!r}")
+            raise CompileError(Message("cannot compile {node!r}", node=node))
         return method(node, scope)
 
     # ---- leaves -----------------------------------------------------------------------------
@@ -94,14 +124,14 @@ class Compiler:
             return Frag(self.dialect.text_param(self.bind(str(value).lower())), GUID, edm_type=edm_type)
         if isinstance(value, str):
             return Frag(self.dialect.text_param(self.bind(value)), STR, edm_type=edm_type)
-        raise CompileError(f"literal of type {edm_type} is not supported in filters")
+        raise CompileError(Message("literal of type {edm_type} is not supported in filters", edm_type=edm_type))
 
     def number(self, value: int | Decimal, edm_type: str = "Edm.Decimal") -> Frag:
         if isinstance(value, int):
             scale, scaled = 0, value
         else:
             if not value.is_finite():
-                raise CompileError("non-finite number")
+                raise CompileError(Message("non-finite number"))
             scale = max(-value.as_tuple().exponent, 0)  # type: ignore[operator]
             scaled = int(ev.EXACT.scaleb(value, scale))
         digits = max(len(str(abs(scaled))), scale)
@@ -124,7 +154,7 @@ class Compiler:
             base = self.compile(node.base, scope)
             target = self.model.entity_set(base.target_set or "")
             if base.kind != TYPED or target is None:
-                raise CompileError("a path after an expression needs cast(X,'<EntitySet>')")
+                raise CompileError(Message("a path after an expression needs cast(X,'<EntitySet>')"))
             cur = Scope(self.alias(), target.entity_type)
             joins.append(f"{self.dialect.quote(target.name)} AS {cur.alias}")
             conds.append(f'{cur.alias}."Ref_Key" = {base.sql}')
@@ -150,7 +180,7 @@ class Compiler:
                 return Frag("", ROWS, owner=cur, prop=obj)
             last = self._column(cur.alias, obj)
         if last is None:
-            raise CompileError(f"path {'/'.join(node.path)} does not end in a property")
+            raise CompileError(Message("path {path} does not end in a property", path="/".join(node.path)))
         if not joins:
             return last
         source = f" FROM {' '.join(joins)} WHERE {' AND '.join(conds)}"
@@ -268,7 +298,7 @@ class Compiler:
     def _lambda(self, node: Lambda, scope) -> Frag:
         coll = self.compile(node.collection, scope)
         if coll.kind != ROWS:
-            raise CompileError("any/all apply to tabular sections")
+            raise CompileError(Message("any/all apply to tabular sections"))
         owner, prop = coll.owner, coll.prop
         assert owner is not None and prop is not None
         records = self._register_records(prop)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..i18n import Message
 from ..query import evaluate as ev
 from ..query.ast import Call, Literal
 from .dialect import SQLITE
@@ -106,7 +107,7 @@ def compile_call(c: "Compiler", node: Call, scope: dict) -> Frag:
         return Frag(f"date_difference({args[0].sql}, {args[1].sql}, {args[2].sql})", INT, 0, 12)
     if name in ("round", "floor", "ceiling"):
         return _round(c, name, args[0])
-    raise CompileError(f"unknown function {name}")
+    raise CompileError(Message("unknown function {name}", name=name))
 
 
 def _round(c: "Compiler", name: str, f: Frag) -> Frag:
@@ -164,7 +165,7 @@ def _cast(c: "Compiler", node: Call, scope: dict) -> Frag:
             return Frag(f"({value.sql} IS NOT NULL AND {c.dialect.same(own_type, bound)})", BOOL)
         return Frag(value.sql, TYPED, type_sql=bound, target_set=target[len(ev.NAMESPACE):])
     if type_name not in ev.PRIMITIVES:
-        raise CompileError(f"unknown type {type_name}")
+        raise CompileError(Message("unknown type {name}", name=type_name))
     primitive = ev.PRIMITIVES[type_name]
     bound = c.bind(primitive)
     if value.kind == TYPED:

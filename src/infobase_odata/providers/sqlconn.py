@@ -39,12 +39,13 @@ import threading
 import time
 from typing import Any, Callable, Iterator, Sequence
 
+from ..i18n import Message
 from ..stores import Busy, TooComplex
 from . import sqlfunctions
 from .sqllink import Transactions
 
-BUSY_MESSAGE = "База данных занята, повторите запрос"
-TIMEOUT_MESSAGE = "Превышено время выполнения запроса"
+BUSY_MESSAGE = Message("The database is busy, repeat the request")  # ru: i18n catalog
+TIMEOUT_MESSAGE = Message("The query ran longer than allowed")
 BEGIN_ATTEMPTS = 3
 BACKOFF_SECONDS = 0.05
 PROGRESS_OPCODES = 10_000
@@ -62,7 +63,7 @@ def timeout_error() -> Busy:
 # depth, joined tables, terms, columns, variables): the request asked too much, 400 code 14.
 TOO_COMPLEX = ("parser stack overflow", "expression tree is too large", "too many", "at most ",
                "pattern too complex", "string or blob too big")
-TOO_COMPLEX_MESSAGE = "Ошибка при разборе опции запроса: запрос слишком сложен"
+TOO_COMPLEX_MESSAGE = Message("Error parsing query option: the query is too complex")
 
 
 def translate(exc: sqlite3.Error) -> Busy | TooComplex | None:

@@ -9,14 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import model as m
+from ..errors import InvalidQuery
+from ..i18n import Message
 
 TYPED = "typed"  # a composite: sql = value text, type_sql = its X_Type
 NULL = "null"
 ROWS = "rows"  # a tabular section (only inside lambdas)
 
 
-class CompileError(ValueError):
-    """The expression cannot run in SQL (the parser's validation should have refused it)."""
+class CompileError(InvalidQuery, ValueError):
+    """The expression cannot run in SQL. The validation (``query/validate.py``) refuses every
+    such input first; should one slip through, it is the client's query that the store cannot
+    answer, 400 code 14 (an :class:`~infobase_odata.errors.InvalidQuery`), never a 500."""
+
+    def __init__(self, detail: str, option: str = "$filter") -> None:
+        super().__init__(option, Message("the expression cannot be run by this data store: {detail}", detail=detail))
 
 
 @dataclass

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 from sqlite_utils.db import quote_identifier as q
 
 from .. import model as m, registers as r
+from ..i18n import Message
 from ..stores import InvalidQuery, Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from .. import values as v
@@ -281,7 +282,7 @@ class SQLProvider:
         found = self.link.run(f'SELECT t0._id FROM {q(info.table)} AS t0 WHERE t0."Ref_Key" = ?',
                               (self.stored_key(info.entity_set, ref),)).fetchone()
         if found is None:
-            raise InvalidQuery("$skiptoken", "the row of the token no longer exists")
+            raise InvalidQuery("$skiptoken", Message("the row of the token no longer exists"))
         return f"t0._id > {int(found[0])}"
 
     def query(self, entity_set: m.EntitySet, options: QueryOptions, *,

@@ -28,6 +28,7 @@ import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any, Callable, NamedTuple
 
+from ..i18n import Message
 from .. import edm, model as m
 from .ast import Binary, Call, Expr, Lambda, Literal, Member, Unary
 
@@ -53,7 +54,7 @@ def resolve_path(model: m.Model, start: m.ComplexType, path: tuple[str, ...]) ->
     current: m.ComplexType | None = start
     for segment in path:
         if current is None:
-            raise ResolveError(f"cannot resolve {'/'.join(path)}")
+            raise ResolveError(Message("cannot resolve {path}", path='/'.join(path)))
         nav = current.navigation_property(segment) if isinstance(current, m.EntityType) else None
         if nav is not None:
             out.append(nav)
@@ -61,7 +62,7 @@ def resolve_path(model: m.Model, start: m.ComplexType, path: tuple[str, ...]) ->
             continue
         prop = current.property(segment)
         if prop is None:
-            raise ResolveError(f"no property {segment} in {current.name}")
+            raise ResolveError(Message("no property {segment} in {name}", segment=segment, name=current.name))
         out.append(prop)
         current = tabular_row_type(model, prop) if prop.role == m.TABULAR else None
     return tuple(out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..i18n import Message
 from ..model import NAMESPACE
 from .ast import Expr, Literal
 
@@ -96,13 +97,13 @@ def _fits(kind: str, arg: Expr, composite: bool) -> bool:
 def resolve_type_name(name: Any, model: Any) -> str:
     """``'Catalog_X'``, ``'StandardODATA.Catalog_X'``, ``'String'``, ``'Edm.Int32'`` -> EDM type."""
     if not isinstance(name, str):
-        raise ValueError("the type name must be a string literal such as 'Catalog_Goods'")
+        raise ValueError(Message("the type name must be a string literal such as 'Catalog_Goods'"))
     bare = name[len(NAMESPACE) + 1:] if name.startswith(NAMESPACE + ".") else name
     if bare in PRIMITIVE_TYPES:
         return PRIMITIVE_TYPES[bare]
     if model.set_for_object(bare) is not None:
         return f"{NAMESPACE}.{bare}"
-    raise ValueError(f"unknown type '{name}'")
+    raise ValueError(Message("unknown type '{name}'", name=name))
 
 
 def check_call(name: str, args: tuple[Expr, ...], model: Any,
@@ -111,7 +112,7 @@ def check_call(name: str, args: tuple[Expr, ...], model: Any,
     if name in ("cast", "isof"):
         return _cast_or_isof(name, args, model, is_composite)
     if name not in _SIGNATURES:
-        raise LookupError(f"unknown function {name}")
+        raise LookupError(Message("unknown function {name}", name=name))
     variants, result = _SIGNATURES[name]
     for kinds in variants:
         if len(kinds) == len(args) and all(
@@ -122,29 +123,33 @@ def check_call(name: str, args: tuple[Expr, ...], model: Any,
             return result
     counts = sorted({len(kinds) for kinds in variants})
     if len(args) not in counts:
-        raise ValueError(f"{name} takes {' or '.join(map(str, counts))} arguments, not {len(args)}")
+        raise ValueError(Message("{name} takes {counts} arguments, not {count}",
+                                 name=name, counts="/".join(map(str, counts)), count=len(args)))
     if "unit" in variants[0]:
-        raise ValueError(f"{name}: the unit must be one of {', '.join(DATE_UNITS)} as a string literal")
+        raise ValueError(Message("{name}: the unit must be one of {units} as a string literal",
+                                 name=name, units=', '.join(DATE_UNITS)))
     given = ", ".join(str(_type_of(arg)) for arg in args)
     wanted = " or ".join("(" + ", ".join(kinds) + ")" for kinds in variants)
-    raise ValueError(f"{name} expects arguments {wanted}, not ({given})")
+    raise ValueError(Message("{name} expects arguments {wanted}, not ({given})",
+                             name=name, wanted=wanted, given=given))
 
 
 def _cast_or_isof(name: str, args: tuple[Expr, ...], model: Any,
                   is_composite: Callable[[Expr], bool]) -> str:
     if not 1 <= len(args) <= 2 or (name == "cast" and len(args) != 2):
-        raise ValueError(f"{name} takes {'2' if name == 'cast' else '1 or 2'} arguments, not {len(args)}")
+        raise ValueError(Message("{name} takes {counts} arguments, not {count}",
+                                 name=name, counts="2" if name == "cast" else "1/2", count=len(args)))
     type_arg = args[-1]
     if not isinstance(type_arg, Literal) or type_arg.edm_type != "Edm.String":
-        raise ValueError(f"the last argument of {name} must be a type name in quotes")
+        raise ValueError(Message("the last argument of {name} must be a type name in quotes", name=name))
     target = resolve_type_name(type_arg.value, model)
     if len(args) == 2 and target.startswith(NAMESPACE + "."):
         # §5.2: entity casts apply to composites, guids, references and earlier casts.
         source = args[0]
         category = type_category(_type_of(source))
         if not (is_composite(source) or category in ("guid", "entity", "null")):
-            raise ValueError(f"{name} to {type_arg.value} needs a composite attribute or a guid, "
-                             f"not {_type_of(source)}")
+            raise ValueError(Message("{name} to {value} needs a composite attribute or a guid, not {source}",
+                                     name=name, value=type_arg.value, source=_type_of(source)))
     if len(args) == 2 and type_category(_type_of(args[0])) == "collection":
-        raise ValueError(f"{name} cannot be applied to a tabular section")
+        raise ValueError(Message("{name} cannot be applied to a tabular section", name=name))
     return "Edm.Boolean" if name == "isof" else target

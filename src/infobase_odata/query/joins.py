@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import Message
 from ..errors import ODataError
 from .ast import Binary, Call, Lambda, Member, QueryOptions, Unary
 
@@ -33,4 +34,4 @@ def check_joins(options: QueryOptions, limit: int) -> None:
         elif isinstance(node, Call):
             stack += list(node.args)
         if joins > limit:
-            raise ODataError.query_option("$filter", f"more than {limit} navigation steps")
+            raise ODataError.query_option("$filter", Message("more than {limit} navigation steps", limit=limit))

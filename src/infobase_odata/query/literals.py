@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from ..i18n import Message
 from .ast import Literal
 
 INT32 = 2**31 - 1
@@ -40,20 +41,23 @@ _HEX = re.compile(r"(?:[0-9a-fA-F]{2})*\Z")
 def _datetime(body: str, prefix: int) -> dt.datetime:
     match = _DATETIME.match(body)
     if not match:
-        raise LiteralError(f"invalid datetime literal '{body}' (expected yyyy-mm-ddThh:mm:ss)", prefix)
+        raise LiteralError(Message("invalid datetime literal '{body}' (expected yyyy-mm-ddThh:mm:ss)",
+                                   body=body), prefix)
     year, month, day, hour, minute, second, fraction = match.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     try:
         return dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
                            int(second or 0), micro)
     except ValueError as exc:
-        raise LiteralError(f"invalid datetime literal '{body}': {exc}", prefix) from None
+        raise LiteralError(Message("invalid datetime literal '{body}': no such date or time",
+                                   body=body), prefix) from None
 
 
 def _datetimeoffset(body: str, prefix: int) -> dt.datetime:
     match = _OFFSET.search(body)
     if not match:
-        raise LiteralError(f"invalid datetimeoffset literal '{body}' (offset or Z required)", prefix)
+        raise LiteralError(Message("invalid datetimeoffset literal '{body}' (offset or Z required)",
+                                   body=body), prefix)
     value = _datetime(body[: match.start()], prefix)
     zone = match.group(1)
     if zone == "Z":
@@ -63,7 +67,8 @@ def _datetimeoffset(body: str, prefix: int) -> dt.datetime:
     try:
         return value.replace(tzinfo=dt.timezone(sign * delta))
     except ValueError as exc:
-        raise LiteralError(f"invalid datetimeoffset literal '{body}': {exc}", prefix) from None
+        raise LiteralError(Message("invalid datetimeoffset literal '{body}': no such date, time or offset",
+                                   body=body), prefix) from None
 
 
 def _time(body: str, prefix: int) -> dt.timedelta:
@@ -79,20 +84,20 @@ def _time(body: str, prefix: int) -> dt.timedelta:
         if int(hours) < 24 and int(minutes) < 60 and int(seconds or 0) < 60:
             return dt.timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0),
                                 microseconds=int((fraction or "0")[:6].ljust(6, "0")))
-    raise LiteralError(f"invalid time literal '{body}' (expected PTnHnMnS or hh:mm:ss)", prefix)
+    raise LiteralError(Message("invalid time literal '{body}' (expected PTnHnMnS or hh:mm:ss)", body=body), prefix)
 
 
 def _number(digits: str, suffix: str) -> Literal:
     # §2: plain decimal text only; exponent notation is rejected by the grammar.
     suffix = suffix.lower()
     if len(digits) > 64:  # 1C numbers have at most 38 digits (§3.1)
-        raise LiteralError(f"number literal too long ({len(digits)} characters)")
+        raise LiteralError(Message("number literal too long ({count} characters)", count=len(digits)))
     if suffix == "l":
         if "." in digits:
-            raise LiteralError(f"invalid Int64 literal '{digits}L'")
+            raise LiteralError(Message("invalid Int64 literal '{digits}L'", digits=digits))
         value = int(digits)
         if abs(value) > INT64 + (value < 0):
-            raise LiteralError(f"Int64 literal out of range: {digits}")
+            raise LiteralError(Message("Int64 literal out of range: {digits}", digits=digits))
         return Literal(value, "Edm.Int64")
     if suffix == "m" or (not suffix and "." in digits):
         return Literal(Decimal(digits), "Edm.Decimal")
@@ -124,7 +129,7 @@ def decode_literal(kind: str, text: str) -> Literal:
     body = text[prefix:-1]
     if kind == "guid":
         if not _GUID.match(body):
-            raise LiteralError(f"invalid guid literal '{body}'", prefix)
+            raise LiteralError(Message("invalid guid literal '{body}'", body=body), prefix)
         return Literal(body.lower(), "Edm.Guid")
     if kind == "datetime":
         return Literal(_datetime(body, prefix), "Edm.DateTime")
@@ -134,6 +139,7 @@ def decode_literal(kind: str, text: str) -> Literal:
         return Literal(_time(body, prefix), "Edm.Time")
     if kind == "binary":
         if not _HEX.match(body):
-            raise LiteralError(f"invalid binary literal '{body}' (expected pairs of hex digits)", prefix)
+            raise LiteralError(Message("invalid binary literal '{body}' (expected pairs of hex digits)",
+                                       body=body), prefix)
         return Literal(bytes.fromhex(body), "Edm.Binary")
-    raise LiteralError(f"unknown literal kind {kind}")  # pragma: no cover
+    raise LiteralError(Message("unknown literal kind {kind}", kind=kind))  # pragma: no cover

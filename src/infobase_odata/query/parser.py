@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..i18n import Message
 from ..errors import KEY_MISSING, PARSE_STRING, ODataError
 from .ast import ExpandItem, Expr, KeyValue, Literal, OrderBy, QueryOptions, SelectItem
 from .joins import check_joins
@@ -36,6 +37,9 @@ class QueryLimits:
     max_top: int = 2**31 - 1
     max_lambda_depth: int = 4
     max_joins: int = 60  # navigation steps and lambdas in $filter + $orderby (query/joins.py)
+    max_orderby_items: int = 100
+    max_select_items: int = 1000
+    max_expand_items: int = 100
 
 
 DEFAULT_LIMITS = QueryLimits()
@@ -59,18 +63,18 @@ def parse_key_predicate(text: str) -> tuple[KeyValue, ...]:
 @lru_cache(maxsize=4096)
 def _key_predicate(text: str) -> tuple[KeyValue, ...]:
     if not text.strip():
-        raise ODataError(KEY_MISSING, "Invalid entity key: the key is empty")
-    parsed = _parse_simple("key_predicate", text, KEY_MISSING, "entity key")
+        raise ODataError(KEY_MISSING, Message("Invalid entity key: the key is empty"))
+    parsed = _parse_simple("key_predicate", text, KEY_MISSING, Message("entity key"))
     names = [part.name for part in parsed.value if part.name is not None]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate is not None:
-        raise ODataError(KEY_MISSING, f"Invalid entity key: {duplicate} is given twice")
+        raise ODataError(KEY_MISSING, Message("Invalid entity key: {duplicate} is given twice", duplicate=duplicate))
     return parsed.value
 
 
 def parse_literal(text: str) -> Literal:
     """One URI literal: ``guid'…'``, ``datetime'…'``, ``'text'``, ``1``, ``1.5``, ``true``, ``null``..."""
-    return _parse_simple("literal_only", text, PARSE_STRING, "literal").value
+    return _parse_simple("literal_only", text, PARSE_STRING, Message("literal")).value
 
 
 def parse_function_parameters(text: str) -> dict[str, Literal]:
@@ -85,11 +89,11 @@ def parse_function_parameters(text: str) -> dict[str, Literal]:
 
 @lru_cache(maxsize=1024)
 def _function_parameters(text: str) -> tuple[tuple[str, Literal], ...]:
-    parsed = _parse_simple("parameters", text, PARSE_STRING, "function parameters")
+    parsed = _parse_simple("parameters", text, PARSE_STRING, Message("function parameters"))
     result: dict[str, Literal] = {}
     for part in parsed.value:
         if part.name in result:
-            raise ODataError(PARSE_STRING, f"Function parameter {part.name} is given twice")
+            raise ODataError(PARSE_STRING, Message("Function parameter {name} is given twice", name=part.name))
         result[part.name] = part.value
     return tuple(result.items())
 
@@ -102,7 +106,8 @@ def _parse_simple(rule: str, text: str, code: int, what: str) -> Parsed:
     except SyntaxProblem as exc:
         code = PARSE_STRING if exc.literal else code
         shown = text if len(text) <= 100 else text[:100] + "…"
-        raise ODataError(code, f"Invalid {what} '{shown}' at position {exc.position}: {exc.message}") from None
+        raise ODataError(code, Message("Invalid {what} '{shown}' at position {position}: {message}",
+                                       what=what, shown=shown, position=exc.position, message=exc.message)) from None
 
 
 # --- query options ----------------------------------------------------------------------------
@@ -146,10 +151,10 @@ def parse_query_options(params: list[tuple[str, str]], entity_set: Any, model: A
             custom.append((name, raw))
             continue
         if name not in _KNOWN:
-            raise ODataError.query_option(name, "unknown system query option")
+            raise ODataError.query_option(name, Message("unknown system query option"))
         canonical = "allowedOnly" if name == "$allowedOnly" else name
         if canonical in seen:
-            raise ODataError.query_option(name, "the option is given more than once")
+            raise ODataError.query_option(name, Message("the option is given more than once"))
         seen.add(canonical)
         if name in _RULES:
             values[_RULES[name]] = _cached(_RULES[name], raw, entity_type, model, name, limits)
@@ -157,7 +162,7 @@ def parse_query_options(params: list[tuple[str, str]], entity_set: Any, model: A
             values[name[1:]] = _count(name, raw, limits.max_top)
         elif name == "$inlinecount":
             if raw not in ("allpages", "none"):
-                raise ODataError.query_option(name, f"expected allpages or none, not '{raw}'")
+                raise ODataError.query_option(name, Message("expected allpages or none, not '{raw}'", raw=raw))
             values["inlinecount"] = raw == "allpages"
         elif name == "$format":
             values["format"] = raw
@@ -165,7 +170,7 @@ def parse_query_options(params: list[tuple[str, str]], entity_set: Any, model: A
             values["skiptoken"] = raw
         else:
             if raw.lower() not in ("true", "false"):
-                raise ODataError.query_option(name, f"expected true or false, not '{raw}'")
+                raise ODataError.query_option(name, Message("expected true or false, not '{raw}'", raw=raw))
             values["allowed_only"] = raw.lower() == "true"
     options = QueryOptions(custom=tuple(custom), **values)
     check_joins(options, limits.max_joins)
@@ -174,10 +179,11 @@ def parse_query_options(params: list[tuple[str, str]], entity_set: Any, model: A
 
 def _count(option: str, raw: str, ceiling: int) -> int:
     if not re.fullmatch(r"[0-9]{1,12}", raw.strip()):
-        raise ODataError.query_option(option, f"expected a non-negative integer, not '{raw[:50]}'")
+        raise ODataError.query_option(option, Message("expected a non-negative integer, not '{raw}'", raw=raw[:50]))
     value = int(raw)
     if value > min(ceiling, 2**31 - 1):
-        raise ODataError.query_option(option, f"{value} exceeds the limit {min(ceiling, 2**31 - 1)}")
+        raise ODataError.query_option(option, Message("{value} exceeds the limit {ceiling}",
+                                                      value=value, ceiling=min(ceiling, 2 ** 31 - 1)))
     return value
 
 
@@ -217,7 +223,9 @@ def _parse_option(rule: str, text: str, entity_type: _Ident, model: Any, option:
     except SyntaxProblem as exc:
         raise ODataError.query_option(option, exc.message, exc.position) from None
     if parsed.nodes > limits.max_filter_nodes:
-        raise ODataError.query_option(option, f"more than {limits.max_filter_nodes} expression nodes")
+        raise ODataError.query_option(option, Message("more than {limit} expression nodes",
+                                                      limit=limits.max_filter_nodes))
+    _check_items(rule, option, parsed.value, limits)
     validator = Validator(model, option, parsed.positions, limits)
     if rule == "filter":
         return validator.filter(parsed.value, entity_type.obj)
@@ -228,6 +236,15 @@ def _parse_option(rule: str, text: str, entity_type: _Ident, model: Any, option:
     return validator.expand(parsed.value, entity_type.obj)
 
 
+def _check_items(rule: str, option: str, items: Any, limits: QueryLimits) -> None:
+    """Long lists (issue #11): each $orderby item is an ORDER BY term and often a subquery, each
+    $expand item a join; bound them like the other limits."""
+    limit = {"orderby": limits.max_orderby_items, "select": limits.max_select_items,
+             "expand": limits.max_expand_items}.get(rule)
+    if limit is not None and len(items) > limit:
+        raise ODataError.query_option(option, Message("more than {limit} items in the list", limit=limit))
+
+
 _parse_option_cached = lru_cache(maxsize=2048)(_parse_option)
 _CACHED_TEXT = 8192
 
@@ -235,17 +252,17 @@ _CACHED_TEXT = 8192
 def _precheck(text: str, option: str, limits: QueryLimits) -> None:
     """Reject over-deep or over-large input before parsimonious (which recurses) sees it."""
     if not text.strip():
-        raise ODataError.query_option(option, "the value is empty")
+        raise ODataError.query_option(option, Message("the value is empty"))
     tokens = 0
     ceiling = 3 * limits.max_filter_nodes
     for match in _TOKEN.finditer(text):
         tokens += 1
         if tokens > ceiling:
             raise ODataError.query_option(
-                option, f"more than {limits.max_filter_nodes} expression nodes", match.start())
+                option, Message("more than {limit} expression nodes", limit=limits.max_filter_nodes), match.start())
     bare = _QUOTED.sub(_blank, text) if "'" in text else text  # same length, no quoted parens
     if bare.count("(") > 2 * limits.max_filter_nodes:
-        raise ODataError.query_option(option, "too many parentheses")
+        raise ODataError.query_option(option, Message("too many parentheses"))
     runs = [len(_PREFIX_OP.findall(m.group())) for m in _PREFIX_RUN.finditer(bare)]
     longest = max(runs, default=0)
     depth = 0
@@ -253,9 +270,10 @@ def _precheck(text: str, option: str, limits: QueryLimits) -> None:
         depth += 1 if match.group() == "(" else -1
         if depth + longest > limits.max_filter_depth:
             raise ODataError.query_option(
-                option, f"nesting deeper than {limits.max_filter_depth} levels", match.start())
+                option, Message("nesting deeper than {limit} levels", limit=limits.max_filter_depth), match.start())
     if longest > limits.max_filter_depth:
-        raise ODataError.query_option(option, f"nesting deeper than {limits.max_filter_depth} levels")
+        raise ODataError.query_option(option, Message("nesting deeper than {limit} levels",
+                                                      limit=limits.max_filter_depth))
     needed = recursion_needed(limits, sum(runs))
     if sys.getrecursionlimit() < needed:  # a caller without ensure_recursion_limit (a service never)
         sys.setrecursionlimit(needed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..i18n import Message
 from ..errors import BAD_FUNCTION, ODataError
 from ..model import (COMPOSITE, NAMESPACE, REF, TABULAR, TYPE_DESCRIPTION, ComplexType, NavigationProperty,
                      Property)
@@ -69,12 +70,13 @@ class Validator:
     def nested(self, node: Any) -> None:
         limit = getattr(self.limits, "max_lambda_depth", None)
         if limit is not None and self.subqueries >= limit:
-            raise self.error(node, f"lambdas (any/all) and cast paths nested deeper than {limit} levels")
+            raise self.error(node, Message("lambdas (any/all) and cast paths nested deeper than {limit} levels",
+                                           limit=limit))
         self.subqueries += 1
 
     def error(self, node: Any, detail: str, code: int | None = None) -> ODataError:
         if len(detail) > 300:
-            detail = detail[:300] + "…"
+            detail = detail.shortened(100) if isinstance(detail, Message) else detail[:300] + "…"
         error = ODataError.query_option(self.option, detail, self.positions.get(id(node)))
         if code is not None:
             error.code = code
@@ -84,7 +86,7 @@ class Validator:
     def filter(self, expr: Expr, entity_type: Any) -> Expr:
         result = self.expr(expr, Scope(entity_type))
         if type_category(type_of(result)) != "bool":
-            raise self.error(expr, f"the expression must be boolean, not {type_of(result)}")
+            raise self.error(expr, Message("the expression must be boolean, not {type}", type=type_of(result)))
         return result
 
     def orderby(self, items: tuple[OrderBy, ...], entity_type: Any) -> tuple[OrderBy, ...]:
@@ -92,7 +94,7 @@ class Validator:
         for item in items:
             expr = self.expr(item.expr, Scope(entity_type))
             if type_category(type_of(expr)) in ("collection", "null") or type_of(expr) == TYPE_DESCRIPTION:
-                raise self.error(item.expr, f"cannot order by a value of type {type_of(expr)}")
+                raise self.error(item.expr, Message("cannot order by a value of type {type}", type=type_of(expr)))
             result.append(replace(item, expr=expr))
         return tuple(result)
 
@@ -112,7 +114,8 @@ class Validator:
             if expr.edm_type in ("Edm.Time", "Edm.Binary"):
                 # No 1C attribute has these types: such literals compare with nothing (and the
                 # SQL stores have no representation for them).
-                raise self.error(expr, f"literals of type {expr.edm_type} cannot be used here")
+                raise self.error(expr, Message("literals of type {edm_type} cannot be used here",
+                                               edm_type=expr.edm_type))
             return expr
         if isinstance(expr, Member):
             member = self.member(expr, scope)
@@ -120,8 +123,9 @@ class Validator:
             if isinstance(last, NavigationProperty):
                 # A bare navigation property is an object, not a value (the SQL has no column
                 # for it): its reference is the X_Key property.
-                raise self.error(expr, f"the navigation property {last.name} is not a value; "
-                                       f"use {last.key_property} (or {last.name}/<property>)")
+                raise self.error(expr, Message("the navigation property {name} is not a value; "
+                                               "use {key_property} (or {name}/<property>)",
+                                               name=last.name, key_property=last.key_property))
             return member
         if isinstance(expr, Binary):
             return self.binary(expr, scope)
@@ -131,7 +135,7 @@ class Validator:
             return self.call(expr, scope)
         if isinstance(expr, Lambda):
             return self.lambda_(expr, scope)
-        raise self.error(expr, f"unexpected expression {expr!r}")  # pragma: no cover
+        raise self.error(expr, Message("unexpected expression {expr!r}", expr=expr))  # pragma: no cover
 
     def member(self, member: Member, scope: Scope) -> Member:
         base = None
@@ -145,23 +149,24 @@ class Validator:
                 self.subqueries -= 1
             current = self.entity_type_named(type_of(base))
             if current is None:
-                raise self.error(member, "a path can follow only a cast to an entity type")
+                raise self.error(member, Message("a path can follow only a cast to an entity type"))
         elif member.variable is not None:
             current = scope.variable(member.variable)
             if current is None:
-                raise self.error(member, f"unknown lambda variable {member.variable}")
+                raise self.error(member, Message("unknown lambda variable {variable}", variable=member.variable))
             resolved.append(None)
             segments = segments[1:]
             if not segments:
-                raise self.error(member, f"the lambda variable {member.variable} needs a property")
+                raise self.error(member, Message("the lambda variable {variable} needs a property",
+                                                 variable=member.variable))
         else:
             current = scope.root
         edm_type = None
         for index, name in enumerate(segments):
             last = index == len(segments) - 1
             if current is None:
-                raise self.error(member, f"{segments[index - 1]} is not a navigation property, "
-                                         f"so {name} cannot follow it")
+                raise self.error(member, Message("{previous} is not a navigation property, so {name} cannot follow it",
+                                                 previous=segments[index - 1], name=name))
             prop = current.property(name)
             nav = None if prop is not None else navigation(self.model, current, name)
             if prop is not None:
@@ -173,9 +178,10 @@ class Validator:
                 edm_type = f"{NAMESPACE}.{nav.target_set}"
                 current = self.model.entity_set(nav.target_set).entity_type
             else:
-                raise self.error(member, f"{current.name} has no property {name}")
+                raise self.error(member, Message("{entity} has no property {name}", entity=current.name, name=name))
             if prop is not None and prop.role == TABULAR and not last:
-                raise self.error(member, f"the tabular section {name} can be used only with any/all")
+                raise self.error(member, Message("the tabular section {name} can be used only with any/all",
+                                                 name=name))
         return replace(member, base=base, type=edm_type, resolved=tuple(resolved))
 
     def entity_type_named(self, edm_type: str | None) -> Any:
@@ -189,10 +195,10 @@ class Validator:
         category = type_category(type_of(operand))
         if expr.op == "not":
             if category not in ("bool", "null"):
-                raise self.error(expr, f"not needs a boolean operand, not {type_of(operand)}")
+                raise self.error(expr, Message("not needs a boolean operand, not {type}", type=type_of(operand)))
             return replace(expr, operand=operand, type="Edm.Boolean")
         if category not in NUMERIC and category != "null":
-            raise self.error(expr, f"unary minus needs a number, not {type_of(operand)}")
+            raise self.error(expr, Message("unary minus needs a number, not {type}", type=type_of(operand)))
         return replace(expr, operand=operand, type=type_of(operand))
 
     def binary(self, expr: Binary, scope: Scope) -> Binary:
@@ -204,26 +210,28 @@ class Validator:
         if op in ("and", "or"):
             for side, category, edm in ((expr.left, lc, lt), (expr.right, rc, rt)):
                 if category not in ("bool", "null"):
-                    raise self.error(side if category else expr, f"{op} needs boolean operands, not {edm}")
+                    raise self.error(side if category else expr, Message("{op} needs boolean operands, not {edm}",
+                                                                         op=op, edm=edm))
             return replace(expr, left=left, right=right, type="Edm.Boolean")
         if op in ("eq", "ne", "gt", "ge", "lt", "le"):
             self.check_comparison(expr, left, right)
             return replace(expr, left=left, right=right, type="Edm.Boolean")
         for category, edm in ((lc, lt), (rc, rt)):
             if category not in NUMERIC and category != "null":
-                raise self.error(expr, f"{op} needs numbers, not {edm}")
+                raise self.error(expr, Message("{op} needs numbers, not {edm}", op=op, edm=edm))
         return replace(expr, left=left, right=right, type=arithmetic_type(op, lt, rt))
 
     def check_comparison(self, expr: Binary, left: Expr, right: Expr) -> None:
         lt, rt = type_of(left), type_of(right)
         lc, rc = type_category(lt), type_category(rt)
         if "collection" in (lc, rc):
-            raise self.error(expr, "a tabular section cannot be compared (use any/all)")
+            raise self.error(expr, Message("a tabular section cannot be compared (use any/all)"))
         if expr.op not in ("eq", "ne"):
             for category, edm in ((lc, lt), (rc, rt)):
                 if category in ("guid", "entity", "binary"):
-                    raise self.error(expr, f"{expr.op} cannot compare values of type {edm} "
-                                           "(references support only eq and ne)")
+                    raise self.error(expr, Message("{op} cannot compare values of type {edm} "
+                                                   "(references support only eq and ne)",
+                                                   op=expr.op, edm=edm))
         # §5.2: a composite compared with anything is valid (with a bare guid it is just false).
         if is_composite(left) or is_composite(right) or "null" in (lc, rc):
             return
@@ -231,7 +239,7 @@ class Validator:
             return
         if {lc, rc} <= {"guid", "entity"} or {lc, rc} == {"datetime", "datetimeoffset"}:
             return
-        raise self.error(expr, f"cannot compare {lt} with {rt}")
+        raise self.error(expr, Message("cannot compare {lt} with {rt}", lt=lt, rt=rt))
 
     def call(self, call: Call, scope: Scope) -> Call:
         args = tuple(self.cast_source(arg, scope) if call.name in ("cast", "isof") and index == 0
@@ -239,9 +247,9 @@ class Validator:
         try:
             result_type = check_call(call.name, args, self.model, is_composite)
         except LookupError as exc:
-            raise self.error(call, str(exc), BAD_FUNCTION) from None
+            raise self.error(call, exc.args[0], BAD_FUNCTION) from None
         except ValueError as exc:  # wrong number or types of arguments: code 21 (§9.2)
-            raise self.error(call, str(exc), BAD_FUNCTION) from None
+            raise self.error(call, exc.args[0], BAD_FUNCTION) from None
         return replace(call, args=args, type=result_type)
 
     def cast_source(self, expr: Expr, scope: Scope) -> Expr:
@@ -256,15 +264,16 @@ class Validator:
 
     def lambda_(self, expr: Lambda, scope: Scope) -> Lambda:
         if expr.kind not in ("any", "all"):
-            raise self.error(expr, f"unknown lambda function {expr.kind} (only any and all)", BAD_FUNCTION)
+            raise self.error(expr, Message("unknown lambda function {kind} (only any and all)",
+                                           kind=expr.kind), BAD_FUNCTION)
         collection = self.member(expr.collection, scope)
         prop = collection.resolved[-1]
         if not isinstance(prop, Property) or prop.role != TABULAR or prop.row_type is None:
-            raise self.error(expr, f"{expr.kind} applies only to tabular sections, "
-                                   f"not to {'/'.join(expr.collection.path)}")
+            raise self.error(expr, Message("{kind} applies only to tabular sections, not to {path}",
+                                           kind=expr.kind, path='/'.join(expr.collection.path)))
         if expr.predicate is None:
             if expr.kind == "all":
-                raise self.error(expr, "all needs a predicate")
+                raise self.error(expr, Message("all needs a predicate"))
             return replace(expr, collection=collection)
         inner = Scope(scope.root, scope.variables + ((expr.variable, prop.row_type),))
         self.nested(expr)
@@ -273,7 +282,7 @@ class Validator:
         finally:
             self.subqueries -= 1
         if type_category(type_of(predicate)) != "bool":
-            raise self.error(expr, f"the {expr.kind} predicate must be boolean")
+            raise self.error(expr, Message("the {kind} predicate must be boolean", kind=expr.kind))
         return replace(expr, collection=collection, predicate=predicate)
 
     # $select / $expand ----------------------------------------------------------------------
@@ -284,7 +293,8 @@ class Validator:
             if composite is not None:  # §5.1: Comp/Document_Y/Field: this segment names the type
                 target = self.model.set_for_object(name)
                 if name not in composite_targets(composite) or target is None:
-                    raise self.error(item, f"{name} is not a published type of {composite.name}")
+                    raise self.error(item, Message("{name} is not a published type of {composite}",
+                                                   name=name, composite=composite.name))
                 scope, composite = target.entity_type, None
                 continue
             prop = scope.property(name)
@@ -296,10 +306,11 @@ class Validator:
             elif prop is not None and prop.role == COMPOSITE:
                 composite = prop
             else:
-                raise self.error(item, f"{name} cannot be followed by a path in $select")
+                raise self.error(item, Message("{name} cannot be followed by a path in $select", name=name))
         if composite is not None:
-            raise self.error(item, f"the composite attribute {composite.name} must be followed by "
-                                   "a type name and a field")
+            raise self.error(item, Message("the composite attribute {name} must be followed by "
+                                           "a type name and a field",
+                                           name=composite.name))
         if last in ("*", "**", "*" + PRESENTATION, "Presentation"):
             return
         if last.endswith(PRESENTATION):
@@ -307,9 +318,11 @@ class Validator:
             prop = scope.property(base) or scope.property(f"{base}_Key")
             if (prop is not None and prop.role != TABULAR) or navigation(self.model, scope, base):
                 return
-            raise self.error(item, f"{getattr(scope, 'name', '')} has no attribute {base}")
+            raise self.error(item, Message("{scope} has no attribute {base}",
+                                           scope=getattr(scope, 'name', ''), base=base))
         if scope.property(last) is None and navigation(self.model, scope, last) is None:
-            raise self.error(item, f"{getattr(scope, 'name', '')} has no property {last}")
+            raise self.error(item, Message("{scope} has no property {last}",
+                                           scope=getattr(scope, 'name', ''), last=last))
 
     def _expand_item(self, item: ExpandItem, scope: Any) -> None:
         depth = 0
@@ -319,10 +332,11 @@ class Validator:
             name = path[index]
             depth += 1
             if depth > self.limits.max_expand_depth:
-                raise self.error(item, f"$expand deeper than {self.limits.max_expand_depth} levels")
+                raise self.error(item, Message("$expand deeper than {limit} levels",
+                                               limit=self.limits.max_expand_depth))
             if name == "*":
                 if index != len(path) - 1:
-                    raise self.error(item, "* must be the last segment of an $expand path")
+                    raise self.error(item, Message("* must be the last segment of an $expand path"))
                 return
             prop = scope.property(name)
             nav = None if prop is not None else navigation(self.model, scope, name)
@@ -331,19 +345,21 @@ class Validator:
             elif prop is not None and prop.role == COMPOSITE:
                 # §5.1: a composite is expanded through a type segment: Comp/Document_Y[/...]
                 if index + 1 >= len(path) or path[index + 1] not in composite_targets(prop):
-                    raise self.error(item, f"the composite attribute {name} must be followed by "
-                                           "one of its reference types")
+                    raise self.error(item, Message("the composite attribute {name} must be followed by "
+                                                   "one of its reference types",
+                                                   name=name))
                 index += 1
                 target = self.model.set_for_object(path[index])
                 if target is None:
-                    raise self.error(item, f"{path[index]} is not published")
+                    raise self.error(item, Message("{path} is not published", path=path[index]))
                 scope = target.entity_type
             elif prop is not None and prop.role == TABULAR:
-                raise self.error(item, f"the tabular section {name} cannot be expanded")
+                raise self.error(item, Message("the tabular section {name} cannot be expanded", name=name))
             elif prop is not None:
-                raise self.error(item, f"{name} is not a navigation property")
+                raise self.error(item, Message("{name} is not a navigation property", name=name))
             else:
-                raise self.error(item, f"{getattr(scope, 'name', '')} has no navigation property {name}")
+                raise self.error(item, Message("{scope} has no navigation property {name}",
+                                               scope=getattr(scope, 'name', ''), name=name))
             index += 1
 
 

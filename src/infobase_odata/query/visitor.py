@@ -18,6 +18,7 @@ from typing import Any
 from parsimonious.exceptions import ParseError, VisitationError
 from parsimonious.nodes import Node, NodeVisitor
 
+from ..i18n import Message
 from .ast import (Binary, Call, ExpandItem, Expr, KeyValue, Lambda, Literal, Member, OrderBy,
                   SelectItem, Unary)
 from .grammar import GRAMMAR
@@ -249,16 +250,16 @@ def parse_tree(rule: str, text: str) -> Parsed:
     try:
         value = builder.visit(node)
     except (VisitationError, RecursionError) as exc:  # never a 500 for hostile input
-        raise SyntaxProblem(f"cannot parse the text: {type(exc).__name__}", 0) from None
+        raise SyntaxProblem(Message("cannot parse the text: {error}", error=type(exc).__name__), 0) from None
     return Parsed(value, builder.positions, builder.nodes)
 
 
 def _describe(text: str, position: int) -> str:
     rest = text[position:position + 20]
     if not rest:
-        return "unexpected end of text"
+        return Message("unexpected end of text")
     if rest.startswith("in ") or rest.startswith("in("):
-        return "the operator 'in' is not supported"
+        return Message("the operator 'in' is not supported")
     if re.match(r"-?[0-9]+(\.[0-9]+)?[eE]", rest):
-        return f"exponent notation is not supported near '{rest}'"  # §2: plain decimals only
-    return f"syntax error near '{rest}'"
+        return Message("exponent notation is not supported near '{rest}'", rest=rest)  # §2: plain decimals only
+    return Message("syntax error near '{rest}'", rest=rest)
