@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from . import model as m
 from .events import POSTING, Event, EventHandlers, Movements
+from .kinds import kind_of
 from .registers import recorder_key, registers_of
 from .types import Boolean, Composite, Date, Number, Ref, String, Uuid
 
@@ -277,7 +278,8 @@ class _Filler:
         self.objects()
         self.constants()
         for entity_set in list(self.model.entity_sets.values()):
-            if entity_set.kind == m.OBJECT and entity_set.source.kind == "Document":
+            kind = kind_of(entity_set.source)
+            if entity_set.kind == m.OBJECT and kind is not None and "Post" in kind.actions:  # posted: documents
                 self.post(entity_set)
             elif entity_set.kind == m.INDEPENDENT_RECORDS:
                 self.independent(entity_set)

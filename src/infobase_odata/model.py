@@ -96,8 +96,8 @@ class ComplexType(_Freezable):
 
     def freeze(self) -> None:
         if not self.__dict__.get("_frozen"):
-            self._freeze(properties=tuple(self.properties), _index=MappingProxyType(
-                {p.name: p for p in self.properties}))
+            # The private name index stays a dict: lookups by name are the hot path of serializing.
+            self._freeze(properties=tuple(self.properties), _index={p.name: p for p in self.properties})
 
 
 @dataclass

@@ -53,8 +53,11 @@ def test_each_existing_kind_is_the_row_of_its_module(name):
 def test_every_modelled_kind_has_one_row():
     classes = [kind.config_class for kind in KINDS if kind.config_class is not None]
     assert len(classes) == len(set(classes))
-    assert {kind.name for kind in KINDS if kind.config_class is not None and kind.build is None} == {
-        "ChartOfAccounts", "ChartOfCalculationTypes"}
+    # A kind whose module is still to come (issues #13-#15) is built as a generic reference object.
+    pending = [kind for kind in KINDS if kind.config_class is not None and kind.build is None]
+    assert {kind.name for kind in pending} <= {"ExchangePlan", "ChartOfAccounts", "ChartOfCalculationTypes",
+                                                "BusinessProcess", "Task"}
+    assert all(issubclass(kind.config_class, cfg.ReferenceObject) for kind in pending)
 
 
 def test_catalog_with_several_owners_hierarchy_and_numeric_code():

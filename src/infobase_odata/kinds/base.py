@@ -20,8 +20,9 @@ class Kind:
     actions: tuple[str, ...] = ()  # bound actions (POST <Set>(<key>)/<Action>)
     write_stores: tuple[type, ...] = (ObjectWriter,)  # what its writes need
     read_only: bool = False
-    # A kind module's model builder, ``build(builder, obj)`` (None: model.py/register_model.py
-    # build it), and the reader of its set kind, ``reader(provider, model)`` (None: the provider).
+    # A kind module's model builder, ``build(builder, obj)`` (None: built as a generic reference
+    # object, register_model.RegisterBuilder.reference_object), and the reader of its set kind,
+    # ``reader(provider, model)`` (None: the provider).
     build: Callable[[Any, Any], None] | None = None
     reader: Callable[[Any, Any], Any] | None = None
     # (action, its parameters) where they are not Post's ``PostingModeOperational`` (§4.2).

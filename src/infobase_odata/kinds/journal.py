@@ -27,7 +27,7 @@ PREFIX = f"{m.NAMESPACE}."
 
 
 def build(builder: Any, obj: cfg.DocumentJournal) -> None:
-    """Add ``DocumentJournal_<Name>`` to the model being built by ``builder`` (a model._Builder)."""
+    """Add ``DocumentJournal_<Name>`` to the model being built by ``builder`` (a register_model.RegisterBuilder)."""
     def std(name: str, edm: str, value_type: Any, nullable: bool = True, role: str = m.VALUE) -> m.Property:
         return m.Property(name, edm, role, value_type, nullable, None, None, True)
 
