@@ -21,7 +21,7 @@ from webob import Response
 
 from . import errors, registers as r, security, writes
 from .errors import ODataError
-from .context import Resource, content_type, response, stream
+from .context import Resource, _check_joins, content_type, response, stream
 from .events import POSTING, UNDO_POSTING, Event, Movements
 from .expansion import decorate_rows
 from .formats.results import result_collection
@@ -29,6 +29,7 @@ from .keys import resolve_key
 from .kinds import kind_of
 from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet
 from .projection import build_shape
+from .query.ast import QueryOptions
 from .query.parser import parse_filter, parse_key_predicate, parse_query_options
 from .shape import default_shape
 from .stores import RecordSetStore
@@ -104,6 +105,10 @@ def virtual_table(ctx, resource) -> Response:
     pairs = parse_query_string(ctx.request.query_string)
     options = parse_query_options(pairs, result_set, ctx.model, limits=ctx.limits)
     params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom)
+    # the join limit of collections, for the table's $filter/$orderby and its Condition (a
+    # PostgreSQL server plans hundreds of navigation subqueries for minutes; SQLite refuses them)
+    _check_joins(options)
+    _check_joins(QueryOptions(filter=params.condition))
     restriction = security.restrict_read(ctx, layout.records_set, params.condition, options.allowed_only)
     result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
                                         result_set=result_set)
