@@ -33,6 +33,9 @@ from decimal import Decimal
 from urllib.parse import parse_qsl, unquote
 
 DATABASE = os.environ.get("BENCH_DB", os.path.join(os.path.dirname(__file__), "var", "trade.db"))
+# insertion order: SQLite's rowid (``_id`` is its alias in our tables; the plain tables have
+# only the rowid), PostgreSQL's ``_id`` identity (it has no rowid)
+INSERTION_ORDER = "t._id" if DATABASE.startswith(("postgresql://", "postgres://")) else "t.rowid"
 # Entity set -> table, when the file is a hand-written site's ("Catalog_Goods=goods,..."):
 # run.py's plain-table baseline (``Ref_Key TEXT PRIMARY KEY``, no other index).
 TABLES = dict(pair.split("=", 1) for pair in os.environ.get("BENCH_TABLES", "").split(",") if pair)
@@ -217,9 +220,9 @@ def app(environ, start_response):
         units = store.tables["Catalog_Units"]
         sql = (f'SELECT {table.select}, {units.select.replace("t.", "u.")} FROM "{table.table}" AS t '
                f'LEFT JOIN "{units.table}" AS u ON u."Ref_Key" = t."Unit_Key"{where_sql} '
-               f'ORDER BY t.rowid LIMIT ? OFFSET ?')
+               f'ORDER BY {INSERTION_ORDER} LIMIT ? OFFSET ?')
     else:
-        sql = f'SELECT {table.select} FROM "{table.table}" AS t{where_sql} ORDER BY t.rowid LIMIT ? OFFSET ?'
+        sql = f'SELECT {table.select} FROM "{table.table}" AS t{where_sql} ORDER BY {INSERTION_ORDER} LIMIT ? OFFSET ?'
     cursor = conn.execute(sql, (*params, top, skip))
     convert = table.convert
     if expand:

@@ -23,6 +23,7 @@ from .i18n import Message
 from . import errors, registers as r, security, writes
 from .errors import ODataError
 from .context import Resource, content_type, response, stream
+from .query.joins import check_joins
 from .events import POSTING, UNDO_POSTING, Event, Movements
 from .expansion import decorate_rows
 from .formats.results import result_collection
@@ -30,6 +31,7 @@ from .keys import resolve_key
 from .kinds import kind_of
 from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet
 from .projection import build_shape
+from .query.ast import QueryOptions
 from .query.parser import parse_filter, parse_key_predicate, parse_query_options
 from .shape import default_shape
 from .stores import RecordSetStore
@@ -107,6 +109,9 @@ def virtual_table(ctx, resource) -> Response:
     result_set = layout.records_set if slice_ else r.vt_result_set(ctx.model, entity_set, name)
     options = parse_query_options(ctx.query_pairs, result_set, ctx.model, limits=ctx.limits)
     params = r.vt_parameters(ctx.model, entity_set, name, args, options.custom, limits=ctx.limits)
+    # the join limit of collections for its Condition too ($filter/$orderby are checked while
+    # parsing): a PostgreSQL server plans hundreds of navigation subqueries for minutes
+    check_joins(QueryOptions(filter=params.condition), ctx.limits.max_joins)
     restriction = security.restrict_read(ctx, layout.records_set, params.condition, options.allowed_only)
     result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
                                         result_set=result_set)

@@ -83,8 +83,12 @@ def prepare_database(provider: Any, model: Model, path: str, seed: Callable | No
         provider.create_schema()
         if version >= SEEDED_VERSION:
             return False
-        if seed is not None:
-            seed(provider, model, progress=progress, **options)
+        if seed is not None:  # seeding (index builds, totals) runs without the statement budget
+            seeding = SQLiteProvider(model, path, statement_timeout_ms=None)
+            try:
+                seed(seeding, model, progress=progress, **options)
+            finally:
+                seeding.close()
         connection = sqlite3.connect(path)
         try:
             connection.execute(f"PRAGMA user_version = {SEEDED_VERSION}")

@@ -15,8 +15,11 @@ def count(service, path="Catalog_Goods/$count"):
     return Request.blank("/" + path).get_response(service).text
 
 
-def test_bulk_load_into_the_embedded_store(tmp_path):
-    service = make_service(SHOP, database=str(tmp_path / "shop.db"))
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_bulk_load_into_the_embedded_store(tmp_path, request, engine):
+    database = (request.getfixturevalue("pg_server").fresh_url() if engine == "postgresql"
+                else str(tmp_path / "shop.db"))
+    service = make_service(SHOP, database=database)
     counts = bulk_load(service, {"Catalog_Goods": ({"Description": f"Item {i}", "Price": i} for i in range(2500))})
     assert counts == {"Catalog_Goods": 2500}
     assert count(service) == "2500"

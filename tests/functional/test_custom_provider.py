@@ -1,5 +1,6 @@
 """The provider guide of the README: a PythonProvider subclass with four storage methods, and the
-JSON-file example provider, served through the middleware."""
+JSON-file example provider, served through the middleware. Not run on PostgreSQL: these providers
+store nothing in SQL (the SQL providers run the contract suite in tests/providers/)."""
 
 from __future__ import annotations
 

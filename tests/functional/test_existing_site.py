@@ -1,6 +1,7 @@
 """Publishing an existing site (samples/existing_site): the shop's own tables, integer ids and
 code, read and written through the mapping; the shop's code reads what the interface wrote and
-the interface reads what the shop wrote."""
+the interface reads what the shop wrote. SQLite only, by design: MappedSQLiteProvider publishes a
+site's own SQLite file (its views, PRAGMA table_info, the site writing the same file)."""
 
 from __future__ import annotations
 

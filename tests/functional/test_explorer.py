@@ -51,10 +51,11 @@ def texts(doc, xpath: str) -> list[str]:
     return [e.text_content().strip() for e in doc.xpath(xpath)]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    database = tmp_path_factory.mktemp("explorer") / "trade.db"
-    app = ODataMiddleware(None, SAMPLE, prefix="trade", database=str(database), seed_options="goods=60", explorer=True)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def app(request, tmp_path_factory):
+    database = (request.getfixturevalue("pg_server").fresh_url() if request.param == "postgresql"
+                else str(tmp_path_factory.mktemp("explorer") / "trade.db"))
+    app = ODataMiddleware(None, SAMPLE, prefix="trade", database=database, seed_options="goods=60", explorer=True)
     created = odata(app, "Catalog_Counterparties")  # warm up and seed
     assert created["value"]
     hostile = call(app, SERVICE + "Catalog_Counterparties?$format=json", method="POST",

@@ -1,5 +1,6 @@
 """The seed example ``Catalog_Goods?$filter=Price le 3.5 or Price gt 200`` on the 100,000-goods
-sample: exactly the rows the equivalent SQL returns, with the WHERE clause run by SQLite."""
+sample: exactly the rows the equivalent SQL returns, with the WHERE clause run by the database
+(SQLite, and PostgreSQL on a schema of the throwaway cluster)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sqlite3
 from urllib.parse import quote
 
+import pytest
 from webob import Request
 
 from infobase_odata.middleware import ODataMiddleware
@@ -15,14 +17,45 @@ from infobase_odata.store import load_seed
 from tests.conftest import SAMPLE, SERVICE, AsUser
 
 
-def test_price_filter_on_100000_goods_runs_in_sqlite(tmp_path, model):
-    statements: list[str] = []
+def _sqlite(tmp_path, model, trace):
     path = str(tmp_path / "big.db")
-    provider = SQLiteProvider(model, path)
+    provider = SQLiteProvider(model, path, statement_timeout_ms=None)  # seeding: no budget on a busy machine
     provider.create_schema()
     counts = load_seed(SAMPLE)(provider, model, goods=100_000)
     assert counts["Catalog_Goods"] >= 100_000
-    provider = SQLiteProvider(model, path, trace=statements.append)
+
+    def expected() -> list[str]:  # Price is Number(15,2), stored as hundredths
+        with sqlite3.connect(path) as raw:
+            return [r[0] for r in raw.execute(
+                "SELECT Ref_Key FROM Catalog_Goods WHERE Price <= 350 OR Price > 20000 ORDER BY Ref_Key")]
+    return SQLiteProvider(model, path, trace=trace), expected, lambda: None
+
+
+def _postgresql(request, model, trace):
+    import psycopg
+
+    from infobase_odata.providers.pgconn import Pools
+    from infobase_odata.providers.postgresql import PostgreSQLProvider
+    url = request.getfixturevalue("pg_server").fresh_url()
+    seeding = PostgreSQLProvider(model, url, statement_timeout_ms=None)
+    counts = load_seed(SAMPLE)(seeding, model, goods=100_000)
+    assert counts["Catalog_Goods"] >= 100_000
+    seeding.close()
+
+    def expected() -> list[str]:
+        with psycopg.connect(url) as raw:
+            return [r[0] for r in raw.execute(
+                'SELECT "Ref_Key" FROM "Catalog_Goods" WHERE "Price" <= 350 OR "Price" > 20000 ORDER BY "Ref_Key"')]
+    return PostgreSQLProvider(model, url, trace=trace), expected, lambda: Pools.close(url)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_price_filter_on_100000_goods_runs_in_the_database(engine, tmp_path, model, request):
+    statements: list[str] = []
+    if engine == "sqlite":
+        provider, expected_of, done = _sqlite(tmp_path, model, statements.append)
+    else:
+        provider, expected_of, done = _postgresql(request, model, statements.append)
     app = AsUser(ODataMiddleware(None, SAMPLE, provider=provider, prefix="trade"))
 
     url = SERVICE + "Catalog_Goods?$format=json&$select=Ref_Key,Price&$filter=" + quote("Price le 3.5 or Price gt 200")
@@ -30,10 +63,8 @@ def test_price_filter_on_100000_goods_runs_in_sqlite(tmp_path, model):
     assert response.status_code == 200
     served = [row["Ref_Key"] for row in json.loads(response.body)["value"]]
 
-    # The equivalent SQL, written by hand: Price is Number(15,2), stored as hundredths.
-    with sqlite3.connect(path) as raw:
-        expected = [r[0] for r in raw.execute(
-            'SELECT Ref_Key FROM Catalog_Goods WHERE Price <= 350 OR Price > 20000 ORDER BY Ref_Key')]
+    expected = expected_of()  # the equivalent SQL, written by hand
+    done()
     assert sorted(served) == expected
     assert len(expected) > 1000  # both sides of the condition are populated
 

@@ -1,6 +1,7 @@
 """A mapped site's own rules: a mapping that does not fit the database fails every request the
 same clear way until it is fixed (never stale views), and creates respect the site's column
-defaults and NOT NULL constraints."""
+defaults and NOT NULL constraints. SQLite only, by design: the mapped provider publishes a site's
+own SQLite file."""
 
 from __future__ import annotations
 

@@ -71,13 +71,32 @@ def gunicorn_command(*args: str) -> list[str]:
             "--header-map", "dangerous", "--limit-request-line", "0", *args]
 
 
+@contextlib.contextmanager
+def cli_serving(folder: Path, database: str):
+    """``python -m infobase_odata serve samples/trade --db DATABASE`` on a free port; yields the
+    service root."""
+    port = free_port()
+    root = f"http://127.0.0.1:{port}/trade/odata/standard.odata/"
+    command = [sys.executable, "-m", "infobase_odata", "serve", "samples/trade", "--db", database,
+               "--port", str(port), "--seed-option", "goods=300", "--quiet"]
+    with server(command, root, folder / "server.log"):
+        yield root
+
+
 @pytest.fixture(scope="module")
 def cli_server(tmp_path_factory):
     """``python -m infobase_odata serve samples/trade`` on a free port; yields the service root."""
     folder = tmp_path_factory.mktemp("cli")
-    port = free_port()
-    root = f"http://127.0.0.1:{port}/trade/odata/standard.odata/"
-    command = [sys.executable, "-m", "infobase_odata", "serve", "samples/trade", "--db", str(folder / "trade.db"),
-               "--port", str(port), "--seed-option", "goods=300", "--quiet"]
-    with server(command, root, folder / "server.log"):
+    with cli_serving(folder, str(folder / "trade.db")) as root:
+        yield root
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def cli_server_both(request, tmp_path_factory):
+    """``cli_server`` on a SQLite file, and on a schema of the session's throwaway PostgreSQL
+    cluster (``--db postgresql://…``)."""
+    folder = tmp_path_factory.mktemp("cli")
+    database = (request.getfixturevalue("pg_server").fresh_url() if request.param == "postgresql"
+                else str(folder / "trade.db"))
+    with cli_serving(folder, database) as root:
         yield root

@@ -23,10 +23,12 @@ pytestmark = pytest.mark.integration
 PARTIES = "Catalog_Counterparties"
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def client(request, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("batch")
-    base, running = flask_server(tmp_path, tmp_path / "batch.db", workers=2)
+    database = (request.getfixturevalue("pg_server").fresh_url() if request.param == "postgresql"
+                else tmp_path / "batch.db")
+    base, running = flask_server(tmp_path, database, workers=2)
     with running:
         root = base + "/trade/odata/standard.odata"
         transport = HttpxTransport(auth=BasicAuth("admin", "admin"), timeout=120)

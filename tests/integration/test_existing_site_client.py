@@ -1,6 +1,7 @@
 """python-1c-odata, a third-party 1C client, reads and writes the existing-site sample
 (samples/existing_site: the shop's own tables published through mapping.json) under gunicorn,
-and the shop's own code and pages see what it wrote."""
+and the shop's own code and pages see what it wrote. SQLite only, by design (the mapped provider
+publishes a site's own SQLite file)."""
 
 from __future__ import annotations
 

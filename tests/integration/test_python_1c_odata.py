@@ -10,6 +10,12 @@ from python_1c_odata import Catalog, Document, DocumentJournal, Infobase
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module")
+def cli_server(cli_server_both):
+    """These tests run against the CLI server on SQLite and on PostgreSQL."""
+    return cli_server_both
+
+
 def _split(root: str) -> tuple[str, str]:
     server, _, rest = root.partition("/trade/")
     return server, "trade"

@@ -15,6 +15,12 @@ pytestmark = pytest.mark.integration
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+@pytest.fixture(scope="module")
+def cli_server(cli_server_both):
+    """These tests run against the CLI server on SQLite and on PostgreSQL."""
+    return cli_server_both
+
+
 def test_cli_reads_service_document_metadata_collection_entity_navigation(cli_server):
     service = get(cli_server)
     assert service.status_code == 200 and service.headers["DataServiceVersion"] == "3.0"
@@ -49,11 +55,14 @@ def test_cli_serves_concurrent_requests(cli_server):
     assert statuses == [200] * 40
 
 
-def test_gunicorn_flask_sample(tmp_path):
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_gunicorn_flask_sample(tmp_path, request, engine):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = gunicorn_command("--chdir", "samples", "-b", f"127.0.0.1:{port}", "flask_app:app")
-    env = {"TRADE_DATABASE": str(tmp_path / "trade.db")}
+    database = (request.getfixturevalue("pg_server").fresh_url() if engine == "postgresql"
+                else str(tmp_path / "trade.db"))
+    env = {"TRADE_DATABASE": database}
     with server(command, base + "/", tmp_path / "gunicorn.log", env=env):
         site = get(base + "/")
         assert site.status_code == 200 and "sample site" in site.text

@@ -193,3 +193,29 @@ def test_remembered_counts_follow_every_writer(kind, model, tmp_path):
         assert provider.count(goods, None) == 6
         raise RuntimeError
     assert provider.count(goods, None) == 5
+
+
+def test_the_sql_provider_is_a_dialect_and_a_connector(model, tmp_path):
+    """SQLiteProvider is SQLProvider(model, SQLITE, SQLiteConnector(path)); writes and registers
+    are stores it holds, and nested transactions are savepoints of the one link code."""
+    from infobase_odata.providers.dialect import SQLITE
+    from infobase_odata.providers.sqlconn import SQLiteConnector
+    from infobase_odata.providers.sqlprovider import SQLProvider
+    from infobase_odata.providers.sqlstore import SQLStore
+
+    statements: list[str] = []
+    provider = SQLProvider(model, SQLITE, SQLiteConnector(tmp_path / "t.db", trace=statements.append))
+    assert isinstance(provider.objects, SQLStore) and isinstance(provider.registers, SQLStore)
+    goods = model.entity_set("Catalog_Goods")
+    with provider.transaction():
+        provider.create(goods, {"Description": "kept"})
+        with pytest.raises(RuntimeError), provider.transaction():
+            provider.create(goods, {"Description": "rolled back to the savepoint"})
+            raise RuntimeError
+        assert provider.in_transaction
+    assert not provider.in_transaction
+    assert [r["Description"] for r in provider.query(goods, QueryOptions()).rows] == ["kept"]
+    assert any(s.startswith("SAVEPOINT sp1") for s in statements)
+    assert any(s.startswith("ROLLBACK TO SAVEPOINT sp1") for s in statements)
+    same = SQLiteProvider(model, tmp_path / "t.db")
+    assert same.count(goods, None) == 1

@@ -23,7 +23,7 @@ import os
 import re
 import threading
 import zlib
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -109,8 +109,9 @@ class PgLink(Transactions):
     stream is open (given back to the pool between statements otherwise), the transaction
     depth and the open streams."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool, trace: Callable[[str], None] | None = None) -> None:
         self.pool = pool
+        self.trace = trace
         self._conn: psycopg.Connection | None = None
         self.depth = 0
         self._streams: list[psycopg.ServerCursor] = []
@@ -135,6 +136,8 @@ class PgLink(Transactions):
     # ---- statements -------------------------------------------------------------------------
 
     def _cursor_run(self, cursor: Any, sql: str, params: Any) -> Any:
+        if self.trace is not None:
+            self.trace(sql)
         try:
             cursor.execute(to_psycopg(sql), self._params(params))
         except psycopg.Error as exc:
@@ -156,6 +159,8 @@ class PgLink(Transactions):
 
     def raw(self, sql: str) -> None:
         """A statement without parameters, run as written (schema, functions)."""
+        if self.trace is not None:
+            self.trace(sql)
         try:
             self.conn.execute(sql)  # type: ignore[arg-type]
         except psycopg.Error as exc:
@@ -164,6 +169,8 @@ class PgLink(Transactions):
             self._release()
 
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self.trace is not None:
+            self.trace(sql)
         try:
             with self.conn.cursor() as cursor:
                 cursor.executemany(to_psycopg(sql), [list(r) for r in rows])
@@ -277,15 +284,19 @@ class PostgreSQLConnector:
     """How the SQL provider reaches a PostgreSQL server (``SQLProvider(model, POSTGRESQL,
     connector)``): ``database``, a libpq connection string or URL; ``pool_size``, connections per
     process (one per serving thread); ``statement_timeout_ms``, the server-side bound of every
-    statement (0 or None: none)."""
+    statement (0 or None: none); ``trace`` receives every statement run (as written, with ``?``
+    placeholders)."""
 
-    def __init__(self, database: str, *, pool_size: int = 16, statement_timeout_ms: int | None = 10000) -> None:
+    def __init__(self, database: str, *, pool_size: int = 16, statement_timeout_ms: int | None = 10000,
+                 trace: Callable[[str], None] | None = None) -> None:
         self.location = database
         self.pool_size = pool_size
         self.statement_timeout_ms = statement_timeout_ms
+        self.trace = trace
 
     def open(self) -> PgLink:
-        return PgLink(Pools.get(self.location, size=self.pool_size, statement_timeout_ms=self.statement_timeout_ms))
+        return PgLink(Pools.get(self.location, size=self.pool_size, statement_timeout_ms=self.statement_timeout_ms),
+                      self.trace)
 
     def usable(self, link: PgLink) -> bool:
         # the pool discards a broken connection; the next use takes a new one

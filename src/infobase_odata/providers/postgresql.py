@@ -35,13 +35,13 @@ class PostgreSQLProvider(SQLProvider):
     """``database``: a libpq connection string or URL (``postgresql://user@host/dbname``);
     ``pool_size``: connections per process (one per serving thread);
     ``statement_timeout_ms``: the server-side bound of every statement (0 or None: none);
-    ``trace`` is accepted for symmetry with SQLite and not used."""
+    ``trace`` receives every statement run (``--trace-sql``)."""
 
     def __init__(self, model: m.Model, database: str, *, pool_size: int = 16,
                  statement_timeout_ms: int | None = 10000,
                  trace: Callable[[str], None] | None = None) -> None:
         super().__init__(model, POSTGRESQL, PostgreSQLConnector(
-            database, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms))
+            database, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms, trace=trace))
         self.database = database
         self.pool_size = pool_size
 
@@ -58,6 +58,7 @@ class PostgreSQLProvider(SQLProvider):
             (found,) = self.link.run("SELECT max(version) FROM _infobase_odata_version").fetchone()
             if found is not None and found >= version:
                 return False
+            self.link.raw("SET LOCAL statement_timeout = 0")  # seeding: index builds, totals
             seed()
             self.link.run("INSERT INTO _infobase_odata_version (version) VALUES (?)", (version,))
         return True
