@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .errors import ODataError
 from .model import COMPOSITE, COMPOSITE_TYPE, NAMESPACE, TABULAR, EntitySet, Model
 from .query.ast import ExpandItem, QueryOptions
-from .shape import Shape, default_shape
+from .shape import Shape, default_shape, shared_shape
 from .types import Ref
 
 PRESENTATION = "____Presentation"
@@ -144,10 +144,7 @@ def build_shape(model: Model, entity_set: EntitySet, options: QueryOptions, *, s
     the writers cached on the shape) for a caller that never changes it."""
     if not options.select and not options.expand:
         if shared:
-            cached = entity_set.__dict__.get("_shared_shape")
-            if cached is None:
-                cached = entity_set.__dict__["_shared_shape"] = default_shape(entity_set)
-            return cached
+            return shared_shape(entity_set)
         return default_shape(entity_set)
     selects = [item.path for item in options.select]
     for path in selects:

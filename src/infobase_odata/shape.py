@@ -42,3 +42,12 @@ class Shape:
 def default_shape(entity_set: EntitySet) -> Shape:
     entity_type = entity_set.entity_type
     return Shape(entity_set, list(entity_type.properties), list(entity_type.navigation))
+
+
+def shared_shape(entity_set: EntitySet) -> Shape:
+    """The default shape kept on the set, for callers that never change it: the writers the
+    formats build for a shape are cached on it, so every answer of the set reuses them."""
+    cached = entity_set.__dict__.get("_shared_shape")
+    if cached is None:
+        cached = entity_set.__dict__["_shared_shape"] = default_shape(entity_set)
+    return cached

@@ -21,7 +21,7 @@ from .errors import ODataError, StoreError
 from .events import BEFORE_DELETE, BEFORE_WRITE, ON_DELETE, ON_WRITE, Event
 from .formats import atom_reader, json_reader
 from .model import EntitySet
-from .shape import default_shape
+from .shape import shared_shape
 from .supplied import Supplied
 from .values import empty_value
 
@@ -123,7 +123,7 @@ def fire_event(ctx, event: Event) -> None:
 
 
 def _entity_response(ctx, entity_set: EntitySet, row: dict, status: int = 200) -> Response:
-    body = ctx.writer.entry(default_shape(entity_set), row, base=ctx.base, flavour=ctx.format.flavour)
+    body = ctx.writer.entry(shared_shape(entity_set), row, base=ctx.base, flavour=ctx.format.flavour)
     return response(ctx, body, content_type(ctx, "ENTRY"), status)
 
 

@@ -83,10 +83,19 @@ _locks: dict[tuple[int, str], threading.RLock] = {}
 _locks_guard = threading.Lock()
 
 
+_real_paths: dict[str, str] = {}  # path as given -> realpath (a syscall per component)
+
+
 def write_lock(path: str) -> threading.RLock:
     """The in-process lock serializing writers of one database file (keyed by pid too: a lock
     copied into a forked child in the locked state must not be reused)."""
-    key = (os.getpid(), os.path.realpath(path))
+    real = _real_paths.get(path)
+    if real is None:
+        real = _real_paths[path] = os.path.realpath(path)
+    key = (os.getpid(), real)
+    lock = _locks.get(key)
+    if lock is not None:
+        return lock
     with _locks_guard:
         lock = _locks.get(key)
         if lock is None:
@@ -102,6 +111,9 @@ class Link:
         self.seconds = budget_ms / 1000 if budget_ms else None
         self.deadline = math.inf
         self.depth = 0
+        # Facts a writer may reuse inside the current write transaction (the next number of a
+        # set); cleared when a transaction begins or a savepoint rolls back.
+        self.memo: dict[Any, Any] = {}
         if self.seconds:
             conn.set_progress_handler(self._expired, PROGRESS_OPCODES)
 
@@ -196,6 +208,7 @@ class Link:
             try:
                 yield conn
             except BaseException:
+                self.memo.clear()
                 if conn.in_transaction:
                     conn.execute(f"ROLLBACK TO {name}")
                     conn.execute(f"RELEASE {name}")
@@ -209,6 +222,7 @@ class Link:
             raise busy_error()
         try:
             self._begin()
+            self.memo.clear()
             self.depth = 1
             try:
                 yield conn

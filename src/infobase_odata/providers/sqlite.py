@@ -30,8 +30,7 @@ import sqlite3
 import threading
 from typing import Any, Callable, Iterable, Iterator
 
-import sqlite_utils
-from sqlite_utils.db import quote_identifier as q
+from typing import TYPE_CHECKING
 
 from .. import model as m
 from ..stores import InvalidQuery, Key, QueryResult, Row
@@ -42,9 +41,14 @@ from .sql import Compiler
 from .sqlcodec import RowCodec
 from .sqlconn import Link, write_lock
 from .sqlite_registers import SQLiteRegisters
+from .sqlnames import q
 from .sqlschema import PostgreSQLDDL, SQLiteDDL
+from .sqlschemacheck import SchemaCheck
 from .sqltables import SetInfo
 from .sqlitewrites import SQLiteWrites
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 CHUNK = 500  # owners per tabular-section query while streaming a page
 
@@ -93,7 +97,6 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         link = Link.open(self.path, busy_timeout=self.busy_timeout,
                          statement_timeout_ms=self.statement_timeout_ms,
                          synchronous=self.synchronous, trace=self.trace)
-        local.db = sqlite_utils.Database(link.conn, execute_plugins=False)
         return link
 
     def _ensure_schema(self, local: threading.local, pid: int) -> None:
@@ -116,9 +119,15 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         return self.link.conn
 
     @property
-    def db(self) -> sqlite_utils.Database:
-        self.link  # noqa: B018 - opens the connection of this thread
-        return self._local.db
+    def db(self) -> "sqlite_utils.Database":
+        conn = self.link.conn  # opens the connection of this thread
+        local = self._local
+        if getattr(local, "db_conn", None) is not conn:
+            import sqlite_utils  # only schema statements use it: imported when they run
+
+            local.db = sqlite_utils.Database(conn, execute_plugins=False)
+            local.db_conn = conn
+        return local.db
 
     def close(self) -> None:
         link = getattr(self._local, "link", None)
@@ -142,26 +151,35 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
         return SQLiteDDL(self.db)
 
     def create_schema(self) -> None:
+        if type(self)._ddl is SQLiteProvider._ddl:  # a SQLite file: skip when already complete
+            check = SchemaCheck()
+            self._schema(check)
+            if check.present(self.link.conn):
+                return
         db = self._ddl()
         self.link.disarm()  # schema statements (index builds) run without a time budget
         with self.transaction():
-            for info in self._stored_sets():
-                es = info.entity_set
-                if es.kind in (m.TABULAR_SECTION, m.JOURNAL) or es.is_register:
-                    continue  # a journal is read from its documents (kinds/journal.py)
-                if es.kind == m.CONSTANT:
-                    self._create_table(db, info.table, info.codec, pk="SurrogateKey", keys=())
-                    empty = info.codec.encode(v.constant_row(es.entity_type))
-                    db.insert_ignore(info.table, empty)
-                    continue
-                self._create_table(db, info.table, info.codec, pk="_id", keys=(("Ref_Key",),))
-                if info.numbering is not None:
-                    self._numbering_indexes(db, info)
-                for tab in info.tabs:
-                    tab_info = self._info[f"{es.name}_{tab.name}"]
-                    self._create_table(db, tab_info.table, tab_info.codec, pk="_id",
-                                       keys=(("Ref_Key", "LineNumber"),))
-            self._create_register_schema(db)
+            self._schema(db)
+
+    def _schema(self, db: "SQLiteDDL | PostgreSQLDDL | SchemaCheck") -> None:
+        """The schema statements (``create_schema`` runs them in one transaction)."""
+        for info in self._stored_sets():
+            es = info.entity_set
+            if es.kind in (m.TABULAR_SECTION, m.JOURNAL) or es.is_register:
+                continue  # a journal is read from its documents (kinds/journal.py)
+            if es.kind == m.CONSTANT:
+                self._create_table(db, info.table, info.codec, pk="SurrogateKey", keys=())
+                empty = info.codec.encode(v.constant_row(es.entity_type))
+                db.insert_ignore(info.table, empty)
+                continue
+            self._create_table(db, info.table, info.codec, pk="_id", keys=(("Ref_Key",),))
+            if info.numbering is not None:
+                self._numbering_indexes(db, info)
+            for tab in info.tabs:
+                tab_info = self._info[f"{es.name}_{tab.name}"]
+                self._create_table(db, tab_info.table, tab_info.codec, pk="_id",
+                                   keys=(("Ref_Key", "LineNumber"),))
+        self._create_register_schema(db)
 
     def _stored_sets(self) -> Iterable[SetInfo]:
         """The sets whose tables ``create_schema`` creates (a subclass may store some elsewhere)."""
