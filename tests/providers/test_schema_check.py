@@ -72,3 +72,13 @@ def test_serving_an_existing_database_imports_no_sqlite_utils(model, tmp_path):
     out = subprocess.run([sys.executable, "-c", script, str(path), str(SAMPLE)], capture_output=True,
                          text=True, check=True).stdout
     assert out.split() == ["0", "False"]
+
+
+def test_embedded_tables_are_the_tables_the_schema_statements_create(model, tmp_path):
+    from infobase_odata.dbfile import embedded_tables
+
+    provider = SQLiteProvider(model, tmp_path / "infobase.db")
+    provider.create_schema()
+    provider.close()
+    assert embedded_tables(model) == {name for kind, name in schema_objects(tmp_path / "infobase.db")
+                                      if kind in ("table", "view")}

@@ -49,6 +49,9 @@ class SchemaCheck:
     def insert_ignore(self, table: str, row: dict[str, Any]) -> None:
         self.rows.append(table)
 
+    def table_names(self) -> set[str]:
+        return set(self.tables) | {name for name, _ in self.clustered}
+
     def present(self, conn: sqlite3.Connection) -> bool:
         found = {(kind, name): sql for kind, name, sql in
                  conn.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'index')")}
