@@ -103,11 +103,10 @@ def content_type(ctx: Context, atom_kind: str) -> str:
 
 
 def response(ctx: Context, body, content_type: str, status: int = 200) -> Response:
+    if isinstance(body, bytes):  # the header list given whole: webob adds Content-Length
+        return Response(body=body, status=status, headerlist=[("Content-Type", content_type)])
     response = Response(status=status)
-    if isinstance(body, bytes):
-        response.body = body
-    else:
-        response.app_iter = body
+    response.app_iter = body
     response.headers["Content-Type"] = content_type
     return response
 

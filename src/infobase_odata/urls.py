@@ -67,7 +67,7 @@ def split_segments(path: str) -> list[Segment]:
     parentheses does not split. Empty trailing segments are ignored."""
     raw_segments: list[str] = []
     depth, quoted, start = 0, False, 0
-    for index, char in enumerate(path):
+    for index, char in enumerate(path if "/" in path else ""):  # no "/": the loop finds nothing
         if char == "'":
             quoted = not quoted
         elif quoted:

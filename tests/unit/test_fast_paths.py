@@ -1,0 +1,45 @@
+"""Shortcuts of the hot request path give exactly what the general path gives (issue #18)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+from webob import Request
+
+from infobase_odata.providers.memory import MemoryProvider
+from infobase_odata.query.parser import _key_predicate, parse_key_predicate
+from infobase_odata.service import ODataService
+
+HEX = "0123456789abcdefABCDEF"
+guid_like = st.builds(lambda parts, prefix, suffix: prefix + "-".join(parts) + suffix,
+                      st.tuples(*(st.text(HEX + "g-' ", min_size=n - 1, max_size=n + 1) for n in (8, 4, 4, 4, 12))),
+                      st.sampled_from(["guid'", "GUID'", "guid '", "'", " guid'"]),
+                      st.sampled_from(["'", "' ", "", "')", "'x"]))
+
+
+def grammar_key(text: str):
+    try:
+        return _key_predicate.__wrapped__(text)
+    except Exception as exc:  # the same error class and message either way
+        return type(exc), str(exc)
+
+
+@settings(deadline=None)  # the first grammar parse loads parsimonious
+@given(st.one_of(st.uuids().map(lambda u: f"guid'{u}'"), st.uuids().map(lambda u: f"guid'{str(u).upper()}'"),
+                 guid_like))
+def test_a_guid_key_reads_as_the_grammar_reads_it(text):
+    try:
+        fast = parse_key_predicate(text)
+    except Exception as exc:
+        fast = (type(exc), str(exc))
+    assert fast == grammar_key(text)
+
+
+def test_the_service_root_is_kept_per_host_and_mount(configuration, model):
+    service = ODataService(configuration, MemoryProvider(model), model=model)
+    first = Request.blank("/trade/odata/standard.odata/", base_url="http://one.example:8080")
+    first.environ["infobase_odata.root"] = "/trade"
+    second = Request.blank("/trade/odata/standard.odata/", base_url="https://two.example")
+    second.environ["infobase_odata.root"] = "/другая"
+    assert service.base_url(first) == "http://one.example:8080/trade/odata/standard.odata/"
+    assert service.base_url(second) == "https://two.example/%D0%B4%D1%80%D1%83%D0%B3%D0%B0%D1%8F/odata/standard.odata/"
+    assert service.base_url(first) == "http://one.example:8080/trade/odata/standard.odata/"
