@@ -48,7 +48,13 @@ class Context:
 
     @property
     def limits(self) -> QueryLimits:
-        return query_limits(self.settings)
+        settings = self.settings
+        cached = _limits.get(id(settings))
+        if cached is None or cached[0] is not settings:
+            if len(_limits) >= 64:
+                _limits.clear()
+            cached = _limits[id(settings)] = (settings, query_limits(settings))
+        return cached[1]
 
     def query_options(self, entity_set: EntitySet) -> QueryOptions:
         pairs = parse_query_string(self.request.query_string)
@@ -64,11 +70,15 @@ def query_limits(settings: Any) -> QueryLimits:
                        max_lambda_depth=settings.max_lambda_depth)
 
 
+_limits: dict[int, tuple[Any, QueryLimits]] = {}  # id(settings) -> (settings, its limits)
+
 MAX_JOINS = 60  # navigation steps and lambdas in $filter + $orderby (SQLite allows 200 FROM terms)
 
 
 def _check_joins(options: QueryOptions) -> None:
     """Refuse a query that would join more tables than a database statement can hold."""
+    if options.filter is None and not options.orderby:
+        return
     stack: list[Any] = [options.filter, *(item.expr for item in options.orderby)]
     joins = 0
     while stack:

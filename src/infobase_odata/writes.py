@@ -38,7 +38,9 @@ def read_body(ctx) -> bytes:
         raise ODataError(errors.BAD_REQUEST, "Invalid Content-Length")
     if length is not None and length > limit:
         raise ODataError(errors.BAD_REQUEST, f"The request body is larger than {limit} bytes", status=413)
-    body = ctx.request.body_file.read(limit + 1) if length != 0 else b""
+    # A known length is read as such: read(limit + 1) makes the buffered reader allocate the
+    # whole limit (4 MiB by default) for every request.
+    body = ctx.request.body_file.read(limit + 1 if length is None else length) if length != 0 else b""
     if len(body) > limit:
         raise ODataError(errors.BAD_REQUEST, f"The request body is larger than {limit} bytes", status=413)
     return body

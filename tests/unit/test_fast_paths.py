@@ -8,6 +8,7 @@ from webob import Request
 from infobase_odata.providers.memory import MemoryProvider
 from infobase_odata.query.parser import _key_predicate, parse_key_predicate
 from infobase_odata.service import ODataService
+from infobase_odata.urls import Segment, _segments, split_segments
 
 HEX = "0123456789abcdefABCDEF"
 guid_like = st.builds(lambda parts, prefix, suffix: prefix + "-".join(parts) + suffix,
@@ -43,3 +44,34 @@ def test_the_service_root_is_kept_per_host_and_mount(configuration, model):
     assert service.base_url(first) == "http://one.example:8080/trade/odata/standard.odata/"
     assert service.base_url(second) == "https://two.example/%D0%B4%D1%80%D1%83%D0%B3%D0%B0%D1%8F/odata/standard.odata/"
     assert service.base_url(first) == "http://one.example:8080/trade/odata/standard.odata/"
+
+
+def split_by_loop(path: str) -> list[Segment]:
+    """The general split, character by character (what split_segments did for every path)."""
+    raw_segments, depth, quoted, start = [], 0, False, 0
+    for index, char in enumerate(path):
+        if char == "'":
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "/" and depth == 0:
+            raw_segments.append(path[start:index])
+            start = index + 1
+    raw_segments.append(path[start:])
+    return _segments(raw_segments)
+
+
+def outcome(split, path: str):
+    try:
+        return split(path)
+    except Exception as exc:
+        return type(exc), str(exc)
+
+
+@given(st.text(alphabet="ab()'/%20", max_size=24))
+def test_a_path_splits_as_the_general_loop_splits_it(path):
+    assert outcome(split_segments, path) == outcome(split_by_loop, path)
