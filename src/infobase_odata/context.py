@@ -57,9 +57,20 @@ class Context:
         return cached[1]
 
     def query_options(self, entity_set: EntitySet) -> QueryOptions:
-        pairs = parse_query_string(self.request.query_string)
-        options = parse_query_options(pairs, entity_set, self.model, limits=self.limits)
+        # Clients repeat the same query strings (a key in the path, the same options): the
+        # options are immutable, so a valid one is kept per (text, set, model, limits).
+        text, limits = self.request.query_string, self.limits
+        key = (text, id(entity_set), id(self.model), id(limits))
+        found = _options.get(key)
+        if found is not None and found[0] is entity_set and found[1] is self.model and found[2] is limits:
+            return found[3]
+        pairs = parse_query_string(text)
+        options = parse_query_options(pairs, entity_set, self.model, limits=limits)
         _check_joins(options)
+        if len(text) <= 2048:
+            if len(_options) >= 512:
+                _options.clear()
+            _options[key] = (entity_set, self.model, limits, options)
         return options
 
 
@@ -71,6 +82,7 @@ def query_limits(settings: Any) -> QueryLimits:
 
 
 _limits: dict[int, tuple[Any, QueryLimits]] = {}  # id(settings) -> (settings, its limits)
+_options: dict[tuple, tuple[Any, Any, QueryLimits, QueryOptions]] = {}  # see Context.query_options
 
 MAX_JOINS = 60  # navigation steps and lambdas in $filter + $orderby (SQLite allows 200 FROM terms)
 

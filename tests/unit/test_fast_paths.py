@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 from webob import Request
 
 from infobase_odata.providers.memory import MemoryProvider
+from tests.conftest import basic
 from infobase_odata.query.parser import _key_predicate, parse_key_predicate
 from infobase_odata.service import ODataService
 from infobase_odata.urls import Segment, _segments, split_segments
@@ -75,3 +76,18 @@ def outcome(split, path: str):
 @given(st.text(alphabet="ab()'/%20", max_size=24))
 def test_a_path_splits_as_the_general_loop_splits_it(path):
     assert outcome(split_segments, path) == outcome(split_by_loop, path)
+
+
+def test_kept_query_options_follow_the_service_limits_and_never_keep_errors(configuration, model):
+    from infobase_odata.settings import Settings
+
+    strict = ODataService(configuration, MemoryProvider(model), Settings(max_top=10), model=model)
+    lenient = ODataService(configuration, MemoryProvider(model), Settings(max_top=1000), model=model)
+    def get(url, service):
+        return Request.blank(url, headers={"Authorization": basic("admin", "admin")}).get_response(service)
+
+    url = "/Catalog_Goods?$top=50&$format=json"
+    for _ in range(2):  # the second round answers from the kept options
+        assert get(url, lenient).status_int == 200
+        assert get(url, strict).status_int == 400
+    assert get("/Catalog_Goods?$top=5&$format=json", strict).status_int == 200
