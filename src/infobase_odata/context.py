@@ -48,7 +48,13 @@ class Context:
 
     @property
     def limits(self) -> QueryLimits:
-        return query_limits(self.settings)
+        settings = self.settings
+        cached = _limits.get(id(settings))
+        if cached is None or cached[0] is not settings:
+            if len(_limits) >= 64:
+                _limits.clear()
+            cached = _limits[id(settings)] = (settings, query_limits(settings))
+        return cached[1]
 
     @functools.cached_property
     def query_pairs(self) -> list[tuple[str, str]]:
@@ -57,8 +63,20 @@ class Context:
         return decode_query_parts(parts)
 
     def query_options(self, entity_set: EntitySet) -> QueryOptions:
-        """The validated query options (every limit, the join limit included: ``query/``)."""
-        return parse_query_options(self.query_pairs, entity_set, self.model, limits=self.limits)
+        """The validated query options (every limit, the join limit included: ``query/``).
+        Clients repeat the same query strings (a key in the path, the same options): the options
+        are immutable, so a valid one is kept per (text, set, model, limits)."""
+        text, limits = self.request.query_string, self.limits
+        key = (text, id(entity_set), id(self.model), id(limits))
+        found = _options.get(key)
+        if found is not None and found[0] is entity_set and found[1] is self.model and found[2] is limits:
+            return found[3]
+        options = parse_query_options(self.query_pairs, entity_set, self.model, limits=limits)
+        if len(text) <= 2048:
+            if len(_options) >= 512:
+                _options.clear()
+            _options[key] = (entity_set, self.model, limits, options)
+        return options
 
 
 def query_limits(settings: Any) -> QueryLimits:
@@ -67,6 +85,10 @@ def query_limits(settings: Any) -> QueryLimits:
                        max_expand_depth=settings.max_expand_depth, max_top=settings.max_top,
                        max_lambda_depth=settings.max_lambda_depth, max_orderby_items=settings.max_orderby_items,
                        max_select_items=settings.max_select_items, max_expand_items=settings.max_expand_items)
+
+
+_limits: dict[int, tuple[Any, QueryLimits]] = {}  # id(settings) -> (settings, its limits)
+_options: dict[tuple, tuple[Any, Any, QueryLimits, QueryOptions]] = {}  # see Context.query_options
 
 
 @dataclass
@@ -86,11 +108,10 @@ def content_type(ctx: Context, atom_kind: str) -> str:
 
 
 def response(ctx: Context, body, content_type: str, status: int = 200) -> Response:
+    if isinstance(body, bytes):  # the header list given whole: webob adds Content-Length
+        return Response(body=body, status=status, headerlist=[("Content-Type", content_type)])
     response = Response(status=status)
-    if isinstance(body, bytes):
-        response.body = body
-    else:
-        response.app_iter = body
+    response.app_iter = body
     response.headers["Content-Type"] = content_type
     return response
 

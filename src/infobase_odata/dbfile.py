@@ -27,16 +27,13 @@ class DatabaseFileError(ValueError):
 
 
 def embedded_tables(model: Model) -> set[str]:
-    """The tables and views the embedded SQLite store creates for ``model``."""
+    """The tables the embedded SQLite store creates for ``model`` (recorded, not executed)."""
     from .providers.sqlite import SQLiteProvider
+    from .providers.sqlschemacheck import SchemaCheck
 
-    provider = SQLiteProvider(model, ":memory:", statement_timeout_ms=None)
-    try:
-        provider.create_schema()
-        return {row[0] for row in provider.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    finally:
-        provider.close()
+    check = SchemaCheck()
+    SQLiteProvider(model, ":memory:", statement_timeout_ms=None)._schema(check)  # opens nothing
+    return check.table_names()
 
 
 def check_database_file(path: str, *, own_tables: Iterable[str] | None = None, existing: bool = False,

@@ -17,7 +17,7 @@ from .i18n import Message
 from .errors import ODataError
 from .model import COMPOSITE, COMPOSITE_TYPE, NAMESPACE, TABULAR, EntitySet, Model
 from .query.ast import ExpandItem, QueryOptions
-from .shape import Shape, default_shape
+from .shape import Shape, default_shape, shared_shape
 from .types import Ref
 
 PRESENTATION = "____Presentation"
@@ -152,10 +152,7 @@ def build_shape(model: Model, entity_set: EntitySet, options: QueryOptions, *,
     the shape, never on the frozen model) for a caller that never changes it."""
     if not options.select and not options.expand:
         if shared is not None:
-            cached = shared.get(entity_set.name)
-            if cached is None or cached.entity_set is not entity_set:
-                cached = shared[entity_set.name] = default_shape(entity_set)
-            return cached
+            return shared_shape(entity_set, shared)
         return default_shape(entity_set)
     selects = [item.path for item in options.select]
     for path in selects:

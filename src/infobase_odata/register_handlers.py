@@ -33,7 +33,7 @@ from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet
 from .projection import build_shape
 from .query.ast import QueryOptions
 from .query.parser import parse_filter, parse_key_predicate, parse_query_options
-from .shape import default_shape
+from .shape import shared_shape
 from .stores import RecordSetStore
 from .urls import Segment
 
@@ -210,7 +210,7 @@ def write_record_set(ctx, resource) -> Response:
         rows = []
     stored = _replace(ctx, resource, rows)
     row = {**resource.key, "RecordSet": stored}
-    body = ctx.writer.entry(default_shape(resource.entity_set), row, base=ctx.base, flavour=ctx.format.flavour)
+    body = ctx.writer.entry(shared_shape(resource.entity_set, ctx.service.shapes), row, base=ctx.base, flavour=ctx.format.flavour)
     return response(ctx, body, content_type(ctx, "ENTRY"))
 
 

@@ -109,6 +109,7 @@ class Authenticator:
         self.users = {user.name.casefold(): user for user in configuration.users}
         self.enabled = bool(self.users) or mode == "callable"
         self._verified: dict[bytes, str] = {}  # digest of good credentials -> user (skip PBKDF2)
+        self._verified_headers: dict[bytes, str] = {}  # digest of a verified Authorization header -> user
         self._pepper = secrets.token_bytes(16)
         self._dummy = next((u.password for u in configuration.users if u.password), "")
         self._lock = threading.Lock()
@@ -131,7 +132,18 @@ class Authenticator:
             if not name:
                 raise not_authenticated()
             return self._known(name)
-        name, password = basic_credentials(environ.get("HTTP_AUTHORIZATION"))
+        header = environ.get("HTTP_AUTHORIZATION")
+        if header and len(header) <= MAX_HEADER:
+            # A header already verified answers from the cache without decoding it again.
+            token = hashlib.sha256(self._pepper + header.encode("utf-8", "surrogatepass")).digest()
+            cached = self._verified_headers.get(token)
+            if cached is not None:
+                return self.users[cached]
+            name, password = basic_credentials(header)
+            user = self._check(name, password)
+            self._remember(self._verified_headers, token, user)
+            return user
+        name, password = basic_credentials(header)
         return self._check(name, password)
 
     def _known(self, name: str) -> User:
@@ -150,11 +162,14 @@ class Authenticator:
         stored = user.password if user is not None else self._dummy
         if not verify_password(password, stored) or user is None:
             raise not_authenticated()
-        with self._lock:
-            if len(self._verified) > 1024:
-                self._verified.clear()
-            self._verified[token] = user.name.casefold()
+        self._remember(self._verified, token, user)
         return user
+
+    def _remember(self, verified: dict[bytes, str], token: bytes, user: User) -> None:
+        with self._lock:
+            if len(verified) > 1024:
+                verified.clear()
+            verified[token] = user.name.casefold()
 
 
 def resolve_callable(value: Any) -> Authenticate | None:

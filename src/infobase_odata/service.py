@@ -67,6 +67,7 @@ class ODataService:
         ensure_recursion_limit(query_limits(self.settings))  # once, never while answering
         self._metadata: bytes | None = None
         self.shapes: dict = {}  # default shapes per set name (projection.build_shape), never on the model
+        self._base_urls: dict[tuple, str] = {}
         self._reads: KindReads | None = None
 
     @property
@@ -84,9 +85,18 @@ class ODataService:
 
     def base_url(self, request: Request) -> str:
         """Absolute service root ending in '/', percent-encoded (it also goes into headers)."""
-        root = request.environ.get("infobase_odata.root")
-        path = request.script_name if root is None else root + SERVICE_PATH
-        return request.host_url + quote(path, safe="/") + "/"
+        environ = request.environ
+        root = environ.get("infobase_odata.root")
+        # Keyed by what it is made of (host_url's parts, the root): a few values per deployment.
+        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+               environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME") if root is None else None, root)
+        found = self._base_urls.get(key)
+        if found is None:
+            path = request.script_name if root is None else root + SERVICE_PATH
+            if len(self._base_urls) >= 64:
+                self._base_urls.clear()
+            found = self._base_urls[key] = request.host_url + quote(path, safe="/") + "/"
+        return found
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
         request = Request(environ)

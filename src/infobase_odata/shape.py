@@ -42,3 +42,13 @@ class Shape:
 def default_shape(entity_set: EntitySet) -> Shape:
     entity_type = entity_set.entity_type
     return Shape(entity_set, list(entity_type.properties), list(entity_type.navigation))
+
+
+def shared_shape(entity_set: EntitySet, shapes: dict[str, Shape]) -> Shape:
+    """The default shape kept in ``shapes`` (the service's cache, ``ODataService.shapes``: never
+    on the frozen model), for callers that never change it: the writers the formats build for a
+    shape are cached on it, so every answer of the set reuses them."""
+    cached = shapes.get(entity_set.name)
+    if cached is None or cached.entity_set is not entity_set:
+        cached = shapes[entity_set.name] = default_shape(entity_set)
+    return cached

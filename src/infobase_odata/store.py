@@ -25,8 +25,6 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from filelock import FileLock
-
 from .logs import seed_progress, sql_trace
 from .model import Model
 from .providers.sqlite import SQLiteProvider
@@ -74,12 +72,15 @@ def prepare_database(provider: Any, model: Model, path: str, seed: Callable | No
                                 SEEDED_VERSION) and seed is not None
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
+    if os.path.exists(path) and _version(path) >= SEEDED_VERSION:
+        # Seeded once and for all: no lock to wait for; the schema step only checks the
+        # catalog (or adds what a changed configuration needs, in its own write transaction).
+        provider.create_schema()
+        return False
+    from filelock import FileLock  # only a process preparing a new SQLite file needs it
+
     with FileLock(path + ".lock"):
-        connection = sqlite3.connect(path)
-        try:
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            connection.close()
+        version = _version(path)
         provider.create_schema()
         if version >= SEEDED_VERSION:
             return False
@@ -96,6 +97,15 @@ def prepare_database(provider: Any, model: Model, path: str, seed: Callable | No
         finally:
             connection.close()
         return seed is not None
+
+
+def _version(path: str) -> int:
+    """``PRAGMA user_version`` of a SQLite file (0: new or not seeded yet)."""
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        connection.close()
 
 
 class LazyStore:

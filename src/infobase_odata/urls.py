@@ -66,6 +66,9 @@ def service_relative_path(environ: dict) -> str:
 def split_segments(path: str) -> list[Segment]:
     """Split a (still percent-encoded) resource path into segments; ``/`` inside quotes or
     parentheses does not split. Empty trailing segments are ignored."""
+    inner = path.lstrip("/")  # leading slashes only make empty segments
+    if "/" not in inner:  # one segment (an entity, a set): nothing to split
+        return _segments([inner])
     raw_segments: list[str] = []
     depth, quoted, start = 0, False, 0
     for index, char in enumerate(path):
@@ -81,6 +84,10 @@ def split_segments(path: str) -> list[Segment]:
             raw_segments.append(path[start:index])
             start = index + 1
     raw_segments.append(path[start:])
+    return _segments(raw_segments)
+
+
+def _segments(raw_segments: list[str]) -> list[Segment]:
     segments = []
     for raw in raw_segments:
         if raw == "":

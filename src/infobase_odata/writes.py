@@ -22,7 +22,7 @@ from .errors import ODataError, StoreError
 from .events import BEFORE_DELETE, BEFORE_WRITE, ON_DELETE, ON_WRITE, Event
 from .formats import atom_reader, json_reader
 from .model import EntitySet
-from .shape import default_shape
+from .shape import shared_shape
 from .supplied import Supplied
 from .values import empty_value
 
@@ -48,7 +48,9 @@ def read_body(ctx) -> bytes:
     if length is not None and length > limit:
         raise ODataError(errors.BAD_REQUEST, Message("The request body is larger than {limit} bytes",
                                                      limit=limit), status=413)
-    body = ctx.request.body_file.read(limit + 1) if length != 0 else b""
+    # A known length is read as such: read(limit + 1) makes the buffered reader allocate the
+    # whole limit (4 MiB by default) for every request.
+    body = ctx.request.body_file.read(limit + 1 if length is None else length) if length != 0 else b""
     if len(body) > limit:
         raise ODataError(errors.BAD_REQUEST, Message("The request body is larger than {limit} bytes",
                                                      limit=limit), status=413)
@@ -137,7 +139,7 @@ def fire_event(ctx, event: Event) -> None:
 
 
 def _entity_response(ctx, entity_set: EntitySet, row: dict, status: int = 200) -> Response:
-    body = ctx.writer.entry(default_shape(entity_set), row, base=ctx.base, flavour=ctx.format.flavour)
+    body = ctx.writer.entry(shared_shape(entity_set, ctx.service.shapes), row, base=ctx.base, flavour=ctx.format.flavour)
     return response(ctx, body, content_type(ctx, "ENTRY"), status)
 
 

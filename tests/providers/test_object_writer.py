@@ -112,6 +112,35 @@ def test_numbering_with_prefix_and_numeric_codes(numbered, numbering_model):
     assert numbered.create(acts, {})["Number"] == "А00001"
 
 
+def test_bulk_insert_numbers_after_codes_of_the_batch(numbered, numbering_model):
+    stores = numbering_model.entity_set("Catalog_Склады")
+    numbered.bulk_insert(stores, [{}, {"Code": "МС-00010"}, {}])
+    codes = sorted(r["Code"] for r in numbered.query(stores, _all()).rows)
+    assert codes == ["МС-00010", "МС-00011", "МС-00012"]
+
+
+def test_numbering_inside_one_transaction_sees_updates_deletes_and_rollbacks(numbered, numbering_model):
+    """Many creates in one transaction (a $batch change set) number exactly as one by one: a
+    code changed by an update, a deleted last object and a rolled-back savepoint all count."""
+    stores = numbering_model.entity_set("Catalog_Склады")
+    with numbered.transaction():
+        first = numbered.create(stores, {})
+        assert numbered.create(stores, {})["Code"] == "МС-00002"
+        numbered.update(stores, {"Ref_Key": first["Ref_Key"]}, {"Code": "МС-00050"})
+        third = numbered.create(stores, {})
+        assert third["Code"] == "МС-00051"
+        numbered.delete(stores, {"Ref_Key": third["Ref_Key"]})
+        assert numbered.create(stores, {})["Code"] == "МС-00051"
+        with pytest.raises(RuntimeError):
+            with numbered.transaction():
+                assert numbered.create(stores, {})["Code"] == "МС-00052"
+                raise RuntimeError("rolled back")
+        assert numbered.create(stores, {})["Code"] == "МС-00052"
+    assert numbered.create(stores, {})["Code"] == "МС-00053"
+    codes = sorted(r["Code"] for r in numbered.query(stores, _all()).rows)
+    assert codes == ["МС-00002", "МС-00050", "МС-00051", "МС-00052", "МС-00053"]
+
+
 def test_numbering_overflow_is_an_error(provider, model):
     cur = currencies(model)
     provider.create(cur, {"Code": "999"})

@@ -11,16 +11,18 @@ user sees exactly the objects and rows the interface would give them::
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader
 from webob import Request, Response
 
 from ..errors import ODataError
 from ..urls import split_segments
 from . import views
 from .client import Client
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 EXPLORER_PATH = "/odata/explorer"
 STYLESHEET = "-/explorer.css"
@@ -40,6 +42,8 @@ def environment() -> Environment:
     """The Jinja2 environment (templates are package data; autoescaping on for every template)."""
     global _environment
     if _environment is None:
+        from jinja2 import Environment, PackageLoader  # on the first page: not at start-up
+
         _environment = Environment(loader=PackageLoader("infobase_odata.explorer", "templates"),
                                    autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     return _environment

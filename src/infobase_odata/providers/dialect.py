@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Sequence
 
-from sqlite_utils.db import quote_identifier
+from .sqlnames import quote_identifier
 
 
 class Dialect:

@@ -29,7 +29,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from .. import model as m
 from ..mapping import KeyCodec, Mapping, load_mapping

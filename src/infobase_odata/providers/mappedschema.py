@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from .. import edm, model as m
 from ..config_errors import did_you_mean

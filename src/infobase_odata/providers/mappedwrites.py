@@ -28,7 +28,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from ..i18n import Message
 from .. import edm, model as m

@@ -306,6 +306,10 @@ class PostgreSQLConnector:
         """A transaction-scoped advisory lock (every host serializes on the same key)."""
         link.run("SELECT pg_advisory_xact_lock(?)", (lock_key(name),))
 
+    def schema_check(self) -> None:
+        """The schema step already locks nothing on a started host (``to_regclass`` first)."""
+        return None
+
     def ddl(self, link: PgLink) -> Any:
         from .sqlschema import PostgreSQLDDL
         return PostgreSQLDDL(link.run)

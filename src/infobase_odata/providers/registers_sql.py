@@ -15,7 +15,7 @@ A totals row ``(Month, dimensions…, resources…)`` holds the balance at the *
 
 from __future__ import annotations
 
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from .. import model as m
 from ..registers import EXPENSE, RECEIPT, Layout

@@ -85,10 +85,19 @@ _locks: dict[tuple[int, str], threading.RLock] = {}
 _locks_guard = threading.Lock()
 
 
+_real_paths: dict[str, str] = {}  # path as given -> realpath (a syscall per component)
+
+
 def write_lock(path: str) -> threading.RLock:
     """The in-process lock serializing writers of one database file (keyed by pid too: a lock
     copied into a forked child in the locked state must not be reused)."""
-    key = (os.getpid(), os.path.realpath(path))
+    real = _real_paths.get(path)
+    if real is None:
+        real = _real_paths[path] = os.path.realpath(path)
+    key = (os.getpid(), real)
+    lock = _locks.get(key)
+    if lock is not None:
+        return lock
     with _locks_guard:
         lock = _locks.get(key)
         if lock is None:
@@ -108,6 +117,7 @@ class Link(Transactions):
         self.seconds = budget_ms / 1000 if budget_ms else None
         self.deadline = math.inf
         self.depth = 0
+        self.memo: dict[Any, Any] = {}  # see sqllink.Transactions
         if self.seconds:
             conn.set_progress_handler(self._expired, PROGRESS_OPCODES)
 
@@ -184,6 +194,9 @@ class Link(Transactions):
     @property
     def handle(self) -> sqlite3.Connection:
         return self.conn
+
+    def changes(self) -> int:
+        return self.conn.total_changes
 
     def close_stream(self, cursor: sqlite3.Cursor) -> None:
         """A stream read out or abandoned."""
@@ -275,6 +288,10 @@ class SQLiteConnector:
 
     def before_schema(self, link: Link) -> None:
         """SQLite needs no lock beyond the write transaction's."""
+
+    def schema_check(self) -> Any:
+        from .sqlschemacheck import SchemaCheck
+        return SchemaCheck()
 
     def counted(self, link: Link, sql: str, params: dict) -> int:
         """A count, remembered per connection while the file is unchanged: ``PRAGMA

@@ -20,12 +20,15 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from .. import model as m
 from .dialect import SQLITE
 from .sqlconn import SQLiteConnector
 from .sqlprovider import SQLProvider
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class SQLiteProvider(SQLProvider):
@@ -42,6 +45,13 @@ class SQLiteProvider(SQLProvider):
         self.path = str(path)
 
     @property
-    def db(self) -> sqlite_utils.Database:
-        """This thread's connection through sqlite-utils (tests, scripts)."""
+    def statement_timeout_ms(self) -> int | None:
+        return self.connector.statement_timeout_ms
+
+    @property
+    def db(self) -> "sqlite_utils.Database":
+        """This thread's connection through sqlite-utils (tests, scripts; imported only here and
+        for schema statements: it costs a cold start ~100 ms)."""
+        import sqlite_utils
+
         return sqlite_utils.Database(self.conn, execute_plugins=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from .. import edm, model as m, registers as r
 from ..stores import Key, NotFound, QueryResult, Row

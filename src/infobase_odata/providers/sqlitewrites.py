@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from .. import model as m
 from ..stores import Key, Row
@@ -67,9 +67,34 @@ class SQLObjectWrites(SQLStore):
         if rule is None:
             return None
         if current is None:
+            current = self._numbered(info)
+        if current is None:
             current = self._max_number(info)
         w.assign_numbers(rule, rows, current)
         return max(current, w.max_number(rule, (r[rule.name] for r in rows)))
+
+    # The largest number of a set is remembered after a create, inside its write transaction: the
+    # next create of the same transaction (a $batch change set) skips the MAX probes. It is used
+    # only while the connection changed no row since (``link.changes()``, SQLite's ``total_changes``: an update, a delete or a
+    # handler's write makes the next create ask again); other connections cannot write meanwhile
+    # (the transaction holds the write lock), and a rolled-back savepoint clears the memo.
+
+    def _numbered(self, info: "SetInfo") -> int | None:
+        link = self.link
+        memo = getattr(link, "memo", None)
+        if not memo or not link.depth:
+            return None
+        found = memo.get(("number", info.table))
+        if found is None or found[1] != link.changes():
+            return None
+        return found[0]
+
+    def _remember_number(self, info: "SetInfo", top: int | None) -> None:
+        link = self.link
+        memo = getattr(link, "memo", None)
+        stamp = link.changes()
+        if top is not None and memo is not None and link.depth and stamp is not None:
+            memo[("number", info.table)] = (top, stamp)
 
     # ---- statements -------------------------------------------------------------------------
 
@@ -110,8 +135,9 @@ class SQLObjectWrites(SQLStore):
         info = self._info[entity_set.name]
         row = w.new_object(entity_set, values)
         with self.transaction():
-            self._number(info, [row])
+            top = self._number(info, [row])
             self._insert_rows(info, [row])
+            self._remember_number(info, top)
         return row
 
     def bulk_insert(self, entity_set: m.EntitySet, rows: Iterable[Row]) -> int:

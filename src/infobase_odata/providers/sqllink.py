@@ -25,11 +25,19 @@ class Transactions:
     """The transaction depth of one connection and the nesting rules (a base of the links)."""
 
     depth: int = 0
+    # Facts a writer may reuse inside the current write transaction (the next number of a set,
+    # ``sqlitewrites``); cleared when a transaction begins or a savepoint rolls back.
+    memo: dict[Any, Any]
 
     @property
     def handle(self) -> Any:
         """What ``transaction()`` yields (the engine's connection)."""
         raise NotImplementedError
+
+    def changes(self) -> int | None:
+        """A counter that moves whenever this connection writes a row (None: the engine has
+        none, and nothing is remembered in ``memo`` across statements)."""
+        return None
 
     def _begin(self) -> None:
         raise NotImplementedError
@@ -58,6 +66,7 @@ class Transactions:
             try:
                 yield self.handle
             except BaseException:
+                self.memo.clear()
                 self._quiet(f"ROLLBACK TO SAVEPOINT {name}")
                 self._quiet(f"RELEASE SAVEPOINT {name}")
                 raise
@@ -67,6 +76,7 @@ class Transactions:
                 self.depth -= 1
             return
         self._begin()  # cleans up after itself when it fails
+        self.memo = {}
         self.depth = 1
         try:
             yield self.handle

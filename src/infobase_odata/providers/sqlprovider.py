@@ -24,7 +24,6 @@ import os
 import threading
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
-from sqlite_utils.db import quote_identifier as q
 
 from .. import model as m, registers as r
 from ..i18n import Message
@@ -37,6 +36,7 @@ from .exchange_sql import SQLExchange
 from .sql import Compiler
 from .sqlcodec import RowCodec
 from .sqlite_registers import SQLRegisters
+from .sqlnames import q
 from .sqlschema import PostgreSQLDDL, SQLiteDDL
 from .sqltables import SetInfo
 from .sqlitewrites import SQLObjectWrites
@@ -64,6 +64,10 @@ class Connector(Protocol):
 
     def before_schema(self, link: Any) -> None:
         """Inside the schema transaction, before any table (locks, server-side functions)."""
+
+    def schema_check(self) -> Any:
+        """A recorder of the schema statements that tells whether a database already holds
+        their result (``sqlschemacheck.SchemaCheck``), or None to always run them."""
 
     def counted(self, link: Any, sql: str, params: dict) -> int:
         """The count ``sql`` returns (the connector may remember it while nothing changed)."""
@@ -181,27 +185,37 @@ class SQLProvider:
 
     def create_schema(self) -> None:
         link = self.link
+        check = self.connector.schema_check()
+        if check is not None:  # SQLite: one catalog read when the file already has everything
+            self._schema(check)
+            if check.present(link.handle):
+                return
         db = self.connector.ddl(link)
         link.disarm()  # schema statements (index builds) run without a time budget
         with self.transaction():
             self.connector.before_schema(link)
-            for info in self._stored_sets():
-                es = info.entity_set
-                if es.kind in (m.TABULAR_SECTION, m.JOURNAL) or es.is_register:
-                    continue  # a journal is read from its documents (kinds/journal.py)
-                if es.kind == m.CONSTANT:
-                    self._create_table(db, info.table, info.codec, pk="SurrogateKey", keys=())
-                    empty = info.codec.encode(v.constant_row(es.entity_type))
-                    db.insert_ignore(info.table, empty)
-                    continue
-                self._create_table(db, info.table, info.codec, pk="_id", keys=(("Ref_Key",),))
-                if info.numbering is not None:
-                    self._numbering_indexes(db, info)
-                for tab in info.tabs:
-                    tab_info = self._info[f"{es.name}_{tab.name}"]
-                    self._create_table(db, tab_info.table, tab_info.codec, pk="_id",
-                                       keys=(("Ref_Key", "LineNumber"),))
-            self.registers._create_register_schema(db)
+            self._schema(db)
+
+    def _schema(self, db: Any) -> None:
+        """The schema statements through ``db`` (``sqlschema``'s DDL, or a ``SchemaCheck``
+        recording them)."""
+        for info in self._stored_sets():
+            es = info.entity_set
+            if es.kind in (m.TABULAR_SECTION, m.JOURNAL) or es.is_register:
+                continue  # a journal is read from its documents (kinds/journal.py)
+            if es.kind == m.CONSTANT:
+                self._create_table(db, info.table, info.codec, pk="SurrogateKey", keys=())
+                empty = info.codec.encode(v.constant_row(es.entity_type))
+                db.insert_ignore(info.table, empty)
+                continue
+            self._create_table(db, info.table, info.codec, pk="_id", keys=(("Ref_Key",),))
+            if info.numbering is not None:
+                self._numbering_indexes(db, info)
+            for tab in info.tabs:
+                tab_info = self._info[f"{es.name}_{tab.name}"]
+                self._create_table(db, tab_info.table, tab_info.codec, pk="_id",
+                                   keys=(("Ref_Key", "LineNumber"),))
+        self.registers._create_register_schema(db)
 
     def _stored_sets(self) -> Iterable[SetInfo]:
         """The sets whose tables ``create_schema`` creates (a subclass may store some elsewhere)."""

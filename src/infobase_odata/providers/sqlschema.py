@@ -9,19 +9,21 @@ tables and indexes a configuration needs) is written once for every engine::
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-import sqlite_utils
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from .sqlcodec import BLOB, BOOL, DEC, INT, Storage
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 
 class SQLiteDDL:
     """Tables and indexes through sqlite-utils (``_id INTEGER PRIMARY KEY``: the rowid)."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: "sqlite_utils.Database") -> None:
         self.db = db
 
     def table(self, name: str, columns: dict[str, Any], pk: str | None = None) -> None:

@@ -7,7 +7,7 @@ built once and shared by the provider's read, write and register parts::
 
 from __future__ import annotations
 
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from .. import model as m, rules as w, values as v
 from .sqlcodec import RowCodec

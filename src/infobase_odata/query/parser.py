@@ -57,7 +57,13 @@ _FRAMES_PER_LEVEL = 30  # parsimonious + NodeVisitor frames per parenthesis leve
 
 def parse_key_predicate(text: str) -> tuple[KeyValue, ...]:
     """The key inside ``Set(...)``: ``guid'…'``, ``0``, ``'x'`` or ``Name=lit, Name=lit`` (§2)."""
+    plain = _PLAIN_GUID_KEY.match(text)
+    if plain:  # the usual key, as the grammar reads it, without the grammar (~35 µs)
+        return (KeyValue(None, Literal(plain[1].lower(), "Edm.Guid")),)
     return _key_predicate(text) if len(text) <= _CACHED_TEXT else _key_predicate.__wrapped__(text)
+
+
+_PLAIN_GUID_KEY = re.compile(r"guid'([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})'\Z")
 
 
 @lru_cache(maxsize=4096)
