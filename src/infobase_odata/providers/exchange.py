@@ -111,7 +111,8 @@ def confirm_changes(self: Any, plan_set: m.EntitySet, node: str, message_no: int
 def recording(store_class: type) -> Callable[[type], type]:
     """Class decorator: the class's write methods register changes, ``select_changes`` and
     ``confirm_changes`` are added, and ``self.exchange = store_class(self)`` is set when an
-    instance is constructed (its ``create_schema`` creates the store's tables too)."""
+    instance is constructed (a SQL store's table comes with the provider's schema statements:
+    ``SQLProvider._schema`` calls ``exchange.schema``)."""
     def decorate(cls: type) -> type:
         for name, key_of in _WRITES.items():
             if hasattr(cls, name):
@@ -128,14 +129,6 @@ def recording(store_class: type) -> Callable[[type], type]:
             init(self, *args, **kwargs)
             self.exchange = store_class(self)
         cls.__init__ = __init__  # type: ignore[misc]
-        schema = getattr(cls, "create_schema", None)
-        if schema is not None and hasattr(store_class, "create_schema"):
-            @functools.wraps(schema)
-            def create_schema(self: Any) -> None:
-                with self.transaction():
-                    schema(self)
-                    self.exchange.create_schema()
-            cls.create_schema = create_schema  # type: ignore[attr-defined]
         return cls
     return decorate
 

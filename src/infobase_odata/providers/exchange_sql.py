@@ -29,9 +29,9 @@ _SCHEMA = (
 class SQLExchange(ExchangeBase):
     """Runs on ``provider.link`` (this thread's connection, inside the provider's transaction)."""
 
-    def create_schema(self) -> None:
-        for statement in _SCHEMA:
-            self.provider.link.run(statement)
+    def schema(self, db: Any) -> None:
+        """Its table through the provider's schema statements (``SQLProvider._schema``)."""
+        db.own_table(TABLE, _SCHEMA)
 
     def register(self, entity_set: m.EntitySet, key: str) -> None:
         when = self.now().isoformat(timespec="microseconds")

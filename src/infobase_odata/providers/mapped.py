@@ -36,8 +36,6 @@ from ..mapping import KeyCodec, Mapping, load_mapping
 from ..stores import Key, Row
 from . import mappedsql
 from .mappedschema import SchemaPlan, check_view_names, install
-from .exchange import recording
-from .exchange_sql import SQLExchange
 from .mappedwrites import MappedObjectWrites
 from .sql import Compiler
 from .sqlconn import Link
@@ -46,7 +44,6 @@ from .sqlprovider import SQLProvider
 from .sqltables import SetInfo
 
 
-@recording(SQLExchange)  # its create_schema is its own: the exchange table is created there too
 class MappedSQLiteProvider(SQLiteProvider):
     """``mapping``: a :class:`~infobase_odata.mapping.Mapping`, its dict, or a JSON file path.
     Other keyword arguments are those of :class:`SQLiteProvider`."""

@@ -199,8 +199,11 @@ class Link(Transactions):
         return self.conn.total_changes
 
     def close_stream(self, cursor: sqlite3.Cursor) -> None:
-        """A stream read out or abandoned."""
-        cursor.close()
+        """A stream read out or abandoned (its connection may be closed already)."""
+        try:
+            cursor.close()
+        except sqlite3.ProgrammingError:
+            pass
 
     def _begin(self) -> None:
         """The in-process write lock of the file, then ``BEGIN IMMEDIATE`` with busy retries."""

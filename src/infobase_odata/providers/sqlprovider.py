@@ -216,6 +216,7 @@ class SQLProvider:
                 self._create_table(db, tab_info.table, tab_info.codec, pk="_id",
                                    keys=(("Ref_Key", "LineNumber"),))
         self.registers._create_register_schema(db)
+        self.exchange.schema(db)
 
     def _stored_sets(self) -> Iterable[SetInfo]:
         """The sets whose tables ``create_schema`` creates (a subclass may store some elsewhere)."""

@@ -56,6 +56,11 @@ class SQLiteDDL:
     def insert_ignore(self, table: str, row: dict[str, Any]) -> None:
         self.db[table].insert(row, ignore=True)  # type: ignore[union-attr]
 
+    def own_table(self, name: str, statements: Sequence[str]) -> None:
+        """A store's own table (``_ibo_…``) and its indexes, as ``IF NOT EXISTS`` statements."""
+        for statement in statements:
+            self.db.execute(statement)
+
 
 PG_TYPES = {int: "BIGINT", bool: "BOOLEAN", str: 'TEXT COLLATE "C"'}
 PG_STORAGE = {INT: "BIGINT", BOOL: "BOOLEAN", DEC: "NUMERIC", BLOB: "BYTEA"}  # anything else: text
@@ -89,6 +94,12 @@ class PostgreSQLDDL:
     def _exists(self, name: str) -> bool:
         """A relation ``name`` (quoted) exists on the search path; looked up without a lock."""
         return self.run("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
+
+    def own_table(self, name: str, statements: Sequence[str]) -> None:
+        """A store's own table and its indexes; nothing (no lock) when the table exists."""
+        if not self._exists(q(name)):
+            for statement in statements:
+                self.execute(statement)
 
     def _create_index(self, name: str, sql: str) -> None:
         # CREATE INDEX IF NOT EXISTS takes a SHARE lock on the table before it sees the index

@@ -49,6 +49,9 @@ class SchemaCheck:
     def insert_ignore(self, table: str, row: dict[str, Any]) -> None:
         self.rows.append(table)
 
+    def own_table(self, name: str, statements: Sequence[str]) -> None:
+        self.tables.append(name)
+
     def table_names(self) -> set[str]:
         return set(self.tables) | {name for name, _ in self.clustered}
 
