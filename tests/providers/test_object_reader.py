@@ -270,6 +270,11 @@ GOODS_FILTERS = [
     ("like(Description, '[^Ш]%')", {"O'Neil shirt", "Доставка", "шлепанцы детские", "Ёлка"}),
     ("like(Article, '_-1')", {"Шлепанцы", "шлепанцы детские"}),
     ("like(Article, '100[%]')", {"Доставка"}),
+    # runs of % and _ (PostgreSQL collapses them: "at least n characters")
+    ("like(Article, '%_%_%_')", {"Шлепанцы", "O'Neil shirt", "Доставка", "шлепанцы детские"}),
+    ("like(Article, '_%_%_%_')", {"Доставка"}),
+    ("like(Article, '%_%_%_%_%_x')", set()),
+    ("like(Article, '_%1')", {"Шлепанцы", "шлепанцы детские"}),
     ("Price gt 5 and Kind eq 'Product' or Description eq 'Доставка'", {"Шлепанцы", "O'Neil shirt", "Ёлка", "Доставка"}),
     ("Description gt 'Я'", {"шлепанцы детские"}),  # code point order: Ё (U+0401) < А..Я < а..я
     # le (and its boundary), mod with a negative dividend (the sign of the dividend, as 1C and

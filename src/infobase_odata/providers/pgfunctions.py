@@ -89,14 +89,21 @@ FUNCTIONS: list[str] = [
     """CREATE OR REPLACE FUNCTION odata_like(v text, template text) RETURNS boolean
        LANGUAGE plpgsql IMMUTABLE AS $$
        DECLARE out text := ''; i integer := 1; n integer; ch text; body text; j integer;
-               closing integer; neg boolean; parts text;
+               closing integer; neg boolean; parts text; u integer := 0; pct boolean := false;
        BEGIN
          IF v IS NULL OR template IS NULL THEN RETURN NULL; END IF;
          n := length(template);
          WHILE i <= n LOOP
            ch := substr(template, i, 1);
-           IF ch = '%' THEN out := out || '.*';
-           ELSIF ch = '_' THEN out := out || '.';
+           IF ch = '%' THEN pct := true;
+           ELSIF ch = '_' THEN u := u + 1;
+           ELSE
+             -- a run of % and _ is "at least u characters": .{u} then .* once (300 ".*." in a
+             -- row took PostgreSQL's regex engine longer than the statement timeout)
+             out := out || repeat('.', u) || CASE WHEN pct THEN '.*' ELSE '' END;
+             u := 0; pct := false;
+           END IF;
+           IF ch IN ('%', '_') THEN NULL;
            ELSIF ch = '[' AND strpos(substr(template, i + 1), ']') > 0 THEN
              closing := i + strpos(substr(template, i + 1), ']');
              body := substr(template, i + 1, closing - i - 1);
@@ -123,6 +130,7 @@ FUNCTIONS: list[str] = [
            END IF;
            i := i + 1;
          END LOOP;
+         out := out || repeat('.', u) || CASE WHEN pct THEN '.*' ELSE '' END;
          RETURN v ~ ('^(?:' || out || ')$');
        END $$""",
 ]
