@@ -262,7 +262,7 @@ class _Builder:
 
     def build(self) -> Model:
         for obj in self.conf.objects:
-            if not obj.published:
+            if not obj.published or self.kind_module_builds(obj):
                 continue
             if isinstance(obj, cfg.Enum):
                 self.model.enum_types[obj.name] = EnumType(obj.name, obj.members)
@@ -278,6 +278,10 @@ class _Builder:
             # Document journals, accounting and calculation registers: declared objects of those
             # kinds are accepted in configurations but not published yet.
         return self.model
+
+    def kind_module_builds(self, obj: cfg.MetadataObject) -> bool:
+        """True when a kind module builds ``obj`` (register_model.RegisterBuilder knows them)."""
+        return False
 
     def standard_properties(self, obj: cfg.ReferenceObject) -> list[Property]:
         def std(name, edm, role=VALUE, value_type=None, nullable=True, target=None, read_only=False):

@@ -29,6 +29,10 @@ class RegisterBuilder(_Builder):
                 kind.build(self, obj)
         return self.model
 
+    def kind_module_builds(self, obj: cfg.MetadataObject) -> bool:
+        kind = kind_of(obj)
+        return kind is not None and kind.build is not None
+
     def recorder_properties(self, reg: cfg.RegisterObject, *, nullable: bool) -> tuple[list[Property], list[Property]]:
         recorders = recorders_of(self.conf, reg)
         if not recorders:

@@ -18,12 +18,12 @@ from typing import Callable
 
 from webob import Response
 
-from . import errors, handlers, register_handlers as registers, writes
+from . import calculation_handlers as calculations, errors, handlers, register_handlers as registers, writes
 from .context import Context, Resource
 from .csrf import check_request
 from .errors import ODataError
 from .model import CONSTANT, RECORD_SET
-from .stores import ConstantStore, ObjectWriter, RecordSetStore, VirtualTableStore
+from .stores import CalculationStore, ConstantStore, ObjectWriter, RecordSetStore, VirtualTableStore
 from .urls import Segment
 
 ANY = "*"
@@ -62,6 +62,7 @@ ROUTES: tuple[Route, ...] = (
     Route("value", ANY, ("GET",), handlers.read_value),
     Route("function", ANY, ("GET",), registers.virtual_table, (VirtualTableStore,)),  # §6
     Route("action", ANY, ("POST",), registers.post_action, WRITE),  # Post/Unpost (§7)
+    Route("calculation", ANY, ("GET",), calculations.virtual_table, (CalculationStore,)),  # §6.4
 )
 
 _TABLE: dict[tuple[str, str, str], Route] = {
@@ -93,7 +94,7 @@ def check_stores(ctx: Context, needs: tuple[type, ...], method: str) -> None:
     missing = [store for store in needs if store not in ctx.service.stores]
     if not missing:
         return
-    if VirtualTableStore in missing:
+    if VirtualTableStore in missing or CalculationStore in missing:
         raise ODataError(errors.NOT_SUPPORTED, "Virtual tables are not supported by this data store", status=501)
     raise ODataError.method_not_allowed(method, ("GET",))
 

@@ -9,7 +9,7 @@ import pytest
 from webob import Request
 
 from infobase_odata.middleware import ODataMiddleware
-from infobase_odata.stores import (ConstantStore, ObjectReader, ObjectWriter, RecordSetStore,
+from infobase_odata.stores import (CalculationStore, ConstantStore, ObjectReader, ObjectWriter, RecordSetStore,
                                    VirtualTableStore, capabilities)
 from tests.conftest import SAMPLE, SERVICE, AsUser, assert_odata_error, seeded_memory_provider
 
@@ -87,11 +87,11 @@ def test_a_provider_that_cannot_read_is_refused_at_start_up():
 
 
 EXPECTED = {
-    "memory": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore},
-    "sqlite": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore},
-    "mapped": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore},
+    "memory": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, CalculationStore},
+    "sqlite": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, CalculationStore},
+    "mapped": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, CalculationStore},
     "jsonfile": {ObjectReader, ObjectWriter, ConstantStore},
-    "postgresql": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore},
+    "postgresql": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, CalculationStore},
 }
 
 

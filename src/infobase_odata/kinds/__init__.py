@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import configuration as cfg, model as m
 from ..stores import ConstantStore, ObjectWriter, RecordSetStore
-from . import journal
+from . import calculation_register, chart_of_calculation_types, journal
 from .base import Kind
 
 __all__ = ["Kind", "KINDS", "kind_of"]
@@ -33,13 +33,13 @@ KINDS: tuple[Kind, ...] = (
     Kind("ExchangePlan", cfg.ExchangePlan, m.OBJECT),
     Kind("ChartOfAccounts", cfg.ChartOfAccounts, m.OBJECT),
     Kind("ChartOfCharacteristicTypes", cfg.ChartOfCharacteristicTypes, m.OBJECT, numbering="Code"),
-    Kind("ChartOfCalculationTypes", cfg.ChartOfCalculationTypes, m.OBJECT, numbering="Code"),
+    chart_of_calculation_types.KIND,
     Kind("InformationRegister", cfg.InformationRegister, m.RECORD_SET,
          write_stores=(ObjectWriter, RecordSetStore)),
     Kind("AccumulationRegister", cfg.AccumulationRegister, m.RECORD_SET,
          write_stores=(ObjectWriter, RecordSetStore)),
     Kind("AccountingRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
-    Kind("CalculationRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
+    calculation_register.KIND,
     Kind("BusinessProcess", cfg.BusinessProcess, m.OBJECT, numbering="Number"),
     Kind("Task", cfg.Task, m.OBJECT, numbering="Number"),
 )

@@ -25,6 +25,7 @@ and writes are plain prepared statements (DESIGN: ``table.get`` 91 µs vs 11 µs
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import threading
@@ -37,6 +38,7 @@ from .. import model as m
 from ..stores import InvalidQuery, Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from .. import values as v
+from .calculations_sql import SQLCalculations
 from .dialect import SQLITE, Dialect
 from .sql import Compiler
 from .sqlcodec import RowCodec
@@ -162,6 +164,19 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
                     self._create_table(db, tab_info.table, tab_info.codec, pk="_id",
                                        keys=(("Ref_Key", "LineNumber"),))
             self._create_register_schema(db)
+            self.calculations.create_schema(db)
+
+    # ---- calculation registers: a composed store (calculations_sql.SQLCalculations) ---------
+
+    @functools.cached_property
+    def calculations(self) -> SQLCalculations:
+        return SQLCalculations(self)
+
+    def calculation_table(self, register_set: m.EntitySet, params: Any, **kwargs: Any) -> QueryResult:
+        return self.calculations.query(register_set, params, **kwargs)
+
+    def calculation_written(self, register_set: m.EntitySet, recorder: Key, old: list, new: list) -> None:
+        self.calculations.record_set_written(register_set, recorder, old, new)
 
     def _stored_sets(self) -> Iterable[SetInfo]:
         """The sets whose tables ``create_schema`` creates (a subclass may store some elsewhere)."""
