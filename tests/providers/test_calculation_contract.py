@@ -1,4 +1,5 @@
-"""The calculation store on every provider that implements it (memory, SQLite, PostgreSQL):
+"""The calculation store on every provider that implements it (memory, SQLite, mapped SQLite,
+PostgreSQL):
 the payroll sample's register filled through the interface (documents created and posted over
 HTTP, in-process), every virtual table compared with numbers computed by hand.
 
@@ -43,10 +44,26 @@ def payroll_model():
     return build_model(load_configuration(PAYROLL))
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def _provider(kind: str, model, tmp_path, request):
+    if kind == "mapped":  # the site maps the employees; everything else in the provider's tables
+        import sqlite3
+
+        from infobase_odata.providers.mapped import MappedSQLiteProvider
+        path = tmp_path / "site.db"
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE staff (uid TEXT PRIMARY KEY, name TEXT, schedule TEXT)")
+        mapping = {"namespace": "payroll.test", "objects": {"Catalog_Employees": {
+            "table": "staff", "key": {"column": "uid", "kind": "guid"},
+            "columns": {"Description": "name",
+                        "Schedule": {"column": "schedule", "references": "CatalogRef.WorkSchedules"}}}}}
+        return MappedSQLiteProvider(model, path, mapping)
+    pg = request.getfixturevalue("pg_server") if kind == "postgresql" else None
+    return make_provider(kind, model, tmp_path, pg=pg)
+
+
+@pytest.fixture(params=["memory", "sqlite", "mapped", "postgresql"])
 def payroll(request, payroll_model, tmp_path):
-    pg = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
-    provider = make_provider(request.param, payroll_model, tmp_path, pg=pg)
+    provider = _provider(request.param, payroll_model, tmp_path, request)
     model = payroll_model
     if hasattr(provider, "create_schema"):
         provider.create_schema()
@@ -221,3 +238,13 @@ def test_bad_calls_are_odata_errors(payroll, url, status, code):
     assert response.status_int == status, response.body
     error = json.loads(response.body)["odata.error"]
     assert code is None or error["code"] == str(code)
+
+
+def test_a_provider_without_the_calculation_store_answers_501(payroll_model, tmp_path):
+    from infobase_odata.providers.jsonfile import JSONFileProvider
+
+    app = ODataMiddleware(None, PAYROLL, provider=JSONFileProvider(payroll_model, tmp_path / "p.json"),
+                          prefix="payroll")
+    response = Service(app, {}).send("GET", "CalculationRegister_Accruals/ActualActionPeriod()?$format=json")
+    assert response.status_int == 501, response.body
+    assert json.loads(response.body)["odata.error"]["code"] == "0"
