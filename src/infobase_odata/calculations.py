@@ -146,6 +146,25 @@ def period_end(start: dt.date, periodicity: str) -> dt.date:
     return dt.date(start.year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
+def period_start(value: dt.date, periodicity: str) -> dt.date:
+    """The first day of the period (day, month, quarter, year) holding ``value``."""
+    if periodicity == "day":
+        return value
+    if periodicity == "month":
+        return value.replace(day=1)
+    if periodicity == "quarter":
+        return dt.date(value.year, (value.month - 1) // 3 * 3 + 1, 1)
+    return dt.date(value.year, 1, 1)
+
+
+def registration_interval(reg: cfg.CalculationRegister, row: Mapping[str, Any]) -> Interval | None:
+    found = day(row.get("RegistrationPeriod"))
+    if found is None:
+        return None
+    start = period_start(found, reg.registration_period)
+    return start, period_end(start, reg.registration_period)
+
+
 def subtract(interval: Interval, cuts: Iterable[Interval]) -> list[Interval]:
     """``interval`` minus the union of ``cuts`` (inclusive day intervals)."""
     left = [interval]
@@ -177,8 +196,7 @@ def base_interval(reg: cfg.CalculationRegister, row: Mapping[str, Any]) -> Inter
     if reg.base_period:
         low, high = day(row.get("BegOfBasePeriod")), day(row.get("EndOfBasePeriod"))
         return None if low is None or high is None or high < low else (low, high)
-    start = day(row.get("RegistrationPeriod"))
-    return None if start is None else (start, period_end(start, reg.registration_period))
+    return registration_interval(reg, row)
 
 
 def base_period_of(chart: cfg.ChartOfCalculationTypes, base: cfg.CalculationRegister, row: Mapping[str, Any]):
@@ -319,18 +337,13 @@ class CalculationEngine:
         targets = self.records(register_set, params.condition, restriction)
         for row, actual in self.actual_periods(register_set, targets):
             days = table.get(tuple(row.get(k) for k in keys), {})
-            start = day(row.get("RegistrationPeriod"))
             spans = {"ActionPeriod": [action_interval(row)], "ActualActionPeriod": actual,
-                     "RegistrationPeriod": [start and (start, period_end(start, reg.registration_period))]}
+                     "RegistrationPeriod": [registration_interval(reg, row)]}
             if reg.base_period:
                 spans["BasePeriod"] = [base_interval(reg, row)]
             item = dict(row)
             for suffix, intervals in spans.items():
-                sums = [0] * len(resources)
-                for when, values in days.items():
-                    if any(span and span[0] <= when <= span[1] for span in intervals):
-                        sums = [a + b for a, b in zip(sums, values)]
-                for name, total in zip(resources, sums):
+                for name, total in zip(resources, schedule_sums(days, intervals, len(resources))):
                     item[f"{name}{suffix}"] = total
             out.append(item)
         return out
@@ -455,6 +468,16 @@ class CalculationEngine:
                     out.append(row)
                     break
         return out
+
+
+def schedule_sums(days: Mapping[dt.date, list], intervals: Iterable[Interval | None], width: int) -> list:
+    """Per schedule resource, the sum of the values of the days inside any of ``intervals``."""
+    sums = [0] * width
+    spans = [span for span in intervals if span]
+    for when, values in days.items():
+        if any(low <= when <= high for low, high in spans):
+            sums = [a + b for a, b in zip(sums, values)]
+    return sums
 
 
 def _recalculation_row(layout: Layout, row: Mapping[str, Any], kept: Iterable[str]) -> dict[str, Any]:

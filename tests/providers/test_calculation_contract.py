@@ -248,3 +248,38 @@ def test_a_provider_without_the_calculation_store_answers_501(payroll_model, tmp
     response = Service(app, {}).send("GET", "CalculationRegister_Accruals/ActualActionPeriod()?$format=json")
     assert response.status_int == 501, response.body
     assert json.loads(response.body)["odata.error"]["code"] == "0"
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_sql_store_agrees_with_the_memory_reference_on_the_sample(payroll_model, tmp_path, request, engine):
+    """The sample's seed (20 employees, 6 months, vacations and bonuses) on memory and on SQL:
+    every virtual table gives the same rows (recorders and employees compared by month and name)."""
+    from infobase_odata.store import load_seed
+
+    seed = load_seed(PAYROLL)
+    apps = []
+    for kind in ("memory", engine):
+        (tmp_path / kind).mkdir()
+        provider = _provider(kind, payroll_model, tmp_path / kind, request)
+        if hasattr(provider, "create_schema"):
+            provider.create_schema()
+        request.addfinalizer(lambda p=provider: dispose(p))
+        seed(provider, payroll_model, employees=20, months=6)
+        apps.append(Service(ODataMiddleware(None, PAYROLL, provider=provider, prefix="payroll"), {}))
+
+    def names(service) -> dict:
+        found = {r["Ref_Key"]: r["Description"] for r in service.rows("Catalog_Employees")}
+        found.update({r["Ref_Key"]: r["Month"] for r in service.rows("Document_MonthlyAccruals")})
+        return found
+
+    def table(service, url: str) -> list:
+        known = names(service)
+        return sorted(json.dumps({k: known.get(v, v) for k, v in row.items()}, sort_keys=True)
+                      for row in service.rows(url))
+
+    for url in ("ActualActionPeriod()", "ScheduleData()", "BaseAccruals()", "BaseAccruals(ViewPoints='Employee')",
+                "BaseAccruals(MainRegisterDimensions='',BaseRegisterDimensions='')", "Recalc()",
+                "ScheduleData()?$filter=DaysActualActionPeriod lt DaysActionPeriod"):
+        memory, sql = (table(service, f"CalculationRegister_Accruals/{url}") for service in apps)
+        assert memory == sql, url
+        assert memory or url == "Recalc()"

@@ -17,7 +17,10 @@ from typing import Any, Mapping
 from sqlite_utils.db import quote_identifier as q
 
 from .. import configuration as cfg, model as m
-from ..calculations import CalcParams, CalculationEngine, Interval, _midnight, action_interval, subtract
+from ..calculations import (
+    CalcParams, CalculationEngine, Interval, _midnight, action_interval, schedule_sums, subtract,
+)
+from ..kinds import calculation_register as kind
 from ..query.ast import Expr
 from ..registers import Layout
 from .sql import Compiler
@@ -63,7 +66,8 @@ class SQLCalculations(CalculationEngine):
         for register_set in self.model.entity_sets.values():
             if register_set.kind == m.RECORD_SET and isinstance(register_set.source, cfg.CalculationRegister):
                 layout = Layout.of(self.model, register_set)
-                db.index(layout.records_set.name, [*layout.dimension_names, "CalculationType_Key"])
+                db.index(layout.records_set.name, [*layout.dimension_names, "CalculationType_Key",
+                                                   "RegistrationPeriod"])
 
     # ---- ActualActionPeriod: displacing records by one join ------------------------------------
 
@@ -117,6 +121,61 @@ class SQLCalculations(CalculationEngine):
                 out.append(item)
         return out
 
+    # ---- ScheduleData: the schedule summed by one grouped join -----------------------------------
+
+    def _within(self, column: str, low: str, high: str) -> str:
+        """``column`` (a stored date) within the days of two record columns, none when empty."""
+        return (f"substr(t0.{q(low)}, 1, 10) > '{EMPTY}' AND {column} >= substr(t0.{q(low)}, 1, 10) "
+                f"AND {column} <= substr(t0.{q(high)}, 1, 10) || 'T23:59:59'")
+
+    def _same_period(self, column: str, periodicity: str) -> str:
+        """``column`` in the registration period of the record (its day, month, quarter, year)."""
+        mine = 't0."RegistrationPeriod"'
+        length = {"day": 10, "month": 7, "year": 4}.get(periodicity)
+        guard = f"substr({mine}, 1, 10) > '{EMPTY}' AND "
+        if length is not None:
+            return guard + f"substr({column}, 1, {length}) = substr({mine}, 1, {length})"
+        quarter = "(CAST(substr({}, 6, 2) AS INTEGER) - 1) / 3"
+        return guard + (f"substr({column}, 1, 4) = substr({mine}, 1, 4) "
+                        f"AND {quarter.format(column)} = {quarter.format(mine)}")
+
+    def schedule_data(self, register_set: m.EntitySet, params: CalcParams, restriction: Expr | None) -> list[dict]:
+        reg: cfg.CalculationRegister = register_set.source  # type: ignore[assignment]
+        layout = Layout.of(self.model, register_set)
+        schedule = self.model.configuration.object(reg.schedule)
+        schedule_layout = Layout.of(self.model, self.model.entity_set(reg.schedule))
+        date = kind.schedule_date(reg, schedule)
+        resources = [r.name for r in kind.schedule_resources(schedule)]
+        keys = [p.name for p in schedule_layout.dimensions if p.attribute != date]
+        record_names = set(self._codec(layout.records_set).names)
+        result_set = self.model.vt_result_sets[f"{register_set.name}_ScheduleData"]
+        column = f"s.{q(date)}"
+        spans = {"ActionPeriod": self._within(column, "BegOfActionPeriod", "EndOfActionPeriod"),
+                 "RegistrationPeriod": self._same_period(column, reg.registration_period)}
+        spans["ActualActionPeriod"] = spans["ActionPeriod"]  # corrected below where displaced
+        if reg.base_period:
+            spans["BasePeriod"] = self._within(column, "BegOfBasePeriod", "EndOfBasePeriod")
+        sums = {f"{res}{suffix}": f"COALESCE(SUM(CASE WHEN {cond} THEN s.{q(res)} END), 0)"
+                for res in resources for suffix, cond in spans.items()}
+        columns = [sums.get(p.name) or (f"t0.{q(p.name)}" if p.name in record_names else "NULL")
+                   for p in result_set.entity_type.properties]
+        join = " AND ".join(f"s.{q(k)} = t0.{q(k)}" for k in keys) if set(keys) <= record_names else "1 = 0"
+        where, bound = self._where(layout.records_set, params.condition, restriction)
+        sql = (f"SELECT {', '.join(columns)} FROM {q(layout.records_set.name)} AS t0 "
+               f"LEFT JOIN {q(schedule_layout.records_set.name)} AS s ON {join or '1 = 1'} "
+               f"WHERE {where} GROUP BY t0.\"_id\"")
+        codec = self._codec(result_set)
+        rows = [codec.decode(values) for values in self.host.link.run(sql, bound).fetchall()]
+        table: dict | None = None
+        for row, actual in self.actual_periods(register_set, rows, params.condition, restriction):
+            if actual != [action_interval(row)] and (actual or action_interval(row)):
+                if table is None:
+                    keys, table = self.schedule(reg)
+                days = table.get(tuple(row.get(k) for k in keys), {})
+                for name, total in zip(resources, schedule_sums(days, actual, len(resources))):
+                    row[f"{name}ActualActionPeriod"] = total
+        return rows
+
     # ---- Base<B>: one grouped join ---------------------------------------------------------------
 
     def base(self, register_set: m.EntitySet, params: CalcParams, restriction: Expr | None) -> list[dict]:
@@ -149,12 +208,13 @@ class SQLCalculations(CalculationEngine):
         pairs = "".join(f" AND b.{q(bc)} = t0.{q(mc)}" for mc, bc in zip(main_cols, base_cols))
         where, bound = self._where(layout.records_set, params.condition, restriction)
         types = q(f"{reg.chart}_BaseCalculationTypes")
-        day = f"substr(b.{q(period)}, 1, 10)"
+        day = f"b.{q(period)}"  # compared as text with day bounds, so the index can range over it
         sql = (f"SELECT {', '.join(columns)} FROM {q(layout.records_set.name)} AS t0 "
                f"LEFT JOIN {types} AS bt ON bt.\"Ref_Key\" = t0.\"CalculationType_Key\" "
                f"LEFT JOIN {q(base_layout.records_set.name)} AS b ON b.\"CalculationType_Key\" = bt.\"CalculationType_Key\" "
-               f"AND b.\"Active\" = {self.host.dialect.true}{pairs} AND {day} > '{EMPTY}' "
-               f"AND {day} >= substr(t0.\"BegOfBasePeriod\", 1, 10) AND {day} <= substr(t0.\"EndOfBasePeriod\", 1, 10) "
+               f"AND b.\"Active\" = {self.host.dialect.true}{pairs} AND {day} > '{EMPTY}T23:59:59' "
+               f"AND {day} >= substr(t0.\"BegOfBasePeriod\", 1, 10) "
+               f"AND {day} <= substr(t0.\"EndOfBasePeriod\", 1, 10) || 'T23:59:59' "
                f"WHERE {where} GROUP BY t0.\"_id\"{''.join(f', b.{q(c)}' for c in points.values())}")
         codec = self._codec(result_set)
         rows = [codec.decode(values) for values in self.host.link.run(sql, bound).fetchall()]
