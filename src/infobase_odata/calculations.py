@@ -72,7 +72,7 @@ def is_calculation(entity_set: m.EntitySet | None) -> bool:
 
 
 def _names(text: Any, known: Mapping[str, Any], what: str, register: str) -> tuple[str, ...]:
-    names = tuple(n.strip() for n in str(text).split(",") if n.strip())
+    names = tuple(dict.fromkeys(n.strip() for n in str(text).split(",") if n.strip()))
     for name in names:
         if name not in known:
             raise ODataError(QUERY_OPTION, f"Параметр {what}: {name} не является измерением {register}", status=400)

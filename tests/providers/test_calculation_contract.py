@@ -232,9 +232,14 @@ def test_record_sets_keyed_by_recorder(payroll):
     ("CalculationRegister_Accruals/BaseAccruals(MainRegisterDimensions='Employee')", 400, None),
     ("CalculationRegister_Accruals/ActualActionPeriod(Condition='Nope eq 1')", 400, None),
     ("CalculationRegister_Accruals/ActualActionPeriod()/Extra", 400, 6),
+    ("CalculationRegister_Accruals/ActualActionPeriod(Condition='", 400, 6),
+    ("CalculationRegister_Accruals/ActualActionPeriod(Condition=1)", 400, 14),
+    ("CalculationRegister_Accruals/BaseAccruals(ViewPoints='Nope')", 400, 14),
+    ("CalculationRegister_Accruals/Recalc(Condition='Active eq true')", 501, 0),
+    ("CalculationRegister_Accruals/ScheduleData()?$filter=Nope eq 1", 400, 14),
 ])
 def test_bad_calls_are_odata_errors(payroll, url, status, code):
-    response = payroll.send("GET", url + "?$format=json")
+    response = payroll.send("GET", url + ("&" if "?" in url else "?") + "$format=json")
     assert response.status_int == status, response.body
     error = json.loads(response.body)["odata.error"]
     assert code is None or error["code"] == str(code)
