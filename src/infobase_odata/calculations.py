@@ -39,11 +39,11 @@ from typing import Any, Iterable, Mapping
 from . import configuration as cfg, model as m
 from .errors import QUERY_OPTION, ODataError
 from .kinds import calculation_register as kind
-from .query.ast import Expr, Literal, QueryOptions
+from .query.ast import Expr, QueryOptions
 from .stores import QueryResult
 from .query.evaluate import Evaluator, sort_rows
-from .query.parser import parse_filter, parse_function_parameters
-from .registers import Layout, not_supported
+from .query.parser import parse_filter
+from .registers import Layout, function_arguments, not_supported
 
 Interval = tuple[dt.date, dt.date]
 EMPTY_DAY = dt.date(1, 1, 1)
@@ -85,20 +85,7 @@ def calc_parameters(model: m.Model, register_set: m.EntitySet, name: str, args: 
     reg: cfg.CalculationRegister = register_set.source  # type: ignore[assignment]
     function = next(f for f in model.function_imports
                     if f.binding_type == register_set.name and f.name == name and not f.side_effecting)
-    declared = dict(function.parameters)
-    given: dict[str, Any] = {}
-    if args and args.strip():
-        for pname, literal in parse_function_parameters(args).items():
-            if pname not in declared:
-                raise not_supported(pname)
-            given[pname] = literal.value if isinstance(literal, Literal) else literal
-    for pname, raw in custom:
-        if pname == "allowedOnly":
-            continue
-        if pname not in declared:
-            raise not_supported(pname)
-        text = raw.strip()
-        given[pname] = text[1:-1].replace("''", "'") if len(text) >= 2 and text[0] == text[-1] == "'" else text
+    given = function_arguments(dict(function.parameters), args, custom)
     params = CalcParams(name)
     layout = Layout.of(model, register_set)
     condition = str(given.get("Condition") or "").strip()
@@ -254,12 +241,15 @@ class CalculationEngine:
         rows = self.table(register_set, params, restriction=restriction)
         result_set = result_set or self.model.vt_result_sets[f"{register_set.name}_{params.function}"]
         evaluator = Evaluator(self.model, result_set, _lookup(self.provider))
-        rows = [row for row in rows if evaluator.matches(options.filter, row)]
+        if options.filter is not None:
+            rows = [row for row in rows if evaluator.matches(options.filter, row)]
         total = len(rows) if options.inlinecount else None
-        keys = [p.name for p in result_set.entity_type.properties
-                if p.name.startswith(("Recorder", "RecalculationObject")) or p.name in (
-                    "LineNumber", "BegOfActionPeriod", "CalculationType_Key")]
-        rows = sort_rows(rows, options.orderby, tuple(keys), evaluator)
+        if options.orderby or params.function in register_set.source.recalculations:  # type: ignore[attr-defined]
+            # The tables come in the records' order (recorder, line, then interval or view point).
+            keys = [p.name for p in result_set.entity_type.properties
+                    if p.name.startswith(("Recorder", "RecalculationObject")) or p.name in (
+                        "LineNumber", "BegOfActionPeriod", "CalculationType_Key")]
+            rows = sort_rows(rows, options.orderby, tuple(keys), evaluator)
         start = options.skip or 0
         stop = None if options.top is None else start + options.top
         return QueryResult(iter(rows[start:stop]), total)

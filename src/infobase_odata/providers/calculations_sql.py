@@ -121,6 +121,11 @@ class SQLCalculations(CalculationEngine):
                 out.append(item)
         return out
 
+    @staticmethod
+    def _record_order(layout: Layout) -> str:
+        """The records' order (the ``_RecordType`` key), as every table lists them."""
+        return ", ".join(f"t0.{q(n)}" for n in (*layout.recorder, "LineNumber"))
+
     # ---- ScheduleData: the schedule summed by one grouped join -----------------------------------
 
     def _within(self, column: str, low: str, high: str) -> str:
@@ -163,7 +168,7 @@ class SQLCalculations(CalculationEngine):
         where, bound = self._where(layout.records_set, params.condition, restriction)
         sql = (f"SELECT {', '.join(columns)} FROM {q(layout.records_set.name)} AS t0 "
                f"LEFT JOIN {q(schedule_layout.records_set.name)} AS s ON {join or '1 = 1'} "
-               f"WHERE {where} GROUP BY t0.\"_id\"")
+               f"WHERE {where} GROUP BY t0.\"_id\" ORDER BY {self._record_order(layout)}")
         codec = self._codec(result_set)
         rows = [codec.decode(values) for values in self.host.link.run(sql, bound).fetchall()]
         table: dict | None = None
@@ -215,7 +220,8 @@ class SQLCalculations(CalculationEngine):
                f"AND b.\"Active\" = {self.host.dialect.true}{pairs} AND {day} > '{EMPTY}T23:59:59' "
                f"AND {day} >= substr(t0.\"BegOfBasePeriod\", 1, 10) "
                f"AND {day} <= substr(t0.\"EndOfBasePeriod\", 1, 10) || 'T23:59:59' "
-               f"WHERE {where} GROUP BY t0.\"_id\"{''.join(f', b.{q(c)}' for c in points.values())}")
+               f"WHERE {where} GROUP BY t0.\"_id\"{''.join(f', b.{q(c)}' for c in points.values())} "
+               f"ORDER BY {self._record_order(layout)}")
         codec = self._codec(result_set)
         rows = [codec.decode(values) for values in self.host.link.run(sql, bound).fetchall()]
         if points:  # a record without base records has one row with empty view points (as in memory)
