@@ -11,7 +11,8 @@ import dataclasses
 import json
 from typing import Any
 
-from .configuration import (OBJECT_CLASSES, PERIODICITIES, RIGHTS, ROUTE_POINT_KINDS, Attribute, Role, RoutePoint,
+from .configuration import (CALCULATION_DEPENDENCES, CALCULATION_PERIODICITIES, OBJECT_CLASSES,
+                            PERIODICITIES, RIGHTS, ROUTE_POINT_KINDS, Attribute, Role, RoutePoint,
                             TabularSection, User, init_fields)
 
 SCHEMA_ID = "https://github.com/infobase-odata/infobase-odata/configuration.schema.json"
@@ -24,6 +25,8 @@ CHOICES: dict[str, list[str]] = {
     "periodicity": list(PERIODICITIES),
     "write_mode": ["independent", "recorder"],
     "register_kind": ["balance", "turnovers"],
+    "dependence": list(CALCULATION_DEPENDENCES),
+    "registration_period": list(CALCULATION_PERIODICITIES),
 }
 
 MEANING: dict[str, str] = {
@@ -61,12 +64,26 @@ MEANING: dict[str, str] = {
     "route": "Route map: [{\"name\", \"kind\" (start, activity, condition, end), \"next\", \"then\", \"otherwise\", "
              "\"description\", \"addressing\"}]",
     "addressing": "Addressing attributes (реквизиты адресации): [{\"name\", \"type\"}]",
+    "action_period": "Calculation types/records have an action period (ActionPeriod, BegOf/EndOfActionPeriod)",
+    "dependence": "How calculation types depend on their base types: none, action_period, registration_period",
+    "predefined": "Names of predefined calculation types",
+    "action_period_is_basic": "Predefined calculation types whose ActionPeriodIsBasic is true",
+    "displacing": "Predefined calculation type -> the types that displace it",
+    "base": "Predefined calculation type -> its base types",
+    "leading": "Predefined calculation type -> its leading types",
+    "chart": "The ChartOfCalculationTypes_X of the register's records",
+    "registration_period": "Periodicity of RegistrationPeriod",
+    "base_period": "Records have a base period (BegOfBasePeriod, EndOfBasePeriod)",
+    "schedule": "Schedule: an InformationRegister_X with a Date dimension and numeric resources",
+    "schedule_date": "The schedule's Date dimension (default: its first Date dimension)",
+    "base_registers": "Calculation registers whose records make the Base<Register> virtual tables",
+    "recalculations": "Recalculation name -> the register dimensions it lists",
 }
 
 _JSON_TYPES = {"str": "string", "int": "integer", "bool": "boolean", "ValueType": "type",
                "tuple[str, ...]": "list of strings", "tuple[Attribute, ...]": "list of attributes",
                "tuple[TabularSection, ...]": "list of tabular sections", "tuple[RoutePoint, ...]": "list of route points",
-               "Mapping[str, Mapping[str, str]]": "object"}
+               "Mapping[str, Mapping[str, str]]": "object", "Mapping[str, tuple[str, ...]]": "object"}
 
 _TYPE = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
          "description": MEANING["type"]}
@@ -84,6 +101,8 @@ def _field_schema(annotation: str) -> dict[str, Any]:
         return {"$ref": "#/$defs/Type"}
     if text == "Mapping[str,Mapping[str,str]]":
         return {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}
+    if text == "Mapping[str,tuple[str,...]]":
+        return {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
     if text.startswith("tuple[") and text.endswith(",...]"):
         item = text[len("tuple["):-len(",...]")]
         ref = {"Attribute": "#/$defs/Attribute", "TabularSection": "#/$defs/TabularSection",

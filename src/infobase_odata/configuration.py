@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .config_errors import check_keys, check_unique, read_json
-from .types import ConfigurationError, Ref, ValueType, parse_type, Composite
+from .types import ConfigurationError, Date, Ref, ValueType, parse_type, Composite
 
 __all__ = [
     "Attribute", "TabularSection", "Catalog", "Document", "Enum", "Constant",
     "ExchangePlan", "ChartOfCharacteristicTypes", "ChartOfAccounts", "ChartOfCalculationTypes",
     "BusinessProcess", "Task", "DocumentJournal", "InformationRegister", "AccumulationRegister",
-    "Configuration", "ConfigurationError", "load_configuration", "Role", "User", "RIGHTS", "RoutePoint",
+    "CalculationRegister", "Configuration", "ConfigurationError", "load_configuration", "Role", "User", "RIGHTS", "RoutePoint",
 ]
 
 
@@ -148,11 +148,46 @@ class ChartOfAccounts(ReferenceObject):
     description_length: int = 25
 
 
+CALCULATION_DEPENDENCES = ("none", "action_period", "registration_period")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ChartOfCalculationTypes(ReferenceObject):
+    """A chart of calculation types (reference §3.3): whether its types use an action period
+    (then they may displace each other), how they depend on base types, and its predefined
+    types with their displacing, base and leading types (names of predefined types)."""
+
     kind = "ChartOfCalculationTypes"
     code_length: int = 9
     description_length: int = 25
+    action_period: bool = False
+    dependence: str = "none"  # none, action_period, registration_period
+    predefined: tuple[str, ...] = ()
+    action_period_is_basic: tuple[str, ...] = ()
+    displacing: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    base: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    leading: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.dependence not in CALCULATION_DEPENDENCES:
+            raise ConfigurationError(f"{self.object_id}: dependence must be one of {', '.join(CALCULATION_DEPENDENCES)}")
+        object.__setattr__(self, "predefined", tuple(self.predefined))
+        object.__setattr__(self, "action_period_is_basic", tuple(self.action_period_is_basic))
+        known = set(self.predefined)
+        for part in ("displacing", "base", "leading"):
+            lists = getattr(self, part)
+            if not isinstance(lists, Mapping) or not all(isinstance(v, (list, tuple)) for v in lists.values()):
+                raise ConfigurationError(f"{self.object_id}: {part} is {{calculation type: [calculation types]}}")
+            lists = {k: tuple(v) for k, v in lists.items()}
+            unknown = sorted(({k for k in lists} | {x for v in lists.values() for x in v}) - known)
+            if unknown:
+                raise ConfigurationError(f"{self.object_id}.{part}: {unknown[0]} is not a predefined calculation type")
+            object.__setattr__(self, part, lists)
+        if (self.displacing or self.action_period_is_basic) and not self.action_period:
+            raise ConfigurationError(f"{self.object_id}: displacing types need action_period")
+        if self.base and self.dependence == "none":
+            raise ConfigurationError(f"{self.object_id}: base types need a dependence")
 
 
 ROUTE_POINT_KINDS = ("start", "activity", "condition", "end")
@@ -337,6 +372,49 @@ class AccumulationRegister(RegisterObject):
             raise ConfigurationError(f"{self.object_id}: register_kind must be balance or turnovers")
 
 
+CALCULATION_PERIODICITIES = ("day", "month", "quarter", "year")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CalculationRegister(RegisterObject):
+    """A calculation register (reference §1.5, §6.4): records of a chart's calculation types
+    per registration period, with an action period (and a schedule: an information register with
+    a Date dimension and numeric resources), a base period, base registers and recalculations
+    (name -> the register dimensions it keeps)."""
+
+    kind = "CalculationRegister"
+    chart: str = ""  # ChartOfCalculationTypes_X
+    registration_period: str = "month"  # day, month, quarter, year
+    action_period: bool = False
+    base_period: bool = False
+    schedule: str = ""  # InformationRegister_X
+    schedule_date: str = ""  # its Date dimension (default: the first one of type Date)
+    base_registers: tuple[str, ...] = ()
+    recalculations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    recorders: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for part in ("base_registers", "recorders"):
+            object.__setattr__(self, part, tuple(getattr(self, part)))
+        if self.registration_period not in CALCULATION_PERIODICITIES:
+            raise ConfigurationError(f"{self.object_id}: registration_period must be one of "
+                                     f"{', '.join(CALCULATION_PERIODICITIES)}")
+        if not isinstance(self.recalculations, Mapping) or not all(
+                isinstance(v, (list, tuple)) for v in self.recalculations.values()):
+            raise ConfigurationError(f"{self.object_id}: recalculations is {{name: [dimensions]}}")
+        object.__setattr__(self, "recalculations", {k: tuple(v) for k, v in self.recalculations.items()})
+        dims = {d.name for d in self.dimensions}
+        for name, kept in self.recalculations.items():
+            if not name or not name.replace("_", "a").isalnum():
+                raise ConfigurationError(f"{self.object_id}: a recalculation name is letters, digits and '_'")
+            for dim in kept:
+                if dim not in dims:
+                    raise ConfigurationError(f"{self.object_id}.{name}: {dim} is not a dimension")
+        if self.schedule and not self.action_period:
+            raise ConfigurationError(f"{self.object_id}: a schedule needs action_period")
+
+
 # --- users and roles (DESIGN.md "Security") ------------------------------------------------------
 
 RIGHTS = ("Read", "Insert", "Update", "Delete", "Posting", "UndoPosting", "Start", "Execute")
@@ -398,7 +476,7 @@ OBJECT_CLASSES: dict[str, type[MetadataObject]] = {
     for cls in (
         Catalog, Document, Enum, Constant, ExchangePlan, ChartOfCharacteristicTypes,
         ChartOfAccounts, ChartOfCalculationTypes, BusinessProcess, Task, DocumentJournal,
-        InformationRegister, AccumulationRegister,
+        InformationRegister, AccumulationRegister, CalculationRegister,
     )
 }
 
@@ -463,6 +541,8 @@ class Configuration:
                 self._validate_route(obj)
             if isinstance(obj, ExchangePlan):
                 self._validate_exchange_plan(obj)
+            if isinstance(obj, CalculationRegister):
+                self._validate_calculation(obj)
             if isinstance(obj, Document):
                 for reg in obj.registers:
                     if reg not in self._by_id:
@@ -496,6 +576,24 @@ class Configuration:
             if not isinstance(found, (ReferenceObject, RegisterObject)) or isinstance(found, ExchangePlan):
                 raise ConfigurationError(f"{plan.object_id}: content {object_id} is not a catalog, "
                                          "document, chart or register of the configuration")
+
+    def _validate_calculation(self, reg: CalculationRegister) -> None:
+        where = reg.object_id
+        if not isinstance(self._by_id.get(reg.chart), ChartOfCalculationTypes):
+            raise ConfigurationError(f"{where}: chart must name a ChartOfCalculationTypes, not {reg.chart!r}")
+        if reg.action_period and not self._by_id[reg.chart].action_period:  # type: ignore[attr-defined]
+            raise ConfigurationError(f"{where}: action_period needs a chart with action_period")
+        for base in reg.base_registers:
+            if not isinstance(self._by_id.get(base), CalculationRegister):
+                raise ConfigurationError(f"{where}: base register {base} is not a calculation register")
+        if reg.schedule:
+            schedule = self._by_id.get(reg.schedule)
+            if not isinstance(schedule, InformationRegister):
+                raise ConfigurationError(f"{where}: schedule {reg.schedule} is not an information register")
+            dates = [d.name for d in schedule.dimensions if isinstance(d.type, Date)]
+            if (reg.schedule_date or (dates[:1] or [""])[0]) not in dates:
+                raise ConfigurationError(f"{where}: the schedule {reg.schedule} has no Date dimension "
+                                         f"{reg.schedule_date}".rstrip())
 
     def _validate_security(self) -> None:
         roles = {role.name: role for role in self.roles}

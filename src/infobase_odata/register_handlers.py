@@ -20,7 +20,7 @@ from typing import Any
 from webob import Response
 
 from .i18n import Message
-from . import errors, registers as r, security, writes
+from . import calculation_handlers, errors, registers as r, security, writes
 from .errors import ODataError
 from .context import Resource, content_type, response, stream
 from .query.joins import check_joins
@@ -44,6 +44,9 @@ def resolve_function(ctx, entity_set: EntitySet, rest: list[Segment]):
     """``<Set>/<Function>[(…)]``: 404 code 11 when the function is not bound to the set, 400
     code 6 for segments after it."""
     segment = rest[0]
+    calculation = calculation_handlers.resolve_function(ctx, entity_set, rest)  # §6.4
+    if calculation is not None:
+        return calculation
     if r.function_import(ctx.model, entity_set, segment.name) is None:
         if any(f.binding_type == entity_set.name for f in ctx.model.function_imports):
             # A register answers a function of another kind (DrCrTurnovers on an accumulation
@@ -163,7 +166,7 @@ def post_action(ctx, resource) -> Response:
         writes.fire_event(ctx, event)
         for reg in registers:
             rows = [] if undo else event.record_sets[reg.name]
-            provider.write_record_set(reg, r.recorder_key(reg, doc_set, document["Ref_Key"]), rows)
+            calculation_handlers.write_record_set(ctx, reg, r.recorder_key(reg, doc_set, document["Ref_Key"]), rows)
         provider.update(doc_set, key, {"Posted": not undo})
     response = Response(status=200)
     del response.headers["Content-Type"]  # §14.6: an empty body with no (text/html) type
@@ -196,7 +199,7 @@ def _replace(ctx, resource, rows) -> list:
         else:
             condition = _recorder_filter(ctx, layout, key) if restriction is not None else None
             security.check_all(ctx, layout.records_set, condition, restriction)  # the old records
-            stored = ctx.provider.write_record_set(register_set, key, rows)
+            stored = calculation_handlers.write_record_set(ctx, register_set, key, rows)
             security.check_all(ctx, layout.records_set, condition, restriction)  # the new ones
     return stored
 

@@ -205,12 +205,10 @@ def _query_value(name: str, raw: str, edm_type: str) -> Any:
     return literal.value
 
 
-def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str | None,
-                  custom: Iterable[tuple[str, str]], limits: Any = None) -> VTParams:
-    """Parameters in the parentheses and/or the query string (§6); an unknown one is 501 code 0."""
-    function = function_import(model, entity_set, name)
-    assert function is not None
-    declared = dict(function.parameters)
+def function_arguments(declared: Mapping[str, str], args: str | None,
+                       custom: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """A virtual table's parameters (name -> EDM type declared) given in the parentheses and/or
+    the query string, as Python values; an unknown one is 501 code 0 (§6)."""
     given: dict[str, Any] = {}
     if args and args.strip():
         for pname, literal in parse_function_parameters(args).items():
@@ -223,6 +221,16 @@ def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str 
         if pname not in declared:
             raise not_supported(pname)
         given[pname] = _query_value(pname, raw, declared[pname])
+    return given
+
+
+def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str | None,
+                  custom: Iterable[tuple[str, str]], limits: Any = None) -> VTParams:
+    """Parameters in the parentheses and/or the query string (§6); an unknown one is 501 code 0."""
+    function = function_import(model, entity_set, name)
+    assert function is not None
+    declared = dict(function.parameters)
+    given = function_arguments(declared, args, custom)
     params = VTParams(name)
     layout = Layout.of(model, entity_set)
     for pname, value in given.items():

@@ -19,12 +19,12 @@ from typing import Callable
 from webob import Response
 
 from .i18n import Message
-from . import errors, exchange_handlers as exchange, handlers, process_handlers, register_handlers as registers, writes
+from . import calculation_handlers as calculations, errors, exchange_handlers as exchange, handlers, process_handlers, register_handlers as registers, writes
 from .context import Context, Resource
 from .csrf import check_request
 from .errors import ODataError
 from .model import CONSTANT, RECORD_SET
-from .stores import ConstantStore, ExchangeStore, ObjectWriter, RecordSetStore, VirtualTableStore
+from .stores import CalculationStore, ConstantStore, ExchangeStore, ObjectWriter, RecordSetStore, VirtualTableStore
 from .urls import Segment
 
 ANY = "*"
@@ -73,6 +73,7 @@ ROUTES: tuple[Route, ...] = (
     Route("action", ANY, ("POST",), action, WRITE),  # Post/Unpost, Start, ExecuteTask (§7)
     Route("changes", ANY, ("POST",), exchange.select_changes, (*WRITE, ExchangeStore)),  # §7
     Route("changes_received", ANY, ("POST",), exchange.notify_changes_received, (*WRITE, ExchangeStore)),
+    Route("calculation", ANY, ("GET",), calculations.virtual_table, (CalculationStore,)),  # §6.4
 )
 
 _TABLE: dict[tuple[str, str, str], Route] = {
@@ -106,7 +107,7 @@ def check_stores(ctx: Context, needs: tuple[type, ...], method: str) -> None:
         return
     if ExchangeStore in missing:
         raise ODataError(errors.NOT_SUPPORTED, Message("Exchange plans are not supported by this data store"), status=501)
-    if VirtualTableStore in missing:
+    if VirtualTableStore in missing or CalculationStore in missing:
         raise ODataError(errors.NOT_SUPPORTED, Message("Virtual tables are not supported by this data store"), status=501)
     raise ODataError.method_not_allowed(method, ("GET",))
 

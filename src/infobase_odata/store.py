@@ -25,6 +25,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from .kinds.chart_of_calculation_types import ensure_predefined
 from .logs import seed_progress, sql_trace
 from .model import Model
 from .providers.sqlite import SQLiteProvider
@@ -68,7 +69,8 @@ def prepare_database(provider: Any, model: Model, path: str, seed: Callable | No
                      options: dict[str, Any], progress: Callable | None = None) -> bool:
     """Create the schema and seed a new database. Returns True when this call seeded it."""
     if is_server_database(path):
-        return provider.prepare(lambda: seed(provider, model, progress=progress, **options) if seed else None,
+        return provider.prepare(lambda: (ensure_predefined(provider, model),
+                                         seed(provider, model, progress=progress, **options) if seed else None),
                                 SEEDED_VERSION) and seed is not None
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
@@ -84,6 +86,7 @@ def prepare_database(provider: Any, model: Model, path: str, seed: Callable | No
         provider.create_schema()
         if version >= SEEDED_VERSION:
             return False
+        ensure_predefined(provider, model)  # predefined calculation types (kinds/chart_of_calculation_types.py)
         if seed is not None:  # seeding (index builds, totals) runs without the statement budget
             seeding = SQLiteProvider(model, path, statement_timeout_ms=None)
             try:

@@ -187,13 +187,29 @@ class ExchangeStore(Protocol):
         """Forget the node's changes numbered ``message_no`` or lower; returns how many."""
 
 
+@runtime_checkable
+class CalculationStore(Protocol):
+    """Calculation registers (reference §6.4; semantics in ``calculations.py``)."""
+
+    def calculation_table(self, register_set: EntitySet, params: Any, *, restriction: Expr | None = None,
+                          options: QueryOptions = QueryOptions(),
+                          result_set: EntitySet | None = None) -> QueryResult:
+        """``params`` (``calculations.CalcParams``) -> rows of ScheduleData, ActualActionPeriod,
+        Base<B> or a recalculation, keyed by the properties of ``result_set``; ``Condition`` and
+        ``restriction`` select the records, ``options`` apply to the result."""
+
+    def calculation_written(self, register_set: EntitySet, recorder: Key, old: list[Row], new: list[Row]) -> None:
+        """A record set of ``register_set`` was replaced (inside the caller's transaction): keep
+        the recalculation entries in step."""
+
+
 # The names the Protocols had before they were split (kept for existing imports).
 ReadProvider = ObjectReader
 WriteProvider = ObjectWriter
 RegisterProvider = RecordSetStore
 
 STORES: tuple[type, ...] = (ObjectReader, ObjectWriter, ConstantStore, BulkLoader, RecordSetStore,
-                            VirtualTableStore, ExchangeStore)
+                            VirtualTableStore, ExchangeStore, CalculationStore)
 
 
 def _members(protocol: type) -> tuple[str, ...]:
@@ -223,7 +239,7 @@ def key_of(entity_set: EntitySet, row: Mapping[str, Any]) -> tuple:
     return tuple(row[name] for name in entity_set.entity_type.key_names)
 
 
-__all__ = ["Busy", "BulkLoader", "Change", "Conflict", "ConstantStore", "DirectRowWrite", "ExchangeStore", "Invalid", "Key",
+__all__ = ["Busy", "BulkLoader", "CalculationStore", "Change", "Conflict", "ConstantStore", "DirectRowWrite", "ExchangeStore", "Invalid", "Key",
            "NotAllowed",
            "NotFound", "ObjectReader", "ObjectWriter", "QueryResult", "ReadProvider", "RecordSetStore",
            "RegisterProvider", "Row", "STORES", "Stale", "StoreError", "VirtualTableStore", "WriteProvider",

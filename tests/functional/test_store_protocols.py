@@ -9,7 +9,7 @@ import pytest
 from webob import Request
 
 from infobase_odata.middleware import ODataMiddleware
-from infobase_odata.stores import (ConstantStore, ExchangeStore, ObjectReader, ObjectWriter, RecordSetStore,
+from infobase_odata.stores import (CalculationStore, ConstantStore, ExchangeStore, ObjectReader, ObjectWriter, RecordSetStore,
                                    VirtualTableStore, capabilities)
 from tests.conftest import SAMPLE, SERVICE, AsUser, assert_odata_error, seeded_memory_provider
 
@@ -87,11 +87,11 @@ def test_a_provider_that_cannot_read_is_refused_at_start_up():
 
 
 EXPECTED = {
-    "memory": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, ExchangeStore},
-    "sqlite": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, ExchangeStore},
-    "mapped": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, ExchangeStore},
+    "memory": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, ExchangeStore, CalculationStore},
+    "sqlite": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, ExchangeStore, CalculationStore},
+    "mapped": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, ExchangeStore, CalculationStore},
     "jsonfile": {ObjectReader, ObjectWriter, ConstantStore},
-    "postgresql": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, ExchangeStore},
+    "postgresql": {ObjectReader, ObjectWriter, ConstantStore, RecordSetStore, VirtualTableStore, ExchangeStore, CalculationStore},
 }
 
 

@@ -17,6 +17,8 @@ SUITES = {
     "BulkLoader": "test_bulk_loader",
     "RecordSetStore": "test_record_set_store",
     "VirtualTableStore": "test_virtual_table_store",
+    "CalculationStore": "test_calculation_store",
+    "ExchangeStore": "test_exchange_store",
 }
 
 

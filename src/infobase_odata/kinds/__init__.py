@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from .. import configuration as cfg, model as m
 from ..stores import ObjectWriter, RecordSetStore
-from . import (accumulation_register, catalog, chart_of_characteristic_types, constant, document,
-               enumeration, information_register, journal, business_process, task, exchange_plan)
+from . import (accumulation_register, business_process, calculation_register, catalog,
+               chart_of_calculation_types, chart_of_characteristic_types, constant, document, enumeration,
+               exchange_plan, information_register, journal, task)
 from .base import Kind
 
 __all__ = ["Kind", "KINDS", "kind_of"]
@@ -34,11 +35,11 @@ KINDS: tuple[Kind, ...] = (
     exchange_plan.KIND,
     Kind("ChartOfAccounts", cfg.ChartOfAccounts, m.OBJECT),
     chart_of_characteristic_types.KIND,
-    Kind("ChartOfCalculationTypes", cfg.ChartOfCalculationTypes, m.OBJECT, numbering="Code"),
+    chart_of_calculation_types.KIND,
     information_register.KIND,
     accumulation_register.KIND,
     Kind("AccountingRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
-    Kind("CalculationRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
+    calculation_register.KIND,
     business_process.KIND,
     task.KIND,
 )

@@ -25,9 +25,11 @@ and keeps an undo journal of every replaced row, replayed backwards when the blo
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Iterable
 
 from .. import model as m
+from ..calculations import CalculationEngine
 from ..stores import Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
 from .exchange import MemoryExchange, recording
@@ -78,6 +80,18 @@ class MemoryProvider(MemoryRegisters, PythonProvider):
         if entity_set.is_register:
             return self._register_count(entity_set, filter, restriction)
         return super().count(entity_set, filter, restriction=restriction)
+
+    # ---- calculation registers: a composed store (calculations.CalculationEngine) ----------
+
+    @functools.cached_property
+    def calculations(self) -> CalculationEngine:
+        return CalculationEngine(self, self.model)
+
+    def calculation_table(self, register_set: m.EntitySet, params: Any, **kwargs: Any) -> QueryResult:
+        return self.calculations.query(register_set, params, **kwargs)
+
+    def calculation_written(self, register_set: m.EntitySet, recorder: Key, old: list, new: list) -> None:
+        self.calculations.record_set_written(register_set, recorder, old, new)
 
     def create(self, entity_set: m.EntitySet, values: Row) -> Row:
         if entity_set.kind == m.INDEPENDENT_RECORDS:

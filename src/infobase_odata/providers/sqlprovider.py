@@ -35,6 +35,7 @@ from .exchange import recording
 from .exchange_sql import SQLExchange
 from .sql import Compiler
 from .sqlcodec import RowCodec
+from .calculations_sql import SQLCalculations
 from .sqlite_registers import SQLRegisters
 from .sqlnames import q
 from .sqlschema import PostgreSQLDDL, SQLiteDDL
@@ -119,6 +120,7 @@ class SQLProvider:
         a new store kind is one more attribute here."""
         self.objects = SQLObjectWrites(self)
         self.registers = SQLRegisters(self)
+        self.calculations = SQLCalculations(self)
 
     # ---- connections ------------------------------------------------------------------------
 
@@ -216,6 +218,7 @@ class SQLProvider:
                 self._create_table(db, tab_info.table, tab_info.codec, pk="_id",
                                    keys=(("Ref_Key", "LineNumber"),))
         self.registers._create_register_schema(db)
+        self.calculations.create_schema(db)
         self.exchange.schema(db)
 
     def _stored_sets(self) -> Iterable[SetInfo]:
@@ -424,6 +427,12 @@ class SQLProvider:
                       options: QueryOptions = QueryOptions(), result_set: m.EntitySet | None = None) -> QueryResult:
         return self.registers.virtual_table(entity_set, params, restriction=restriction, options=options,
                                             result_set=result_set)
+
+    def calculation_table(self, register_set: m.EntitySet, params: Any, **kwargs: Any) -> QueryResult:
+        return self.calculations.query(register_set, params, **kwargs)
+
+    def calculation_written(self, register_set: m.EntitySet, recorder: Key, old: list, new: list) -> None:
+        self.calculations.record_set_written(register_set, recorder, old, new)
 
     @property
     def use_totals(self) -> bool:

@@ -10,21 +10,13 @@ from decimal import Decimal
 
 import pytest
 
-from infobase_odata.stores import ExchangeStore, capabilities
+from infobase_odata.stores import ExchangeStore
 
-from .conftest import dispose, make_provider
+from .conftest import store_fixture
 
-EXCHANGE_PROVIDERS = ["memory", "sqlite", "mapped", "postgresql"]
 RECEIPT = "StandardODATA.Document_GoodsReceipt"
 
-
-@pytest.fixture(params=EXCHANGE_PROVIDERS)
-def provider(request, model, tmp_path):
-    pg = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
-    p = make_provider(request.param, model, tmp_path, pg=pg)
-    assert ExchangeStore in capabilities(p)
-    yield p
-    dispose(p)
+provider = store_fixture(ExchangeStore)  # every provider implementing it (memory, SQLite, mapped, PostgreSQL)
 
 
 @pytest.fixture
