@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Mapping
 
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from .. import configuration as cfg, model as m
 from ..calculations import (
