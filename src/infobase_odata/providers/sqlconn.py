@@ -185,8 +185,9 @@ class Link(Transactions):
         return self.conn
 
     def close_stream(self, cursor: sqlite3.Cursor) -> None:
-        """A stream read out or abandoned."""
-        cursor.close()
+        """A stream read out or abandoned (its connection may be closed already)."""
+        with contextlib.suppress(sqlite3.Error):
+            cursor.close()
 
     def _begin(self) -> None:
         """The in-process write lock of the file, then ``BEGIN IMMEDIATE`` with busy retries."""
