@@ -200,10 +200,8 @@ class Link(Transactions):
 
     def close_stream(self, cursor: sqlite3.Cursor) -> None:
         """A stream read out or abandoned (its connection may be closed already)."""
-        try:
+        with contextlib.suppress(sqlite3.Error):
             cursor.close()
-        except sqlite3.ProgrammingError:
-            pass
 
     def _begin(self) -> None:
         """The in-process write lock of the file, then ``BEGIN IMMEDIATE`` with busy retries."""

@@ -95,7 +95,10 @@ class Stream:
             self._link.close_stream(cursor)
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - the connection may be gone (interpreter shutdown)
+            pass
 
 
 @recording(SQLExchange)  # exchange-plan changes in every write's transaction (exchange.py)
