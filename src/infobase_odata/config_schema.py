@@ -11,7 +11,10 @@ import dataclasses
 import json
 from typing import Any
 
-from .configuration import OBJECT_CLASSES, PERIODICITIES, RIGHTS, Attribute, Role, TabularSection, User, init_fields
+from .configuration import (
+    ACCOUNT_TYPES, OBJECT_CLASSES, PERIODICITIES, RIGHTS, Attribute, PredefinedAccount, PredefinedItem, Role,
+    TabularSection, User, init_fields,
+)
 
 SCHEMA_ID = "https://github.com/infobase-odata/infobase-odata/configuration.schema.json"
 
@@ -54,12 +57,23 @@ MEANING: dict[str, str] = {
     "periodicity": "Periodic information register: the Period granularity",
     "write_mode": "Independent records, or records subordinate to a recorder",
     "register_kind": "Accumulation register of balances or of turnovers",
+    "predefined": "Predefined items: [{\"name\", \"type\"}] (characteristic types) or accounts "
+                  "[{\"name\", \"code\", \"type\", \"parent\", \"ext_dimensions\", ...}]",
+    "ext_dimension_types": "The ChartOfCharacteristicTypes object id of the ext dimensions (субконто)",
+    "max_ext_dimensions": "Most ext dimensions of an account",
+    "accounting_flags": "Accounting flags (признаки учета) of accounts (Boolean properties)",
+    "ext_dimension_accounting_flags": "Accounting flags of ext dimensions (ExtDimensionTypes columns)",
+    "chart_of_accounts": "The ChartOfAccounts object id of the register",
+    "correspondence": "Entries with AccountDr/AccountCr (false: Account + RecordType Debit/Credit)",
+    "unbalanced": "Names of non-balanced dimensions and resources (split into …Dr/…Cr)",
 }
 
 _JSON_TYPES = {"str": "string", "int": "integer", "bool": "boolean", "ValueType": "type",
                "tuple[str, ...]": "list of strings", "tuple[Attribute, ...]": "list of attributes",
                "tuple[TabularSection, ...]": "list of tabular sections",
-               "Mapping[str, Mapping[str, str]]": "object"}
+               "Mapping[str, Mapping[str, str]]": "object",
+               "tuple[PredefinedItem, ...]": "list of predefined items",
+               "tuple[PredefinedAccount, ...]": "list of predefined accounts"}
 
 _TYPE = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
          "description": MEANING["type"]}
@@ -79,7 +93,8 @@ def _field_schema(annotation: str) -> dict[str, Any]:
         return {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}
     if text.startswith("tuple[") and text.endswith(",...]"):
         item = text[len("tuple["):-len(",...]")]
-        ref = {"Attribute": "#/$defs/Attribute", "TabularSection": "#/$defs/TabularSection"}.get(item)
+        ref = {"Attribute": "#/$defs/Attribute", "TabularSection": "#/$defs/TabularSection",
+               "PredefinedItem": "#/$defs/PredefinedItem", "PredefinedAccount": "#/$defs/PredefinedAccount"}.get(item)
         return {"type": "array", "items": {"$ref": ref} if ref else _field_schema(item)}
     raise TypeError(f"no JSON Schema for a field of type {annotation}")
 
@@ -119,6 +134,18 @@ def configuration_schema() -> dict[str, Any]:
     defs["TabularSection"] = {"type": "object", "required": ["name"], "additionalProperties": False,
                               "properties": {"name": {"type": "string"},
                                              "attributes": {"type": "array", "items": {"$ref": "#/$defs/Attribute"}}}}
+    assert init_fields(PredefinedItem) == ("name", "type", "description", "code")
+    defs["PredefinedItem"] = {"type": "object", "required": ["name", "type"], "additionalProperties": False,
+                              "properties": {"name": {"type": "string"}, "type": {"$ref": "#/$defs/Type"},
+                                             "description": {"type": "string"}, "code": {"type": "string"}}}
+    names = {"type": "array", "items": {"type": "string"}}
+    defs["PredefinedAccount"] = {
+        "type": "object", "required": ["name", "code"], "additionalProperties": False,
+        "properties": {"name": {"type": "string"}, "code": {"type": "string"}, "description": {"type": "string"},
+                       "type": {"enum": list(ACCOUNT_TYPES)}, "parent": {"type": "string"},
+                       "off_balance": {"type": "boolean"}, "ext_dimensions": names, "turnovers_only": names,
+                       "flags": names}}
+    assert set(defs["PredefinedAccount"]["properties"]) == set(init_fields(PredefinedAccount))
     rights = {"oneOf": [{"enum": [*RIGHTS, "*"]}, {"type": "array", "items": {"enum": [*RIGHTS, "*"]}}]}
     assert init_fields(Role) == ("name", "rights", "restrictions") and init_fields(User) == ("name", "password", "roles")
     defs["Role"] = {"type": "object", "required": ["name"], "additionalProperties": False,

@@ -268,7 +268,7 @@ class _Builder:
                 self.model.enum_types[obj.name] = EnumType(obj.name, obj.members)
             elif isinstance(obj, cfg.Constant):
                 self.constant(obj)
-            elif isinstance(obj, cfg.ReferenceObject):
+            elif isinstance(obj, cfg.ReferenceObject) and not self.built_by_kind(obj):
                 self.reference_object(obj)
             # The register methods live in register_model.RegisterBuilder, the class build_model uses.
             elif isinstance(obj, cfg.InformationRegister) and obj.write_mode == "independent":
@@ -278,6 +278,10 @@ class _Builder:
             # Document journals, accounting and calculation registers: declared objects of those
             # kinds are accepted in configurations but not published yet.
         return self.model
+
+    def built_by_kind(self, obj: cfg.MetadataObject) -> bool:
+        """True when a kind module builds the object (register_model.RegisterBuilder knows them)."""
+        return False
 
     def standard_properties(self, obj: cfg.ReferenceObject) -> list[Property]:
         def std(name, edm, role=VALUE, value_type=None, nullable=True, target=None, read_only=False):

@@ -29,6 +29,10 @@ class RegisterBuilder(_Builder):
                 kind.build(self, obj)
         return self.model
 
+    def built_by_kind(self, obj: cfg.MetadataObject) -> bool:
+        kind = kind_of(obj)
+        return kind is not None and kind.build is not None
+
     def recorder_properties(self, reg: cfg.RegisterObject, *, nullable: bool) -> tuple[list[Property], list[Property]]:
         recorders = recorders_of(self.conf, reg)
         if not recorders:
@@ -187,8 +191,8 @@ def build_model(configuration: cfg.Configuration) -> Model:
         for function in ("Balance", "Turnovers", "BalanceAndTurnovers"):
             if entity_set.kind == RECORD_SET or entity_set.kind == INDEPENDENT_RECORDS:
                 result = build_result_set(model, entity_set, function)
-                if result is not None:
-                    model.vt_result_sets[result.name] = result
+                if result is not None:  # a kind module may have built its own (accounting)
+                    model.vt_result_sets.setdefault(result.name, result)
     for complex_type in [*model.complex_types.values(), *model.entity_types,
                          *(s.entity_type for s in model.vt_result_sets.values())]:
         complex_type.property("")  # builds the name index now

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import configuration as cfg, model as m
 from ..stores import ConstantStore, ObjectWriter, RecordSetStore
-from . import journal
+from . import accounting_register, chart_of_accounts, journal
 from .base import Kind
 
 __all__ = ["Kind", "KINDS", "kind_of"]
@@ -31,14 +31,14 @@ KINDS: tuple[Kind, ...] = (
     Kind("Constant", cfg.Constant, m.CONSTANT, write_stores=(ObjectWriter, ConstantStore)),
     Kind("Enum", cfg.Enum, "enum", write_stores=(), read_only=True),
     Kind("ExchangePlan", cfg.ExchangePlan, m.OBJECT),
-    Kind("ChartOfAccounts", cfg.ChartOfAccounts, m.OBJECT),
+    chart_of_accounts.KIND,
     Kind("ChartOfCharacteristicTypes", cfg.ChartOfCharacteristicTypes, m.OBJECT, numbering="Code"),
     Kind("ChartOfCalculationTypes", cfg.ChartOfCalculationTypes, m.OBJECT, numbering="Code"),
     Kind("InformationRegister", cfg.InformationRegister, m.RECORD_SET,
          write_stores=(ObjectWriter, RecordSetStore)),
     Kind("AccumulationRegister", cfg.AccumulationRegister, m.RECORD_SET,
          write_stores=(ObjectWriter, RecordSetStore)),
-    Kind("AccountingRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
+    accounting_register.KIND,
     Kind("CalculationRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
     Kind("BusinessProcess", cfg.BusinessProcess, m.OBJECT, numbering="Number"),
     Kind("Task", cfg.Task, m.OBJECT, numbering="Number"),

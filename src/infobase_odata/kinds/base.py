@@ -24,3 +24,6 @@ class Kind:
     # build it), and the reader of its set kind, ``reader(provider, model)`` (None: the provider).
     build: Callable[[Any, Any], None] | None = None
     reader: Callable[[Any, Any], Any] | None = None
+    # The provider attribute holding the store of this kind's sets (``provider.accounting``):
+    # their reads, record-set writes and virtual tables go to it (``kinds/reads.py``).
+    store: str | None = None

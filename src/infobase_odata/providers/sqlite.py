@@ -41,6 +41,7 @@ from .dialect import SQLITE, Dialect
 from .sql import Compiler
 from .sqlcodec import RowCodec
 from .sqlconn import Link, write_lock
+from .accounting_sql import SQLAccounting
 from .sqlite_registers import SQLiteRegisters
 from .sqlschema import PostgreSQLDDL, SQLiteDDL
 from .sqltables import SetInfo
@@ -73,6 +74,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
             self._info[entity_set.name] = SetInfo(entity_set, native_bool=self.dialect.native_bool)
             for prop in v.tabular_properties(entity_set.entity_type):
                 assert prop.row_type is not None
+        self.accounting = SQLAccounting(self)  # accounting registers (kinds/reads.py routes them)
 
     # ---- connections ------------------------------------------------------------------------
 
@@ -162,6 +164,7 @@ class SQLiteProvider(SQLiteRegisters, SQLiteWrites):
                     self._create_table(db, tab_info.table, tab_info.codec, pk="_id",
                                        keys=(("Ref_Key", "LineNumber"),))
             self._create_register_schema(db)
+            self.accounting.create_schema(db)
 
     def _stored_sets(self) -> Iterable[SetInfo]:
         """The sets whose tables ``create_schema`` creates (a subclass may store some elsewhere)."""
