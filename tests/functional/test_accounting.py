@@ -392,3 +392,60 @@ def test_bad_parameters_are_odata_errors(app):
     assert_odata_error(response, 400, 4)
     # nothing of the refused record set was stored
     test_balance_per_account_is_the_trial_balance(app, DATES[-1])
+
+
+@pytest.fixture
+def fresh(accounting_model):
+    provider = MemoryProvider(accounting_model)
+    create_predefined(provider, accounting_model)
+    return AsUser(ODataMiddleware(None, str(SAMPLE), provider=provider, prefix="accounting"))
+
+
+def test_posting_writes_entries_with_ext_dimensions_and_unposting_clears_them(fresh):
+    refs = {}
+    for name, catalog in (("supplier", "Catalog_Counterparties"), ("goods", "Catalog_Goods"),
+                          ("warehouse", "Catalog_Warehouses")):
+        response = call(fresh, catalog + "?$format=json", "POST", {"Description": name})
+        assert response.status_code == 201, response.body[:300]
+        refs[name] = response.json["Ref_Key"]
+    receipt = call(fresh, "Document_GoodsReceipt?$format=json", "POST", {
+        "Date": "2024-02-10T12:00:00", "Supplier_Key": refs["supplier"], "Warehouse_Key": refs["warehouse"],
+        "Goods": [{"LineNumber": 1, "Product_Key": refs["goods"], "Quantity": 4, "Amount": 1234.5}]}).json
+    assert call(fresh, f"Document_GoodsReceipt(guid'{receipt['Ref_Key']}')/Post", "POST").status_code == 200
+    key = f"{REG}(Recorder='{receipt['Ref_Key']}',Recorder_Type='StandardODATA.Document_GoodsReceipt')"
+    (entry,) = call(fresh, key + "?$format=json").json["RecordSet"]
+    assert (entry["AccountDr_Key"], entry["AccountCr_Key"]) == (KEY["41.01"], KEY["60"])
+    assert (entry["ExtDimensionDr1"], entry["ExtDimensionDr1_Type"]) == (refs["goods"], NS + "Catalog_Goods")
+    assert (entry["ExtDimensionDr2"], entry["ExtDimensionDr2_Type"]) == (refs["warehouse"], NS + "Catalog_Warehouses")
+    assert (entry["ExtDimensionCr1"], entry["ExtDimensionCr1_Type"]) == (refs["supplier"], NS + "Catalog_Counterparties")
+    assert entry["Period"] == "2024-02-10T12:00:00" and Decimal(str(entry["QuantityDr"])) == 4
+    balance = rows(fresh, f"{REG}/Balance?ExtraDimensions=&Dimensions=")
+    assert {CODE[r["Account_Key"]]: Decimal(str(r["AmountBalance"])) for r in balance} == {
+        "41.01": Decimal("1234.5"), "60": Decimal("-1234.5")}
+    assert call(fresh, f"Document_GoodsReceipt(guid'{receipt['Ref_Key']}')/Unpost", "POST").status_code == 200
+    assert call(fresh, key + "?$format=json").json["RecordSet"] == []
+    assert rows(fresh, f"{REG}/Balance") == []
+
+
+def test_predefined_accounts_are_published_and_cannot_be_deleted(fresh):
+    accounts = rows(fresh, "ChartOfAccounts_Main?$orderby=Code&$expand=Parent")
+    assert [a["Code"] for a in accounts] == sorted(ACCOUNTS)
+    sub = next(a for a in accounts if a["Code"] == "41.01")
+    assert (sub["Predefined"], sub["PredefinedDataName"], sub["Type"], sub["Parent"]["Code"]) == (
+        True, "GoodsInWarehouses", "Active", "41")
+    assert [(t["ExtDimensionType_Key"], t["TurnoversOnly"]) for t in sub["ExtDimensionTypes"]] == [
+        (predefined_key(TYPES, "Goods"), False), (predefined_key(TYPES, "Warehouses"), False)]
+    assert sub["Quantitative"] is True
+    revenue = next(a for a in accounts if a["Code"] == "90.01")
+    assert [t["TurnoversOnly"] for t in revenue["ExtDimensionTypes"]] == [True]
+    response = call(fresh, f"ChartOfAccounts_Main(guid'{KEY['41.01']}')", "DELETE")
+    assert_odata_error(response, 400, 4)
+    assert len(rows(fresh, "ChartOfAccounts_Main")) == len(ACCOUNTS)
+    created = call(fresh, "ChartOfAccounts_Main?$format=json", "POST", {"Code": "41.03", "Description": "Тара",
+                                                          "Parent_Key": KEY["41"], "Type": "Active"})
+    assert created.status_code == 201 and created.json["Predefined"] is False
+    assert call(fresh, f"ChartOfAccounts_Main(guid'{created.json['Ref_Key']}')", "DELETE").status_code == 204
+    kinds = rows(fresh, "ChartOfCharacteristicTypes_ExtDimensionTypes?$orderby=Code")
+    assert [(k["PredefinedDataName"], k["ValueType"]["Types"]) for k in kinds] == [
+        ("Counterparties", "CatalogRef.Counterparties"), ("Goods", "CatalogRef.Goods"),
+        ("Warehouses", "CatalogRef.Warehouses")]
