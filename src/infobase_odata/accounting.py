@@ -38,10 +38,10 @@ from typing import Any, Callable, Iterable, Mapping
 
 from . import configuration as cfg, model as m
 from .errors import QUERY_OPTION, ODataError, Invalid
-from .query.ast import Expr, Literal, QueryOptions
+from .query.ast import Expr, QueryOptions
 from .query.evaluate import Evaluator, sort_rows
-from .query.parser import parse_filter, parse_function_parameters
-from .registers import _query_value, not_supported
+from .query.parser import parse_filter
+from .registers import VTParams, given_parameters
 from .values import empty_value, normalize
 
 _NAMESPACE = uuid.UUID("6f1c0a3e-0d3b-4c55-9a55-6b2f1c9d7e01")  # of predefined items' Ref_Keys
@@ -172,15 +172,11 @@ def remap(layout: AccLayout, line: dict[str, Any], extra: tuple[str, ...] | None
 # ---- parameters -------------------------------------------------------------------------------
 
 @dataclass
-class AccParams:
-    function: str
-    period: dt.datetime | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    condition: Expr | None = None
+class AccParams(VTParams):
+    """``registers.VTParams`` and the parameters of accounting virtual tables (§6.3)."""
+
     account_condition: Expr | None = None
     balanced_account_condition: Expr | None = None
-    dimensions: tuple[str, ...] | None = None
     extra: tuple[str, ...] | None = None
     balanced_extra: tuple[str, ...] | None = None
     top: int | None = None
@@ -230,18 +226,7 @@ def acc_parameters(model: m.Model, register_set: m.EntitySet, name: str, args: s
     """Parameters in the parentheses and/or the query string (§6); an unknown one is 501 code 0."""
     layout = AccLayout.of(model, register_set)
     declared = dict(RESULTS[name][1])
-    given: dict[str, Any] = {}
-    if args and args.strip():
-        for pname, literal in parse_function_parameters(args).items():
-            if pname not in declared:
-                raise not_supported(pname)
-            given[pname] = literal.value if isinstance(literal, Literal) else literal
-    for pname, raw in custom:
-        if pname == "allowedOnly":
-            continue
-        if pname not in declared:
-            raise not_supported(pname)
-        given[pname] = raw.strip() if declared[pname] == "Edm.Int32" else _query_value(pname, raw, declared[pname])
+    given = given_parameters(declared, args, custom)
     params = AccParams(name)
     for pname, value in given.items():
         if value is None:

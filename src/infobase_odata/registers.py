@@ -202,12 +202,9 @@ def _query_value(name: str, raw: str, edm_type: str) -> Any:
     return literal.value
 
 
-def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str | None,
-                  custom: Iterable[tuple[str, str]]) -> VTParams:
-    """Parameters in the parentheses and/or the query string (§6); an unknown one is 501 code 0."""
-    function = function_import(model, entity_set, name)
-    assert function is not None
-    declared = dict(function.parameters)
+def given_parameters(declared: Mapping[str, str], args: str | None,
+                     custom: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Parameter values from the parentheses and the query string; an undeclared one is 501."""
     given: dict[str, Any] = {}
     if args and args.strip():
         for pname, literal in parse_function_parameters(args).items():
@@ -220,6 +217,16 @@ def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str 
         if pname not in declared:
             raise not_supported(pname)
         given[pname] = _query_value(pname, raw, declared[pname])
+    return given
+
+
+def vt_parameters(model: m.Model, entity_set: m.EntitySet, name: str, args: str | None,
+                  custom: Iterable[tuple[str, str]]) -> VTParams:
+    """Parameters in the parentheses and/or the query string (§6); an unknown one is 501 code 0."""
+    function = function_import(model, entity_set, name)
+    assert function is not None
+    declared = dict(function.parameters)
+    given = given_parameters(declared, args, custom)
     params = VTParams(name)
     layout = Layout.of(model, entity_set)
     for pname, value in given.items():

@@ -383,7 +383,8 @@ def test_bad_parameters_are_odata_errors(app):
     assert_odata_error(call(app, f"{REG}/Balance(ExtraDimensions='No such type!')"), 400, 14)
     assert_odata_error(call(app, f"{REG}/Balance(AccountCondition='Nope eq 1')"), 400, 14)
     assert_odata_error(call(app, f"{REG}/Balance(Dimensions='Nope')"), 400, 14)
-    assert_odata_error(call(app, f"{REG}/RecordsWithExtDimensions?Top=x"), 400, 14)
+    assert_odata_error(call(app, f"{REG}/RecordsWithExtDimensions?Top=x"), 400, 1)
+    assert_odata_error(call(app, f"{REG}/RecordsWithExtDimensions(Top=-1)"), 400, 14)
     assert_odata_error(call(app, f"{REG}/SliceLast()"), 400, 6)
     bad = body_of(ENTRIES[0][1])
     bad["RecordSet"][0]["AccountDr_Key"] = KEY["51"]  # no ext dimensions on 51

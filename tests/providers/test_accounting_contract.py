@@ -153,3 +153,48 @@ def test_a_failed_posting_leaves_entries_and_totals(accounting_model, tmp_path, 
     with pytest.raises(Invalid):  # an ext dimension the account does not have
         provider.accounting.write_record_set(register, key(0), [{**first[0], "ExtDimensionsDr": {"Goods": GOODS[0]}}])
     assert provider.accounting.read_record_set(register, key(0)) == stored
+
+
+def simple_model():
+    """A register without correspondence (Account_Key + RecordType Debit/Credit, UNCONFIRMED)."""
+    from infobase_odata.configuration import (
+        AccountingRegister, Attribute, Catalog, ChartOfAccounts, ChartOfCharacteristicTypes, Configuration, Document,
+        PredefinedAccount, PredefinedItem)
+    objects = [
+        Catalog(name="Items"),
+        ChartOfCharacteristicTypes(name="Kinds", type=["CatalogRef.Items", "String(10)"],
+                                   predefined=[PredefinedItem("Items", "CatalogRef.Items")]),
+        ChartOfAccounts(name="Off", ext_dimension_types="ChartOfCharacteristicTypes_Kinds", max_ext_dimensions=1,
+                        predefined=[PredefinedAccount("Held", "001", type="Active", ext_dimensions=("Items",)),
+                                    PredefinedAccount("Leased", "002", type="Passive")]),
+        Document(name="Act", registers=("AccountingRegister_Off",)),
+        AccountingRegister(name="Off", chart_of_accounts="ChartOfAccounts_Off", correspondence=False,
+                           resources=[Attribute("Amount", "Number(15,2)")])]
+    return build_model(Configuration("off", objects))
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgresql"])
+def test_a_register_without_correspondence(tmp_path, request, kind):
+    model = simple_model()
+    register = model.entity_set("AccountingRegister_Off")
+    names = [p.name for p in model.entity_set("AccountingRegister_Off_RecordType").entity_type.properties]
+    assert names == ["Recorder_Key", "Period", "LineNumber", "Active", "RecordType", "Account_Key", "Amount"]
+    provider = store(kind, model, tmp_path, request)
+    held, leased = predefined_key("ChartOfAccounts_Off", "Held"), predefined_key("ChartOfAccounts_Off", "Leased")
+    item = GOODS[0]
+    provider.accounting.write_record_set(register, {"Recorder_Key": RECORDERS[0]}, [
+        {"Period": dt.datetime(2024, 1, 5), "RecordType": "Debit", "Account_Key": held, "Amount": 70,
+         "ExtDimensions": {"Items": item}},
+        {"Period": dt.datetime(2024, 2, 5), "RecordType": "Credit", "Account_Key": held, "Amount": 20,
+         "ExtDimensions": {"Items": item}},
+        {"Period": dt.datetime(2024, 2, 6), "RecordType": "Credit", "Account_Key": leased, "Amount": 5}])
+    (stored, *_) = provider.accounting.read_record_set(register, {"Recorder_Key": RECORDERS[0]})
+    assert (stored["ExtDimension1"], stored["ExtDimension1_Type"]) == (item, "StandardODATA.Catalog_Items")
+    balance = {(r["Account_Key"], r["ExtDimension1"]): (r["AmountBalance"], r["AmountBalanceDr"], r["AmountBalanceCr"])
+               for r in provider.accounting.virtual_table(register, AccParams("Balance")).rows}
+    assert balance == {(held, item): (Decimal(50), Decimal(50), Decimal(0)),
+                       (leased, ""): (Decimal(-5), Decimal(0), Decimal(5))}
+    turnovers = provider.accounting.virtual_table(register, AccParams(
+        "Turnovers", start=dt.datetime(2024, 2, 1), extra=())).rows
+    assert {r["Account_Key"]: (r["AmountTurnoverDr"], r["AmountTurnoverCr"]) for r in turnovers} == {
+        held: (Decimal(0), Decimal(20)), leased: (Decimal(0), Decimal(5))}

@@ -22,13 +22,17 @@ class KindReads:
         # sets of kinds with a store of their own (accounting registers: provider.accounting)
         self._stores = {kind.name: store for kind in KINDS
                         if kind.store and (store := getattr(provider, kind.store, None)) is not None}
+        self._routes: dict[str, Any] = {}  # entity-set name -> what answers it
 
     def _for(self, entity_set: m.EntitySet) -> Any:
-        if self._stores:
+        found = self._routes.get(entity_set.name)
+        if found is None:
             kind = kind_of(entity_set.source)
-            if kind is not None and kind.name in self._stores:
-                return self._stores[kind.name]
-        return self._readers.get(entity_set.kind, self.provider)
+            found = self._stores.get(kind.name) if kind is not None else None
+            if found is None:
+                found = self._readers.get(entity_set.kind, self.provider)
+            self._routes[entity_set.name] = found
+        return found
 
     def read_record_set(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
         return self._for(entity_set).read_record_set(entity_set, *args, **kwargs)
