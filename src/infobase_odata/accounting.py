@@ -33,7 +33,6 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping
 
 from . import configuration as cfg, model as m
@@ -42,7 +41,7 @@ from .query.ast import Expr, QueryOptions
 from .query.evaluate import Evaluator, sort_rows
 from .query.parser import parse_filter
 from .registers import VTParams, given_parameters
-from .values import empty_value, normalize
+from .values import empty_value
 
 _NAMESPACE = uuid.UUID("6f1c0a3e-0d3b-4c55-9a55-6b2f1c9d7e01")  # of predefined items' Ref_Keys
 
@@ -430,7 +429,7 @@ def drcr_turnovers(layout: AccLayout, params: AccParams, records: Iterable[Mappi
                for side in (layout.sides if unbalanced else ("",)) for n in names]
     groups: dict[tuple, dict[str, Any]] = {}
     for record in records:
-        if not record.get("Active", True) or not _in_range(params, record["Period"]):
+        if not record.get("Active", True) or not in_range(params, record["Period"]):
             continue
         if params.accounts is not None and record["AccountDr_Key"] not in params.accounts:
             continue
@@ -451,7 +450,7 @@ def drcr_turnovers(layout: AccLayout, params: AccParams, records: Iterable[Mappi
     return [row for row in groups.values() if any(row[n] != 0 for n in measures)]
 
 
-def _in_range(params: AccParams, period: dt.datetime) -> bool:
+def in_range(params: AccParams, period: dt.datetime) -> bool:
     return not ((params.start is not None and period < params.start) or
                 (params.end is not None and period > params.end))
 
@@ -542,13 +541,9 @@ def _value_type(item: cfg.PredefinedItem | None) -> str | None:
     return None
 
 
-def signed(value: Decimal, side: str) -> Decimal:
-    return -value if side == "Cr" else value
-
-
 __all__ = ["AccLayout", "AccParams", "RESULTS", "acc_parameters", "aggregate", "finish", "lines_of",
            "predefined_key", "complete_entries", "prepare", "page", "drcr_turnovers", "ext_dimension_rows",
-           "normalize"]
+           "compute"]
 
 
 def compute(layout: AccLayout, model: m.Model, params: AccParams, records: Iterable[Mapping[str, Any]],
@@ -560,7 +555,7 @@ def compute(layout: AccLayout, model: m.Model, params: AccParams, records: Itera
     fn = params.function
     evaluator = Evaluator(model, condition_set(model, layout, fn), lookup)
     if fn == "RecordsWithExtDimensions":
-        rows = [dict(r) for r in records if r.get("Active", True) and _in_range(params, r["Period"])
+        rows = [dict(r) for r in records if r.get("Active", True) and in_range(params, r["Period"])
                 and (params.accounts is None or _touches(layout, r, params.accounts))
                 and evaluator.matches(params.condition, r)]
         rows.sort(key=lambda r: (r["Period"], *(str(r.get(n)) for n in layout.recorder), r["LineNumber"]))

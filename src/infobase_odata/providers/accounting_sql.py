@@ -28,11 +28,12 @@ from sqlite_utils.db import quote_identifier as q
 
 from .. import accounting as a, edm, model as m, registers as r
 from ..query.ast import Expr, QueryOptions
+from ..query.parser import parse_filter
 from ..stores import Key, QueryResult, Row
 from ..types import Boolean, String, Uuid
 from .accounting_memory import AccountingEntries
 from .sql import Compiler
-from .sqlcodec import RowCodec, storage_of
+from .sqlcodec import RowCodec
 
 
 def lines_table(layout: a.AccLayout) -> str:
@@ -303,9 +304,12 @@ class SQLAccounting(AccountingEntries):
         return self._finish(layout, params, rows, keys, options, result_set)
 
     def _entries(self, layout: a.AccLayout, params: a.AccParams, restriction: Expr | None) -> list[Row]:
-        options = QueryOptions()
-        rows = self.provider.query(layout.records_set, options, restriction=restriction).rows
-        selected = [row for row in rows if a._in_range(params, row["Period"])]
+        """The entries of the period (bounds in SQL) with their ext dimensions."""
+        bounds = [f"Period {op} datetime'{value.isoformat()}'" for op, value in (("ge", params.start), ("le", params.end))
+                  if value is not None]
+        period = parse_filter(" and ".join(bounds), layout.records_set, self.model) if bounds else None
+        rows = self.provider.query(layout.records_set, QueryOptions(filter=period), restriction=restriction).rows
+        selected = list(rows)
         by_recorder: dict[tuple, list[Row]] = defaultdict(list)
         for row in selected:
             by_recorder[tuple(row[n] for n in layout.recorder)].append(row)
