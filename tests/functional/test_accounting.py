@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 from collections import defaultdict
 from decimal import Decimal
@@ -19,6 +20,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from webob import Request
 
 from infobase_odata.accounting import predefined_key
@@ -450,3 +453,33 @@ def test_predefined_accounts_are_published_and_cannot_be_deleted(fresh):
     assert [(k["PredefinedDataName"], k["ValueType"]["Types"]) for k in kinds] == [
         ("Counterparties", "CatalogRef.Counterparties"), ("Goods", "CatalogRef.Goods"),
         ("Warehouses", "CatalogRef.Warehouses")]
+
+
+PARAMETER_PARTS = st.sampled_from([
+    "Account_Key eq guid'{a}'", "Account/Code eq '62'", "Account/Parent/Code eq '41'", "ExtDimension1 eq 'x'",
+    "ExtDimension2 eq cast(guid'{g}','Catalog_Warehouses')", "isof(ExtDimension1,'Catalog_Goods')",
+    "Department_Key ne guid'{d}'", "BalancedAccount_Key eq guid'{a}'", "Period lt datetime'2024-03-01T00:00:00'",
+    "AmountBalance gt 0", "Nope eq 1", "substringof('1',Account/Code)", "(", "''", "Account_Key eq 5",
+    "Goods", "Warehouses,Goods", "guid'{g}'", "Counterparties,Counterparties,Goods,Goods", "Department", ""])
+
+
+@pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
+@settings(max_examples=int(os.environ.get("FUZZ_SERVICE_EXAMPLES", "60")), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(function=st.sampled_from(["Balance", "Turnovers", "BalanceAndTurnovers", "DrCrTurnovers",
+                                 "RecordsWithExtDimensions", "ExtDimensions"]),
+       params=st.lists(st.tuples(st.sampled_from(["Condition", "AccountCondition", "BalancedAccountCondition",
+                                                  "ExtraDimensions", "BalancedExtraDimensions", "Dimensions", "Top",
+                                                  "Period", "StartPeriod"]),
+                                 st.lists(PARAMETER_PARTS, max_size=3)), max_size=4),
+       options=st.sampled_from(["", "&$orderby=Account/Code", "&$filter=AmountTurnover gt 0", "&$top=1&$skip=1",
+                                "&$expand=Account", "&$select=Account_Key"]))
+def test_generated_parameters_are_answers_or_odata_errors(app, function, params, options):
+    fill = {"a": KEY["41"], "g": WAREHOUSES[0], "d": DEPARTMENTS[0]}
+    query = "&".join(f"{name}={quote(' and '.join(part.format(**fill) for part in parts))}" for name, parts in params)
+    response = call(app, f"{REG}/{function}?$format=json&{query}{options}")
+    # 501 code 0 is the platform's answer to a parameter the function does not take (§6)
+    assert response.status_code < 500 or (response.status_code == 501 and
+                                          response.json["odata.error"]["code"] == "0"), response.body[:500]
+    if response.status_code >= 400:
+        assert "odata.error" in response.json
