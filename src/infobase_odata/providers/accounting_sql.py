@@ -166,8 +166,9 @@ class SQLAccounting(AccountingEntries):
         entries = self._complete(register_set, rows)
         with self.provider.transaction():
             key = self._recorder(register_set, recorder)
-            old = self._stored_lines(layout, key)
+            # the provider's write first: on PostgreSQL it takes the register's lock
             stored = self.provider.write_record_set(register_set, key, entries)
+            old = self._stored_lines(layout, key)
             where = " AND ".join(f"{q(n)} = ?" for n in layout.recorder)
             self._link.run(f"DELETE FROM {q(lines_table(layout))} WHERE {where}", [key[n] for n in layout.recorder])
             new = [line for row in stored for line in a.lines_of(layout, row)]
@@ -266,6 +267,9 @@ class SQLAccounting(AccountingEntries):
         table, lines = q(totals_table(layout)), q(lines_table(layout))
         keys = ", ".join(q(p.name) for p in t.total_keys)
         with self.provider.transaction():
+            lock = getattr(self.provider, "_lock", None)  # PostgreSQL: the register's advisory lock
+            if lock is not None:
+                lock(f"register {register_set.name}")
             self._link.run(f"DELETE FROM {table}")
             low, high = self._link.run(f'SELECT min("Period"), max("Period") FROM {lines} '
                                        f'WHERE "Active" = {dialect.true}').fetchone()
