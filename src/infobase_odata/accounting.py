@@ -134,6 +134,8 @@ def lines_of(layout: AccLayout, row: Mapping[str, Any]) -> list[dict[str, Any]]:
         else:
             line["Side"] = "Cr" if row.get("RecordType") == CREDIT else "Dr"
             line["Account_Key"], line["BalancedAccount_Key"] = row["Account_Key"], None
+        if line["Account_Key"] in (None, "", m.NIL_GUID):  # an off-balance entry has one side only
+            continue
         for i in range(1, layout.ext_count + 1):
             for suffix in ("", "_Type"):
                 line[f"ExtDimension{i}{suffix}"] = row.get(f"ExtDimension{side}{i}{suffix}")

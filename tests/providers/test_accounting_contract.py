@@ -198,3 +198,17 @@ def test_a_register_without_correspondence(tmp_path, request, kind):
         "Turnovers", start=dt.datetime(2024, 2, 1), extra=())).rows
     assert {r["Account_Key"]: (r["AmountTurnoverDr"], r["AmountTurnoverCr"]) for r in turnovers} == {
         held: (Decimal(0), Decimal(20)), leased: (Decimal(0), Decimal(5))}
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgresql"])
+def test_an_entry_with_one_side_moves_one_account(accounting_model, tmp_path, request, kind):
+    """Off-balance style: an entry without a credit account is a debit line only."""
+    register = accounting_model.entity_set("AccountingRegister_Main")
+    provider = store(kind, accounting_model, tmp_path, request)
+    provider.accounting.write_record_set(register, key(2), [
+        {"Period": dt.datetime(2024, 1, 9), "AccountDr_Key": account("Goods"), "Amount": Decimal("7.50"),
+         "ExtDimensionsDr": {"Goods": GOODS[1]}}])
+    rows = list(provider.accounting.virtual_table(register, AccParams("Balance", extra=(), dimensions=())).rows)
+    assert [(r["Account_Key"], r["AmountBalance"]) for r in rows] == [(account("Goods"), Decimal("7.50"))]
+    (entry,) = provider.accounting.read_record_set(register, key(2))
+    assert entry["ExtDimensionDr1"] == GOODS[1] and entry["AccountCr_Key"] == "00000000-0000-0000-0000-000000000000"
