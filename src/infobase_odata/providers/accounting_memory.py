@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from .. import accounting as a, model as m
+from .. import accounting as a, accounting_tables as t, model as m
 from ..query.ast import Expr, QueryOptions
 from ..query.evaluate import Evaluator
 from ..stores import Key, QueryResult, Row
@@ -67,7 +67,7 @@ class AccountingEntries:
     def _finish(self, layout: a.AccLayout, params: a.AccParams, rows: list[dict], keys: tuple[str, ...],
                 options: QueryOptions, result_set: m.EntitySet) -> QueryResult:
         evaluator = Evaluator(self.model, result_set, self._lookup)
-        page, total = a.page(rows, options, keys, evaluator)
+        page, total = t.page(rows, options, keys, evaluator)
         return QueryResult(iter(page), total)
 
 
@@ -80,5 +80,5 @@ class MemoryAccounting(AccountingEntries):
         result_set = result_set or a.result_set(self.model, layout, params.function)
         chart = a.prepare(self.provider, self.model, layout, params)
         records = self.provider.query(layout.records_set, QueryOptions(), restriction=restriction).rows
-        rows, keys = a.compute(layout, self.model, params, list(records), chart, result_set, self._lookup)
+        rows, keys = t.compute(layout, self.model, params, list(records), chart, result_set, self._lookup)
         return self._finish(layout, params, rows, keys, options, result_set)

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from sqlite_utils.db import quote_identifier as q
 
-from .. import accounting as a, edm, model as m, registers as r
+from .. import accounting as a, accounting_tables as vt, edm, model as m, registers as r
 from ..query.ast import Expr, QueryOptions
 from ..query.parser import parse_filter
 from ..stores import Key, QueryResult, Row
@@ -301,10 +301,10 @@ class SQLAccounting(AccountingEntries):
         chart = a.prepare(self.provider, self.model, layout, params)
         if params.function in ("Balance", "Turnovers", "BalanceAndTurnovers"):
             groups = self._groups(layout, params, restriction)
-            rows, keys = a.compute(layout, self.model, params, (), chart, result_set, self._lookup, groups=groups)
+            rows, keys = vt.compute(layout, self.model, params, (), chart, result_set, self._lookup, groups=groups)
         else:  # one row per entry: the entries of the range, Condition and grouping in Python
             records = self._entries(layout, params, restriction)
-            rows, keys = a.compute(layout, self.model, params, records, chart, result_set, self._lookup)
+            rows, keys = vt.compute(layout, self.model, params, records, chart, result_set, self._lookup)
         return self._finish(layout, params, rows, keys, options, result_set)
 
     def _entries(self, layout: a.AccLayout, params: a.AccParams, restriction: Expr | None) -> list[Row]:
@@ -327,7 +327,7 @@ class SQLAccounting(AccountingEntries):
         compiler = Compiler(self.model, layout.lines_set, dialect=dialect)
         bound: dict[str, Any] = compiler.params
         fn = params.function
-        names = a.group_names(layout, params)
+        names = vt.group_names(layout, params)
         # the source rows: lines (and totals rows), with the bounds and account lists
         where = [f't0."Active" = {dialect.true}']
         if params.accounts is not None:
