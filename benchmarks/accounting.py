@@ -22,13 +22,11 @@ import json
 import os
 import random
 import sqlite3
-import statistics
 import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-from webob import Request
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
@@ -39,6 +37,7 @@ from infobase_odata.configuration import Configuration  # noqa: E402
 from infobase_odata.kinds.chart_of_accounts import create_predefined  # noqa: E402
 from infobase_odata.providers.sqlite import SQLiteProvider  # noqa: E402
 from infobase_odata.service import ODataService  # noqa: E402
+from registers import timed  # noqa: E402  (benchmarks/registers.py: median and p99 of in-process GETs)
 
 CHART, TYPES, REG = "ChartOfAccounts_Main", "ChartOfCharacteristicTypes_ExtDimensionTypes", "AccountingRegister_Main"
 GOODS = [f"{i:08x}-0000-1000-8000-00000000beef" for i in range(1000)]
@@ -115,20 +114,6 @@ class Baseline:
         body = json.dumps({"value": value}, ensure_ascii=False).encode("utf-8")
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
-
-
-def timed(app, path: str, repeat: int) -> tuple[float, float, int]:
-    times, rows = [], 0
-    Request.blank(path).get_response(app)  # warm-up: parse caches, page cache
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = Request.blank(path).get_response(app)
-        body = response.body
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, body[:300]
-        rows = len(json.loads(body)["value"])
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))], rows
 
 
 def fill(provider: SQLiteProvider, model, count: int, offset: int, rng: random.Random, last: bool) -> None:
