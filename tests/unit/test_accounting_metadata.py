@@ -173,3 +173,16 @@ def test_account_mistakes_are_reported():
         Configuration("x", [ChartOfCharacteristicTypes(name="K", type=["String(10)", "Boolean"]),
                             ChartOfAccounts(name="X", ext_dimension_types="ChartOfCharacteristicTypes_K",
                                             predefined=[PredefinedAccount("a", "1", ext_dimensions=("Нет",))])])
+
+
+def test_the_sample_validates_against_the_published_schema():
+    import json
+
+    import jsonschema
+
+    from infobase_odata.config_schema import configuration_schema
+    data = json.loads((ROOT / "samples" / "accounting" / "configuration.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(configuration_schema()).validate(data)
+    data["objects"][5]["predefined"][0]["type"] = "Sideways"  # the chart of accounts' first account
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(configuration_schema()).validate(data)
