@@ -129,16 +129,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--entries", type=int, default=1_000_000, help="the largest register (default 1,000,000)")
     parser.add_argument("--db", default=str(HERE / "var" / "accounting.db"))
+    parser.add_argument("--reuse", action="store_true", help="time the entries already in --db (built before)")
     args = parser.parse_args()
     os.makedirs(os.path.dirname(args.db), exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm") if not args.reuse else ():
         if os.path.exists(args.db + suffix):
             os.remove(args.db + suffix)
     conf = configuration()
     model = build_model(conf)
     provider = SQLiteProvider(model, args.db, statement_timeout_ms=None)
     provider.create_schema()
-    create_predefined(provider, model)
+    if args.reuse:
+        (stored,) = provider.link.run(f'SELECT count(*) FROM "{REG}_RecordType"').fetchone()
+        args.entries = stored
+    else:
+        create_predefined(provider, model)
     app, raw = ODataService(conf, provider), Baseline(args.db)
     rng = random.Random(2024)
     sizes = sorted({min(100_000, args.entries), args.entries})
@@ -148,11 +153,14 @@ def main() -> None:
     raw_balance = f"/{REG}/Balance?Period={PERIOD}"
     raw_turnovers = f"/{REG}/Turnovers?StartPeriod={MONTH[0]}&EndPeriod={MONTH[1]}"
     results, done = [], 0
+    if args.reuse:
+        sizes, done = [args.entries], args.entries
     for total in sizes:
-        built = time.perf_counter()
-        fill(provider, model, total - done - (LAST_MONTH if not done else 0), done, rng, last=not done)
-        done = total
-        print(f"{total:,} entries written in {time.perf_counter() - built:.1f} s", file=sys.stderr)
+        if done < total:
+            built = time.perf_counter()
+            fill(provider, model, total - done - (LAST_MONTH if not done else 0), done, rng, last=not done)
+            done = total
+            print(f"{total:,} entries written in {time.perf_counter() - built:.1f} s", file=sys.stderr)
         for name, path, totals in (("Balance", balance, True), ("Balance", balance, False),
                                    ("Turnovers", turnovers, True)):
             provider.accounting.use_totals = totals
