@@ -11,9 +11,11 @@ import dataclasses
 import json
 from typing import Any
 
-from .configuration import (CALCULATION_DEPENDENCES, CALCULATION_PERIODICITIES, OBJECT_CLASSES,
-                            PERIODICITIES, RIGHTS, ROUTE_POINT_KINDS, Attribute, Role, RoutePoint,
-                            TabularSection, User, init_fields)
+from .configuration import (
+    ACCOUNT_TYPES, CALCULATION_DEPENDENCES, CALCULATION_PERIODICITIES, OBJECT_CLASSES, PERIODICITIES, RIGHTS,
+    ROUTE_POINT_KINDS, Attribute, PredefinedAccount, PredefinedItem, Role, RoutePoint, TabularSection, User,
+    init_fields,
+)
 
 SCHEMA_ID = "https://github.com/infobase-odata/infobase-odata/configuration.schema.json"
 
@@ -66,7 +68,6 @@ MEANING: dict[str, str] = {
     "addressing": "Addressing attributes (реквизиты адресации): [{\"name\", \"type\"}]",
     "action_period": "Calculation types/records have an action period (ActionPeriod, BegOf/EndOfActionPeriod)",
     "dependence": "How calculation types depend on their base types: none, action_period, registration_period",
-    "predefined": "Names of predefined calculation types",
     "action_period_is_basic": "Predefined calculation types whose ActionPeriodIsBasic is true",
     "displacing": "Predefined calculation type -> the types that displace it",
     "base": "Predefined calculation type -> its base types",
@@ -78,12 +79,23 @@ MEANING: dict[str, str] = {
     "schedule_date": "The schedule's Date dimension (default: its first Date dimension)",
     "base_registers": "Calculation registers whose records make the Base<Register> virtual tables",
     "recalculations": "Recalculation name -> the register dimensions it lists",
+    "predefined": "Predefined items: names (calculation types), [{\"name\", \"type\"}] (characteristic types) or accounts "
+                  "[{\"name\", \"code\", \"type\", \"parent\", \"ext_dimensions\", ...}]",
+    "ext_dimension_types": "The ChartOfCharacteristicTypes object id of the ext dimensions (субконто)",
+    "max_ext_dimensions": "Most ext dimensions of an account",
+    "accounting_flags": "Accounting flags (признаки учета) of accounts (Boolean properties)",
+    "ext_dimension_accounting_flags": "Accounting flags of ext dimensions (ExtDimensionTypes columns)",
+    "chart_of_accounts": "The ChartOfAccounts object id of the register",
+    "correspondence": "Entries with AccountDr/AccountCr (false: Account + RecordType Debit/Credit)",
+    "unbalanced": "Names of non-balanced dimensions and resources (split into …Dr/…Cr)",
 }
 
 _JSON_TYPES = {"str": "string", "int": "integer", "bool": "boolean", "ValueType": "type",
                "tuple[str, ...]": "list of strings", "tuple[Attribute, ...]": "list of attributes",
                "tuple[TabularSection, ...]": "list of tabular sections", "tuple[RoutePoint, ...]": "list of route points",
-               "Mapping[str, Mapping[str, str]]": "object", "Mapping[str, tuple[str, ...]]": "object"}
+               "Mapping[str, Mapping[str, str]]": "object", "Mapping[str, tuple[str, ...]]": "object",
+               "tuple[PredefinedItem, ...]": "list of predefined items",
+               "tuple[PredefinedAccount, ...]": "list of predefined accounts"}
 
 _TYPE = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}],
          "description": MEANING["type"]}
@@ -106,7 +118,8 @@ def _field_schema(annotation: str) -> dict[str, Any]:
     if text.startswith("tuple[") and text.endswith(",...]"):
         item = text[len("tuple["):-len(",...]")]
         ref = {"Attribute": "#/$defs/Attribute", "TabularSection": "#/$defs/TabularSection",
-               "RoutePoint": "#/$defs/RoutePoint"}.get(item)
+               "RoutePoint": "#/$defs/RoutePoint", "PredefinedItem": "#/$defs/PredefinedItem",
+               "PredefinedAccount": "#/$defs/PredefinedAccount"}.get(item)
         return {"type": "array", "items": {"$ref": ref} if ref else _field_schema(item)}
     raise TypeError(f"no JSON Schema for a field of type {annotation}")
 
@@ -151,6 +164,18 @@ def configuration_schema() -> dict[str, Any]:
                           "properties": {"name": {"type": "string"}, "kind": {"enum": list(ROUTE_POINT_KINDS)},
                                          **{k: {"type": "string"} for k in ("next", "then", "otherwise", "description")},
                                          "addressing": {"type": "object", "description": "Addressing attribute values"}}}
+    assert init_fields(PredefinedItem) == ("name", "type", "description", "code")
+    defs["PredefinedItem"] = {"type": "object", "required": ["name", "type"], "additionalProperties": False,
+                              "properties": {"name": {"type": "string"}, "type": {"$ref": "#/$defs/Type"},
+                                             "description": {"type": "string"}, "code": {"type": "string"}}}
+    names = {"type": "array", "items": {"type": "string"}}
+    defs["PredefinedAccount"] = {
+        "type": "object", "required": ["name", "code"], "additionalProperties": False,
+        "properties": {"name": {"type": "string"}, "code": {"type": "string"}, "description": {"type": "string"},
+                       "type": {"enum": list(ACCOUNT_TYPES)}, "parent": {"type": "string"},
+                       "off_balance": {"type": "boolean"}, "ext_dimensions": names, "turnovers_only": names,
+                       "flags": names}}
+    assert set(defs["PredefinedAccount"]["properties"]) == set(init_fields(PredefinedAccount))
     rights = {"oneOf": [{"enum": [*RIGHTS, "*"]}, {"type": "array", "items": {"enum": [*RIGHTS, "*"]}}]}
     assert init_fields(Role) == ("name", "rights", "restrictions") and init_fields(User) == ("name", "password", "roles")
     defs["Role"] = {"type": "object", "required": ["name"], "additionalProperties": False,

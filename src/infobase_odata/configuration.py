@@ -26,7 +26,8 @@ __all__ = [
     "Attribute", "TabularSection", "Catalog", "Document", "Enum", "Constant",
     "ExchangePlan", "ChartOfCharacteristicTypes", "ChartOfAccounts", "ChartOfCalculationTypes",
     "BusinessProcess", "Task", "DocumentJournal", "InformationRegister", "AccumulationRegister",
-    "CalculationRegister", "Configuration", "ConfigurationError", "load_configuration", "Role", "User", "RIGHTS", "RoutePoint",
+    "CalculationRegister", "AccountingRegister", "PredefinedItem", "PredefinedAccount", "ACCOUNT_TYPES",
+    "Configuration", "ConfigurationError", "load_configuration", "Role", "User", "RIGHTS", "RoutePoint",
 ]
 
 
@@ -133,12 +134,86 @@ class ExchangePlan(ReferenceObject):
         object.__setattr__(self, "content", tuple(self.content))
 
 
+@dataclass(frozen=True)
+class PredefinedItem:
+    """A predefined item of a chart of characteristic types (e.g. an ext-dimension type
+    «Контрагенты» whose values are ``CatalogRef.Counterparties``)."""
+
+    name: str
+    type: ValueType
+    description: str = ""
+    code: str = ""
+
+    def __init__(self, name: str, type: Any, description: str = "", code: str = "") -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "type", parse_type(type))
+        object.__setattr__(self, "description", description or name)
+        object.__setattr__(self, "code", code)
+
+
+ACCOUNT_TYPES = ("Active", "Passive", "ActivePassive")
+
+
+@dataclass(frozen=True)
+class PredefinedAccount:
+    """A predefined account of a chart of accounts: its code, type, parent (a predefined name),
+    ext-dimension types (predefined names of the chart's characteristic types, in order; those
+    listed in ``turnovers_only`` keep no balance detail) and accounting flags set on it."""
+
+    name: str
+    code: str
+    description: str = ""
+    type: str = "ActivePassive"
+    parent: str = ""
+    off_balance: bool = False
+    ext_dimensions: tuple[str, ...] = ()
+    turnovers_only: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for part in ("ext_dimensions", "turnovers_only", "flags"):
+            object.__setattr__(self, part, tuple(getattr(self, part)))
+        object.__setattr__(self, "description", self.description or self.name)
+        if self.type not in ACCOUNT_TYPES:
+            raise ConfigurationError(f"account {self.name}: type must be one of {', '.join(ACCOUNT_TYPES)}")
+        if set(self.turnovers_only) - set(self.ext_dimensions):
+            raise ConfigurationError(f"account {self.name}: turnovers_only names no ext dimension of it")
+
+
+def _items(owner: str, cls: type, raw: Any) -> tuple:
+    """Predefined items given as objects (JSON) or instances (Python)."""
+    out = []
+    for i, item in enumerate(raw):
+        if isinstance(item, cls):
+            out.append(item)
+            continue
+        where = f"{owner}.predefined[{i}]"
+        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+            raise ConfigurationError(f'{where}: an entry needs a "name"')
+        check_keys(item, init_fields(cls), f"{where} ({item['name']})")
+        try:
+            out.append(cls(**item))
+        except TypeError as exc:
+            raise ConfigurationError(f"{where}: {exc}") from None
+    names = [item.name for item in out]
+    if len(set(names)) != len(names):
+        raise ConfigurationError(f"{owner}: duplicate predefined name")
+    return tuple(out)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ChartOfCharacteristicTypes(ReferenceObject):
     kind = "ChartOfCharacteristicTypes"
     code_length: int = 9
     description_length: int = 25
     hierarchical: bool = False
+    type: ValueType = field(default_factory=lambda: parse_type("String(0)"))
+    predefined: tuple[PredefinedItem, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "type", parse_type(self.type))
+        object.__setattr__(self, "predefined", _items(self.object_id, PredefinedItem, self.predefined))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,6 +221,27 @@ class ChartOfAccounts(ReferenceObject):
     kind = "ChartOfAccounts"
     code_length: int = 9
     description_length: int = 25
+    ext_dimension_types: str = ""  # the ChartOfCharacteristicTypes object id of ext dimensions
+    max_ext_dimensions: int = 3
+    accounting_flags: tuple[str, ...] = ()
+    ext_dimension_accounting_flags: tuple[str, ...] = ()
+    predefined: tuple[PredefinedAccount, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for part in ("accounting_flags", "ext_dimension_accounting_flags"):
+            object.__setattr__(self, part, tuple(getattr(self, part)))
+        object.__setattr__(self, "predefined", _items(self.object_id, PredefinedAccount, self.predefined))
+        names = {a.name for a in self.predefined}
+        for account in self.predefined:
+            if account.parent and account.parent not in names:
+                raise ConfigurationError(f"{self.object_id}: account {account.name} has an unknown parent {account.parent}")
+            if len(account.ext_dimensions) > self.max_ext_dimensions:
+                raise ConfigurationError(f"{self.object_id}: account {account.name} has more than "
+                                         f"{self.max_ext_dimensions} ext dimensions")
+            unknown = set(account.flags) - set(self.accounting_flags)
+            if unknown:
+                raise ConfigurationError(f"{self.object_id}: account {account.name}: unknown flag {sorted(unknown)[0]}")
 
 
 CALCULATION_DEPENDENCES = ("none", "action_period", "registration_period")
@@ -415,6 +511,27 @@ class CalculationRegister(RegisterObject):
             raise ConfigurationError(f"{self.object_id}: a schedule needs action_period")
 
 
+@dataclass(frozen=True, kw_only=True)
+class AccountingRegister(RegisterObject):
+    """Регистр бухгалтерии: entries of a chart of accounts with (``AccountDr``/``AccountCr``) or
+    without correspondence (``Account`` + ``RecordType``); dimensions and resources named in
+    ``unbalanced`` are split into ``…Dr``/``…Cr`` (reference §3.3)."""
+
+    kind = "AccountingRegister"
+    chart_of_accounts: str = ""
+    correspondence: bool = True
+    unbalanced: tuple[str, ...] = ()
+    recorders: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "recorders", tuple(self.recorders))
+        object.__setattr__(self, "unbalanced", tuple(self.unbalanced))
+        unknown = set(self.unbalanced) - {a.name for a in self.dimensions + self.resources}
+        if unknown:
+            raise ConfigurationError(f"{self.object_id}: unbalanced names no dimension or resource {sorted(unknown)[0]}")
+
+
 # --- users and roles (DESIGN.md "Security") ------------------------------------------------------
 
 RIGHTS = ("Read", "Insert", "Update", "Delete", "Posting", "UndoPosting", "Start", "Execute")
@@ -476,7 +593,7 @@ OBJECT_CLASSES: dict[str, type[MetadataObject]] = {
     for cls in (
         Catalog, Document, Enum, Constant, ExchangePlan, ChartOfCharacteristicTypes,
         ChartOfAccounts, ChartOfCalculationTypes, BusinessProcess, Task, DocumentJournal,
-        InformationRegister, AccumulationRegister, CalculationRegister,
+        InformationRegister, AccumulationRegister, CalculationRegister, AccountingRegister,
     )
 }
 
@@ -543,10 +660,33 @@ class Configuration:
                 self._validate_exchange_plan(obj)
             if isinstance(obj, CalculationRegister):
                 self._validate_calculation(obj)
+            if isinstance(obj, (ChartOfAccounts, AccountingRegister)):
+                self._validate_accounting(obj)
             if isinstance(obj, Document):
                 for reg in obj.registers:
                     if reg not in self._by_id:
                         raise ConfigurationError(f"{where}: posts to unknown register {reg}")
+
+    def _validate_accounting(self, obj: "ChartOfAccounts | AccountingRegister") -> None:
+        if isinstance(obj, AccountingRegister):
+            if not isinstance(self._by_id.get(obj.chart_of_accounts), ChartOfAccounts):
+                raise ConfigurationError(f"{obj.object_id}: chart_of_accounts {obj.chart_of_accounts!r} "
+                                         "is not a chart of accounts of the configuration")
+            return
+        if not obj.ext_dimension_types:
+            if any(a.ext_dimensions for a in obj.predefined):
+                raise ConfigurationError(f"{obj.object_id}: ext dimensions need ext_dimension_types")
+            return
+        types = self._by_id.get(obj.ext_dimension_types)
+        if not isinstance(types, ChartOfCharacteristicTypes):
+            raise ConfigurationError(f"{obj.object_id}: ext_dimension_types {obj.ext_dimension_types!r} "
+                                     "is not a chart of characteristic types of the configuration")
+        known = {item.name for item in types.predefined}
+        for account in obj.predefined:
+            for name in account.ext_dimensions:
+                if name not in known:
+                    raise ConfigurationError(f"{obj.object_id}: account {account.name}: {name} is no "
+                                             f"predefined item of {types.object_id}")
 
     def _validate_journal(self, journal: DocumentJournal) -> None:
         for document in journal.documents:

@@ -20,7 +20,8 @@ from typing import Any
 from webob import Response
 
 from .i18n import Message
-from . import calculation_handlers, errors, registers as r, security, writes
+from . import accounting_handlers, calculation_handlers, errors, registers as r, security, writes
+from .configuration import AccountingRegister
 from .errors import ODataError
 from .context import Resource, content_type, response, stream
 from .query.joins import check_joins
@@ -106,6 +107,8 @@ def register_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
 
 def virtual_table(ctx, resource) -> Response:
     entity_set = resource.entity_set
+    if isinstance(entity_set.source, AccountingRegister):  # their own parameters and results (§6.3)
+        return accounting_handlers.virtual_table(ctx, resource)
     name, args = resource.path
     layout = r.Layout.of(ctx.model, entity_set)
     slice_ = name in ("SliceLast", "SliceFirst")

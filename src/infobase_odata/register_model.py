@@ -78,7 +78,7 @@ def build_model(configuration: cfg.Configuration) -> Model:
             for function in ("Balance", "Turnovers", "BalanceAndTurnovers"):
                 result = build_result_set(model, entity_set, function)
                 if result is not None:
-                    model.vt_result_sets[result.name] = result
+                    model.vt_result_sets.setdefault(result.name, result)  # a kind module may have built its own (accounting)
     return model.freeze()
 
 

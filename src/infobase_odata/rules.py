@@ -61,6 +61,12 @@ def check_writable(entity_set: m.EntitySet, operation: str) -> None:
         raise NotAllowed(method)
 
 
+def check_deletable(stored: Mapping[str, Any] | None) -> None:
+    """Predefined items (accounts, characteristic types, ...) of the configuration stay (400 code 4)."""
+    if stored is not None and stored.get("Predefined") is True:
+        raise Invalid(f"Удаление предопределенного элемента {stored.get('PredefinedDataName') or ''} запрещено")
+
+
 def check_if_match(stored: Mapping[str, Any], if_match: str | None) -> None:
     if if_match is not None and stored.get("DataVersion") != if_match:
         raise stale_version()

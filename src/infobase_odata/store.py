@@ -60,6 +60,19 @@ def load_seed(folder: Path | None) -> Callable | None:
     return module.seed
 
 
+def with_predefined(model: Model, seed: Callable | None) -> Callable | None:
+    """The seed of a new database: the configuration's predefined items (accounts, ext-dimension
+    types) first, then the folder's seed hook."""
+    from .kinds.chart_of_accounts import create_predefined, predefined_rows
+    if next(predefined_rows(model), None) is None:
+        return seed
+
+    def run(provider: Any, model: Model, *, progress: Callable | None = None, **options: Any) -> Any:
+        create_predefined(provider, model)
+        return None if seed is None else seed(provider, model, progress=progress, **options)
+    return run
+
+
 def is_server_database(database: str) -> bool:
     """``postgresql://…`` / ``postgres://…``: a PostgreSQL server, not a SQLite file."""
     return database.startswith(("postgresql://", "postgres://"))
@@ -139,7 +152,8 @@ class LazyStore:
                     provider = provider_class(self._model, path,
                                               statement_timeout_ms=self._settings.statement_timeout_ms or None,
                                               trace=sql_trace if self._settings.trace_sql else None)
-                    prepare_database(provider, self._model, path, load_seed(self._seed_folder),
+                    prepare_database(provider, self._model, path,
+                                     with_predefined(self._model, load_seed(self._seed_folder)),
                                      self._seed_options, self.progress)
                     self._provider, self._pid = provider, os.getpid()
         return self._provider

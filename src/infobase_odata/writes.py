@@ -225,6 +225,7 @@ def delete_entity(ctx, resource) -> Response:
     version = if_match(ctx)
     with ctx.provider.transaction():
         previous = _current(ctx, entity_set, resource.key, restriction, version)
+        rules.check_deletable(previous)
         _fire(ctx, BEFORE_DELETE, entity_set, previous, previous=previous, data_load=load)
         ctx.provider.delete(entity_set, resource.key, if_match=version)
         _fire(ctx, ON_DELETE, entity_set, previous, previous=previous, data_load=load)

@@ -17,11 +17,9 @@ until its module lands. ``routes.py`` maps set kinds to handlers. Kinds whose
 
 from __future__ import annotations
 
-from .. import configuration as cfg, model as m
-from ..stores import ObjectWriter, RecordSetStore
 from . import (accumulation_register, business_process, calculation_register, catalog,
                chart_of_calculation_types, chart_of_characteristic_types, constant, document, enumeration,
-               exchange_plan, information_register, journal, task)
+               exchange_plan, information_register, journal, task, accounting_register, chart_of_accounts)
 from .base import Kind
 
 __all__ = ["Kind", "KINDS", "kind_of"]
@@ -33,12 +31,12 @@ KINDS: tuple[Kind, ...] = (
     constant.KIND,
     enumeration.KIND,
     exchange_plan.KIND,
-    Kind("ChartOfAccounts", cfg.ChartOfAccounts, m.OBJECT),
+    chart_of_accounts.KIND,
     chart_of_characteristic_types.KIND,
     chart_of_calculation_types.KIND,
     information_register.KIND,
     accumulation_register.KIND,
-    Kind("AccountingRegister", None, m.RECORD_SET, write_stores=(ObjectWriter, RecordSetStore)),
+    accounting_register.KIND,
     calculation_register.KIND,
     business_process.KIND,
     task.KIND,

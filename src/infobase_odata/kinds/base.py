@@ -27,3 +27,6 @@ class Kind:
     reader: Callable[[Any, Any], Any] | None = None
     # (action, its parameters) where they are not Post's ``PostingModeOperational`` (§4.2).
     action_parameters: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    # The provider attribute holding the store of this kind's sets (``provider.accounting``):
+    # their reads, record-set writes and virtual tables go to it (``kinds/reads.py``).
+    store: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import model as m
-from . import KINDS
+from . import KINDS, kind_of
 
 
 class KindReads:
@@ -19,9 +19,32 @@ class KindReads:
     def __init__(self, provider: Any, model: m.Model) -> None:
         self.provider = provider
         self._readers = {kind.set_kind: kind.reader(provider, model) for kind in KINDS if kind.reader}
+        # sets of kinds with a store of their own (accounting registers: provider.accounting)
+        self._stores = {kind.name: store for kind in KINDS
+                        if kind.store and (store := getattr(provider, kind.store, None)) is not None}
+        self._routes: dict[str, Any] = {}  # entity-set name -> what answers it
 
     def _for(self, entity_set: m.EntitySet) -> Any:
-        return self._readers.get(entity_set.kind, self.provider)
+        found = self._routes.get(entity_set.name)
+        if found is None:
+            kind = kind_of(entity_set.source)
+            found = self._stores.get(kind.name) if kind is not None else None
+            if found is None:
+                found = self._readers.get(entity_set.kind, self.provider)
+            self._routes[entity_set.name] = found
+        return found
+
+    def read_record_set(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
+        return self._for(entity_set).read_record_set(entity_set, *args, **kwargs)
+
+    def write_record_set(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
+        return self._for(entity_set).write_record_set(entity_set, *args, **kwargs)
+
+    def bulk_write_record_sets(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
+        return self._for(entity_set).bulk_write_record_sets(entity_set, *args, **kwargs)
+
+    def virtual_table(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
+        return self._for(entity_set).virtual_table(entity_set, *args, **kwargs)
 
     def query(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
         return self._for(entity_set).query(entity_set, *args, **kwargs)

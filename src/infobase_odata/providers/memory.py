@@ -32,6 +32,7 @@ from .. import model as m
 from ..calculations import CalculationEngine
 from ..stores import Key, QueryResult, Row
 from ..query.ast import Expr, QueryOptions
+from .accounting_memory import MemoryAccounting
 from .exchange import MemoryExchange, recording
 from .python import PythonProvider
 from .registers_memory import MemoryRegisters
@@ -42,6 +43,7 @@ class MemoryProvider(MemoryRegisters, PythonProvider):
     def __init__(self, model: m.Model) -> None:
         super().__init__(model)
         self._objects: dict[str, dict[Any, Row]] = {}  # entity set name -> key -> row
+        self.accounting = MemoryAccounting(self)  # accounting registers (kinds/reads.py routes them)
 
     # ---- storage: one dict per entity set -----------------------------------------------------
 

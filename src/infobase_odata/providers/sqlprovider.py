@@ -35,6 +35,7 @@ from .exchange import recording
 from .exchange_sql import SQLExchange
 from .sql import Compiler
 from .sqlcodec import RowCodec
+from .accounting_sql import SQLAccounting
 from .calculations_sql import SQLCalculations
 from .sqlite_registers import SQLRegisters
 from .sqlnames import q
@@ -123,6 +124,7 @@ class SQLProvider:
         a new store kind is one more attribute here."""
         self.objects = SQLObjectWrites(self)
         self.registers = SQLRegisters(self)
+        self.accounting = SQLAccounting(self)  # accounting registers (kinds/reads.py routes them)
         self.calculations = SQLCalculations(self)
 
     # ---- connections ------------------------------------------------------------------------
@@ -222,6 +224,7 @@ class SQLProvider:
                                    keys=(("Ref_Key", "LineNumber"),))
         self.registers._create_register_schema(db)
         self.calculations.create_schema(db)
+        self.accounting.create_schema(db)
         self.exchange.schema(db)
 
     def _stored_sets(self) -> Iterable[SetInfo]:
