@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable, Iterator, Mapping
 
-from sqlite_utils.db import quote_identifier as q
+from .sqlnames import q
 
 from .. import accounting as a, accounting_tables as vt, edm, model as m, registers as r
 from ..query.ast import Expr, QueryOptions
