@@ -117,7 +117,7 @@ class SQLAccounting(AccountingEntries):
         return [t.lines.decode(values) for values in cursor.fetchall()]
 
     def _recorder(self, register_set: m.EntitySet, key: Key) -> dict[str, Any]:
-        return self.provider._recorder(register_set, key)
+        return self.provider.registers._recorder(register_set, key)
 
     def _with_ext(self, layout: a.AccLayout, recorder: Mapping[str, Any], rows: list[Row]) -> list[Row]:
         """Records with their ext dimensions, read from their lines."""
@@ -199,7 +199,7 @@ class SQLAccounting(AccountingEntries):
         """Completed entries of new recorders in batches (benchmarks, bulk loads): records and
         lines inserted, totals NOT updated (call :meth:`rebuild_totals`)."""
         layout = a.AccLayout.of(self.model, register_set)
-        info = self.provider._records_info(register_set)
+        info = self.provider.registers._records_info(register_set)
         t = self.tables(layout)
         count, records, lines = 0, [], []
         with self.provider.transaction():
@@ -342,7 +342,7 @@ class SQLAccounting(AccountingEntries):
             inner = Compiler(self.model, layout.records_set, alias="r1", dialect=dialect)
             inner.params = bound
             same = " AND ".join(f"r1.{q(n)} = t0.{q(n)}" for n in (*layout.recorder, "LineNumber"))
-            info = self.provider._records_info(layout.register_set)
+            info = self.provider.registers._records_info(layout.register_set)
             where.append(f"EXISTS (SELECT 1 FROM {q(info.table)} AS r1 WHERE {same} AND {inner.where(restriction)})")
         start, end, period = (":_start" if params.start else None, ":_end" if params.end else None,
                               ":_period" if params.period else None)
