@@ -83,7 +83,8 @@ class Layout:
             tuple(n for n in register_set.entity_type.key_names) if register_set.kind == m.RECORD_SET else (),
             tuple(p for p in props if p.attribute in dims and p.name != "Period"),
             tuple(p for p in props if p.attribute in resources),
-            records.entity_type.property("RecordType") is not None,  # balance registers (kinds/record_set.py)
+            # accumulation registers of balances (an accounting register's RecordType is Debit/Credit)
+            isinstance(source, cfg.AccumulationRegister) and source.register_kind == "balance",
             records.entity_type.property("Period") is not None,
             records.entity_type.property("Active") is not None)
         return layout
