@@ -44,6 +44,7 @@ class PostgreSQLProvider(SQLProvider):
             database, pool_size=pool_size, statement_timeout_ms=statement_timeout_ms, trace=trace))
         self.database = database
         self.pool_size = pool_size
+        self.statement_timeout_ms = statement_timeout_ms
 
     @property
     def db(self) -> Any:

@@ -43,6 +43,8 @@ class SQLiteProvider(SQLProvider):
             path, busy_timeout=busy_timeout, statement_timeout_ms=statement_timeout_ms,
             synchronous=synchronous, trace=trace))
         self.path = str(path)
+        self.trace, self.busy_timeout = trace, busy_timeout  # as given (the connector uses them)
+        self.statement_timeout_ms, self.synchronous = statement_timeout_ms, synchronous
 
     @property
     def statement_timeout_ms(self) -> int | None:
