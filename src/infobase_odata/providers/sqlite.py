@@ -47,10 +47,6 @@ class SQLiteProvider(SQLProvider):
         self.statement_timeout_ms, self.synchronous = statement_timeout_ms, synchronous
 
     @property
-    def statement_timeout_ms(self) -> int | None:
-        return self.connector.statement_timeout_ms
-
-    @property
     def db(self) -> "sqlite_utils.Database":
         """This thread's connection through sqlite-utils (tests, scripts; imported only here and
         for schema statements: it costs a cold start ~100 ms)."""
