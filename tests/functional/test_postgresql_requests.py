@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from webob import Request
 
+from infobase_odata.i18n import translate
 from infobase_odata.middleware import ODataMiddleware
 from infobase_odata.providers.pgconn import CONFLICT_MESSAGE, Pools
 from infobase_odata.providers.postgresql import PostgreSQLProvider
@@ -138,7 +139,7 @@ def test_conflicts_that_persist_are_503_after_the_last_attempt(pg_app, order, mo
     monkeypatch.setattr(provider.objects, "update", conflict)
     response = _patch(1).get_response(app)
     message = assert_odata_error(response, 503, -1)
-    assert message == CONFLICT_MESSAGE and len(calls) == CONFLICT_ATTEMPTS
+    assert message == translate(CONFLICT_MESSAGE, "ru") and len(calls) == CONFLICT_ATTEMPTS
 
 
 def test_a_conflict_inside_a_change_set_is_503_without_a_retry(pg_app, order, monkeypatch):
@@ -162,7 +163,7 @@ def test_a_conflict_inside_a_change_set_is_503_without_a_retry(pg_app, order, mo
         op("PATCH", f"Document_SalesOrder(guid'{ORDER}')", {"Comment": "в пакете"}, "2"))])
     (result,) = answers(post_batch(app, body))
     status, _, payload = result
-    assert status == 503 and json.loads(payload)["odata.error"]["message"]["value"] == CONFLICT_MESSAGE
+    assert status == 503 and json.loads(payload)["odata.error"]["message"]["value"] == translate(CONFLICT_MESSAGE, "ru")
     assert len(calls) == 1
     units = Request.blank(SERVICE + "Catalog_Units/$count?$filter=Description eq 'в пакете'").get_response(app)
     assert units.text == "0"  # the change set's create was rolled back with it
