@@ -10,12 +10,8 @@ from __future__ import annotations
 from webob import Response
 
 from . import accounting as a, security
-from .context import content_type, response, stream
-from .expansion import decorate_rows
-from .formats.results import result_collection
-from .projection import build_shape
+from .vt_response import result_table
 from .query.parser import parse_query_options
-from .urls import parse_query_string
 
 
 def virtual_table(ctx, resource) -> Response:
@@ -23,15 +19,9 @@ def virtual_table(ctx, resource) -> Response:
     name, args = resource.path
     layout = a.AccLayout.of(ctx.model, entity_set)
     result_set = a.result_set(ctx.model, layout, name)
-    options = parse_query_options(parse_query_string(ctx.request.query_string), result_set, ctx.model,
-                                  limits=ctx.limits)
+    options = parse_query_options(ctx.query_pairs, result_set, ctx.model, limits=ctx.limits)
     params = a.acc_parameters(ctx.model, entity_set, name, args, options.custom)
     restriction = security.restrict_read(ctx, layout.records_set, None, options.allowed_only)
     result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
                                         result_set=result_set)
-    shape = build_shape(ctx.model, result_set, options)
-    rows = decorate_rows(ctx, shape, result.rows)
-    shape.links = []
-    chunks = result_collection(shape, rows, base=ctx.base, json=ctx.format.json, flavour=ctx.format.flavour,
-                               count=result.total)
-    return response(ctx, stream(chunks), content_type(ctx, "XML"))
+    return result_table(ctx, result_set, options, result)

@@ -13,13 +13,11 @@ from typing import Any
 from webob import Response
 
 from . import calculations as c, errors, security
-from .context import Resource, content_type, response, stream
+from .context import Resource
 from .errors import ODataError
-from .expansion import decorate_rows
-from .formats.results import result_collection
 from .kinds import calculation_register
 from .model import EntitySet
-from .projection import build_shape
+from .vt_response import result_table
 from .query.parser import parse_query_options
 from .registers import Layout
 from .stores import CalculationStore
@@ -53,12 +51,7 @@ def virtual_table(ctx, resource: Resource) -> Response:
     restriction = security.restrict_read(ctx, layout.records_set, params.condition, options.allowed_only)
     result = ctx.provider.calculation_table(entity_set, params, restriction=restriction, options=options,
                                             result_set=result_set)
-    shape = build_shape(ctx.model, result_set, options)
-    rows = decorate_rows(ctx, shape, result.rows)
-    shape.links = []
-    chunks = result_collection(shape, rows, base=ctx.base, json=ctx.format.json, flavour=ctx.format.flavour,
-                               count=result.total)
-    return response(ctx, stream(chunks), content_type(ctx, "XML"))
+    return result_table(ctx, result_set, options, result)
 
 
 def write_record_set(ctx, register_set: EntitySet, recorder: dict, rows: Any) -> list:

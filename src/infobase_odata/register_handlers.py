@@ -27,11 +27,11 @@ from .context import Resource, content_type, response, stream
 from .query.joins import check_joins
 from .events import POSTING, UNDO_POSTING, Event, Movements
 from .expansion import decorate_rows
-from .formats.results import result_collection
 from .keys import resolve_key
 from .kinds import kind_of
 from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet
 from .projection import build_shape
+from .vt_response import result_table
 from .query.ast import QueryOptions
 from .query.parser import parse_filter, parse_key_predicate, parse_query_options
 from .shape import shared_shape
@@ -121,15 +121,12 @@ def virtual_table(ctx, resource) -> Response:
     restriction = security.restrict_read(ctx, layout.records_set, params.condition, options.allowed_only)
     result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
                                         result_set=result_set)
-    shape = build_shape(ctx.model, result_set, options)
+    if not slice_:
+        return result_table(ctx, result_set, options, result)
+    shape = build_shape(ctx.model, result_set, options)  # slices are entities of the records set
     rows = decorate_rows(ctx, shape, result.rows)
-    if slice_:
-        chunks = ctx.writer.feed(shape, rows, base=ctx.base, count=result.total, flavour=ctx.format.flavour)
-        return response(ctx, stream(chunks), content_type(ctx, "FEED"))
-    shape.links = []
-    chunks = result_collection(shape, rows, base=ctx.base, json=ctx.format.json, flavour=ctx.format.flavour,
-                               count=result.total)
-    return response(ctx, stream(chunks), content_type(ctx, "XML"))
+    chunks = ctx.writer.feed(shape, rows, base=ctx.base, count=result.total, flavour=ctx.format.flavour)
+    return response(ctx, stream(chunks), content_type(ctx, "FEED"))
 
 
 # ---- Post / Unpost (§7) ---------------------------------------------------------------------------
