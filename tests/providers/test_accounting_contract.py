@@ -15,6 +15,7 @@ import pytest
 from infobase_odata.accounting import AccLayout, AccParams, predefined_key
 from infobase_odata.configuration import load_configuration
 from infobase_odata.kinds.chart_of_accounts import create_predefined
+from infobase_odata.providers.mapped import MappedSQLiteProvider
 from infobase_odata.providers.memory import MemoryProvider
 from infobase_odata.query.parser import parse_filter
 from infobase_odata.register_model import build_model
@@ -41,6 +42,10 @@ def accounting_model():
 def store(kind, model, tmp_path, request):
     if kind == "memory":
         provider = MemoryProvider(model)
+    elif kind == "mapped":  # a site mapping none of the sample's objects: the store is the SQL one
+        provider = MappedSQLiteProvider(model, tmp_path / "site.db", {"objects": {}})
+        request.addfinalizer(lambda: dispose(provider))
+        provider.create_schema()
     else:
         pg = request.getfixturevalue("pg_server") if kind == "postgresql" else None
         provider = make_provider(kind, model, tmp_path, pg=pg)
@@ -105,7 +110,7 @@ def cases(model, register, rng) -> list[AccParams]:
     return out + [AccParams("Balance"), AccParams("RecordsWithExtDimensions"), AccParams("ExtDimensions")]
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("engine", ["sqlite", "mapped", "postgresql"])
 @pytest.mark.parametrize("seed", range(3))
 def test_sql_stores_give_the_reference_tables(accounting_model, tmp_path, request, engine, seed):
     model = accounting_model
@@ -130,7 +135,7 @@ def test_sql_stores_give_the_reference_tables(accounting_model, tmp_path, reques
     assert table(sql, register, params) == table(memory, register, params)
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "mapped", "postgresql"])
 def test_a_failed_posting_leaves_entries_and_totals(accounting_model, tmp_path, request, kind):
     model = accounting_model
     register = model.entity_set("AccountingRegister_Main")
@@ -173,7 +178,7 @@ def simple_model():
     return build_model(Configuration("off", objects))
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "mapped", "postgresql"])
 def test_a_register_without_correspondence(tmp_path, request, kind):
     model = simple_model()
     register = model.entity_set("AccountingRegister_Off")
@@ -200,7 +205,7 @@ def test_a_register_without_correspondence(tmp_path, request, kind):
         held: (Decimal(0), Decimal(20)), leased: (Decimal(0), Decimal(5))}
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "mapped", "postgresql"])
 def test_an_entry_with_one_side_moves_one_account(accounting_model, tmp_path, request, kind):
     """Off-balance style: an entry without a credit account is a debit line only."""
     register = accounting_model.entity_set("AccountingRegister_Main")
