@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from . import configuration as cfg, model as m
 from .errors import QUERY_OPTION, ODataError, Invalid
+from .i18n import Message
 from .query.ast import Expr, QueryOptions
 from .query.evaluate import Evaluator
 from .query.parser import parse_filter
@@ -216,9 +217,9 @@ def ext_types(layout: AccLayout, text: str) -> tuple[str, ...]:
         elif layout.ext_types_id and item.replace("_", "a").isalnum():
             out.append(predefined_key(layout.ext_types_id, item))
         else:
-            raise ODataError(QUERY_OPTION, f"ExtraDimensions: {item[:40]!r} is not an ext-dimension type")
+            raise ODataError(QUERY_OPTION, Message("ExtraDimensions: {item!r} is not an ext-dimension type", item=item[:40]))
     if len(out) > layout.ext_count:
-        raise ODataError(QUERY_OPTION, f"ExtraDimensions: at most {layout.ext_count} ext-dimension types")
+        raise ODataError(QUERY_OPTION, Message("ExtraDimensions: at most {count} ext-dimension types", count=layout.ext_count))
     return tuple(out)
 
 
@@ -235,12 +236,12 @@ def acc_parameters(model: m.Model, register_set: m.EntitySet, name: str, args: s
         kind = declared[pname]
         if kind == "Edm.DateTime":
             if not isinstance(value, dt.datetime):
-                raise ODataError(QUERY_OPTION, f"Параметр {pname}: ожидается datetime'…'", status=400)
+                raise ODataError(QUERY_OPTION, Message("Parameter {name}: datetime'…' is expected", name=pname), status=400)
             setattr(params, {"Period": "period", "StartPeriod": "start", "EndPeriod": "end"}[pname],
                     value.replace(tzinfo=None, microsecond=0))
         elif pname == "Top":
             if not str(value).isdigit():
-                raise ODataError(QUERY_OPTION, "Параметр Top: ожидается целое число", status=400)
+                raise ODataError(QUERY_OPTION, Message("Parameter Top: an integer is expected"), status=400)
             params.top = int(str(value))
         elif pname == "Condition":
             if str(value).strip():
@@ -256,8 +257,8 @@ def acc_parameters(model: m.Model, register_set: m.EntitySet, name: str, args: s
             known = {d for d, _, _ in layout.dims}
             for n in names:
                 if n not in known:
-                    raise ODataError(QUERY_OPTION, f"Параметр Dimensions: {n} не является измерением "
-                                     f"{register_set.name}", status=400)
+                    raise ODataError(QUERY_OPTION, Message("Parameter Dimensions: {name} is not a dimension of {register}",
+                                                                   name=n, register=register_set.name), status=400)
             params.dimensions = names
         elif pname in ("ExtraDimensions", "BalancedExtraDimensions"):
             setattr(params, "extra" if pname == "ExtraDimensions" else "balanced_extra",
@@ -334,11 +335,11 @@ def complete_entries(layout: AccLayout, model: m.Model, rows: Iterable[Mapping[s
             kinds = kinds[:layout.ext_count]
             if given is not None:
                 if not isinstance(given, Mapping):
-                    raise Invalid(f"ExtDimensions{side}: an object {{ext-dimension type: value}}")
+                    raise Invalid(Message("ExtDimensions{side}: an object {{ext-dimension type: value}}", side=side))
                 for kind, value in given.items():
                     kind = _type_key(layout, str(kind))
                     if kind not in kinds:
-                        raise Invalid(f"ExtDimensions{side}: the account has no ext dimension {kind}")
+                        raise Invalid(Message("ExtDimensions{side}: the account has no ext dimension {kind}", side=side, kind=kind))
                     i = kinds.index(kind) + 1
                     value, value_type = value if isinstance(value, (tuple, list)) else (value, None)
                     if value_type is None:
@@ -348,7 +349,8 @@ def complete_entries(layout: AccLayout, model: m.Model, rows: Iterable[Mapping[s
                 value = row.get(f"ExtDimension{side}{i}")
                 if i > len(kinds):
                     if value not in (None, ""):
-                        raise Invalid(f"ExtDimension{side}{i}: the account has {len(kinds)} ext dimensions")
+                        raise Invalid(Message("ExtDimension{side}{i}: the account has {count} ext dimensions",
+                                               side=side, i=i, count=len(kinds)))
                     continue
                 row.setdefault(f"ExtDimensionType{side}{i}_Key", kinds[i - 1])
                 if value not in (None, "") and not row.get(f"ExtDimension{side}{i}_Type"):

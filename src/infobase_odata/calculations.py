@@ -38,6 +38,7 @@ from typing import Any, Iterable, Mapping
 
 from . import configuration as cfg, model as m
 from .errors import QUERY_OPTION, ODataError
+from .i18n import Message
 from .kinds import calculation_register as kind
 from .query.ast import Expr, QueryOptions
 from .stores import QueryResult
@@ -75,7 +76,8 @@ def _names(text: Any, known: Mapping[str, Any], what: str, register: str) -> tup
     names = tuple(dict.fromkeys(n.strip() for n in str(text).split(",") if n.strip()))
     for name in names:
         if name not in known:
-            raise ODataError(QUERY_OPTION, f"Параметр {what}: {name} не является измерением {register}", status=400)
+            raise ODataError(QUERY_OPTION, Message("Parameter {what}: {name} is not a dimension of {register}",
+                                                       what=what, name=name, register=register), status=400)
     return names
 
 
@@ -107,8 +109,8 @@ def calc_parameters(model: m.Model, register_set: m.EntitySet, name: str, args: 
             params.main_dimensions = params.base_dimensions = tuple(n for n in main_dims if n in base_dims)
         elif params.main_dimensions is None or params.base_dimensions is None or \
                 len(params.main_dimensions) != len(params.base_dimensions):
-            raise ODataError(QUERY_OPTION, "MainRegisterDimensions и BaseRegisterDimensions: списки "
-                             "измерений одинаковой длины", status=400)
+            raise ODataError(QUERY_OPTION, Message("MainRegisterDimensions and BaseRegisterDimensions: lists of dimensions "
+                                                    "of the same length"), status=400)
         if given.get("ViewPoints"):
             params.view_points = _names(given["ViewPoints"], base_dims, "ViewPoints", base_id)
     return params

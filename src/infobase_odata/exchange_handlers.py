@@ -24,6 +24,7 @@ from webob import Response
 from . import errors, register_handlers, security, writes
 from .context import Context, Resource, response
 from .errors import ODataError
+from .i18n import Message
 from .formats.atom import FEED_CONTENT_TYPE
 from .formats.changes import changes_feed
 from .keys import resolve_key
@@ -39,9 +40,10 @@ def _parameters(ctx: Context, action: str) -> tuple[EntitySet, str, int]:
     pairs = dict(parse_query_string(ctx.request.query_string))
     point, number = pairs.get("DataExchangePoint"), pairs.get("MessageNo")
     if point is None or number is None:
-        raise ODataError(errors.QUERY_OPTION, f"{action} needs DataExchangePoint and MessageNo")
+        raise ODataError(errors.QUERY_OPTION, Message("{action} needs DataExchangePoint and MessageNo", action=action))
     if not _MESSAGE_NO.fullmatch(number.strip()):
-        raise ODataError(errors.QUERY_OPTION, f"MessageNo must be a non-negative integer, not '{number[:30]}'")
+        raise ODataError(errors.QUERY_OPTION, Message("MessageNo must be a non-negative integer, not '{number}'",
+                                                         number=number[:30]))
     text = point.strip()
     if len(text) >= 2 and text[0] == text[-1] == "'":
         text = text[1:-1].replace("''", "'")  # a quoted string literal; inner quotes may be plain
@@ -57,8 +59,8 @@ def _parameters(ctx: Context, action: str) -> tuple[EntitySet, str, int]:
     plan = ctx.model.entity_set(segments[0].name) if len(segments) == 1 else None
     if plan is None or plan.kind != OBJECT or plan.source.kind != "ExchangePlan" or segments[0].args is None:
         raise ODataError(errors.QUERY_OPTION,
-                         "DataExchangePoint must be the URL of an exchange-plan node: "
-                         "'<service root>/ExchangePlan_<Name>(guid'…')'")
+                         Message("DataExchangePoint must be the URL of an exchange-plan node: "
+                                 "'<service root>/ExchangePlan_<Name>(guid'…')'"))
     key = resolve_key(plan, segments[0].args)
     return plan, key["Ref_Key"], int(number.strip().rstrip("L"))
 

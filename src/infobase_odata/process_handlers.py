@@ -12,6 +12,7 @@ from webob import Response
 
 from . import errors, security, writes
 from .errors import ODataError
+from .i18n import Message
 from .route_map import RouteRun
 from .urls import parse_query_string
 
@@ -24,7 +25,7 @@ def _route_point(ctx) -> str | None:
             if len(text) >= 2 and text[0] == text[-1] == "'":
                 text = text[1:-1].replace("''", "'")
             if not text:
-                raise ODataError(errors.BAD_FUNCTION, "RoutePoint: the name of a start point is expected")
+                raise ODataError(errors.BAD_FUNCTION, Message("RoutePoint: the name of a start point is expected"))
             return text
     return None
 

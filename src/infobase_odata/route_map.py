@@ -19,6 +19,7 @@ from typing import Any, Callable
 from . import configuration as cfg, errors, model as m
 from .edm import new_guid
 from .errors import ODataError, StoreError
+from .i18n import Message
 from .events import BEFORE_WRITE, CHECK_CONDITION, ON_CREATE_TASKS, ON_WRITE, Event, EventHandlers
 from .query.ast import QueryOptions
 from .query.parser import parse_filter
@@ -56,8 +57,8 @@ class RouteRun:
             point = source.point(point_name)
             if point is None or point.kind != "start":
                 names = ", ".join(p.name for p in starts) or "none"
-                raise ODataError(errors.BAD_FUNCTION, f"RoutePoint: {point_name!r} is not a start point of "
-                                                      f"{process_set.name} (start points: {names})")
+                raise ODataError(errors.BAD_FUNCTION, Message("RoutePoint: {point!r} is not a start point of {process} (start points: {names})",
+                                                              point=point_name, process=process_set.name, names=names))
         if process.get("Started"):
             raise conflict(f"{process_set.name} {process.get('Number', '')} is already started")
         if process.get("DeletionMark"):
@@ -105,26 +106,27 @@ class RouteRun:
                 return  # waits for its tasks
             else:
                 name = point.next
-        raise ODataError(errors.INTERNAL, f"{process_set.name}: the route passed {MAX_STEPS} points "
-                                          "without waiting at an activity (a loop of conditions?)")
+        raise ODataError(errors.INTERNAL, Message("{process}: the route passed {steps} points without waiting at an activity "
+                                                  "(a loop of conditions?)", process=process_set.name, steps=MAX_STEPS))
 
     def _condition(self, process_set: m.EntitySet, process: dict, point: cfg.RoutePoint) -> bool:
         handlers = self.events.point_handlers(process_set.name, point.name, CHECK_CONDITION)
         if not handlers:
-            raise ODataError(errors.INTERNAL, f"{process_set.name}: no condition handler for route point "
-                                              f"{point.name} (events.condition)")
+            raise ODataError(errors.INTERNAL, Message("{process}: no condition handler for route point {point} (events.condition)",
+                                                      process=process_set.name, point=point.name))
         event = self._event(CHECK_CONDITION, process_set, process, point)
         results = [_call(handler, event) for handler in handlers]
         if not all(isinstance(result, bool) for result in results):
-            raise ODataError(errors.INTERNAL, f"{process_set.name}: the condition handler of {point.name} "
-                                              "must return True or False")
+            raise ODataError(errors.INTERNAL, Message("{process}: the condition handler of {point} must return True or False",
+                                                      process=process_set.name, point=point.name))
         return all(results)
 
     def _create_tasks(self, process_set: m.EntitySet, process: dict, point: cfg.RoutePoint) -> int:
         source: cfg.BusinessProcess = process_set.source  # type: ignore[assignment]
         task_set = self.model.set_for_object(source.task)
         if task_set is None:
-            raise ODataError(errors.INTERNAL, f"{process_set.name}: its task {source.task} is not published")
+            raise ODataError(errors.INTERNAL, Message("{process}: its task {task} is not published",
+                                                  process=process_set.name, task=source.task))
         event = self._event(ON_CREATE_TASKS, process_set, process, point)
         event.tasks = [{"Description": point.description or point.name, **point.addressing}]
         for handler in self.events.point_handlers(process_set.name, point.name, ON_CREATE_TASKS):
@@ -133,8 +135,8 @@ class RouteRun:
         for values in event.tasks:
             unknown = [name for name in values if task_set.entity_type.property(name) is None]
             if unknown:
-                raise ODataError(errors.INTERNAL, f"{task_set.name} has no property {unknown[0]} "
-                                                  f"(a task of route point {point.name})")
+                raise ODataError(errors.INTERNAL, Message("{tasks} has no property {name} (a task of route point {point})",
+                                                          tasks=task_set.name, name=unknown[0], point=point.name))
             values = {"Date": now, **values, "Ref_Key": new_guid(), "BusinessProcess": process["Ref_Key"],
                       "BusinessProcess_Type": f"{m.NAMESPACE}.{process_set.name}", "RoutePoint": point.name,
                       "RoutePoint_Type": route_point_type(process_set.name), "Executed": False}

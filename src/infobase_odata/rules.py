@@ -64,7 +64,8 @@ def check_writable(entity_set: m.EntitySet, operation: str) -> None:
 def check_deletable(stored: Mapping[str, Any] | None) -> None:
     """Predefined items (accounts, characteristic types, ...) of the configuration stay (400 code 4)."""
     if stored is not None and stored.get("Predefined") is True:
-        raise Invalid(f"Удаление предопределенного элемента {stored.get('PredefinedDataName') or ''} запрещено")
+        raise Invalid(Message("Deleting the predefined item {name} is not allowed",
+                              name=stored.get('PredefinedDataName') or ''))
 
 
 def check_if_match(stored: Mapping[str, Any], if_match: str | None) -> None:
