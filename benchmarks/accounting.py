@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
 import sqlite3
 import sys
@@ -37,7 +36,7 @@ from infobase_odata.configuration import Configuration  # noqa: E402
 from infobase_odata.kinds.chart_of_accounts import create_predefined  # noqa: E402
 from infobase_odata.providers.sqlite import SQLiteProvider  # noqa: E402
 from infobase_odata.service import ODataService  # noqa: E402
-from registers import timed  # noqa: E402  (benchmarks/registers.py: median and p99 of in-process GETs)
+from registers import fresh_provider, timed  # noqa: E402  (benchmarks/registers.py: median and p99 of in-process GETs)
 
 CHART, TYPES, REG = "ChartOfAccounts_Main", "ChartOfCharacteristicTypes_ExtDimensionTypes", "AccountingRegister_Main"
 GOODS = [f"{i:08x}-0000-1000-8000-00000000beef" for i in range(1000)]
@@ -131,14 +130,9 @@ def main() -> None:
     parser.add_argument("--db", default=str(HERE / "var" / "accounting.db"))
     parser.add_argument("--reuse", action="store_true", help="time the entries already in --db (built before)")
     args = parser.parse_args()
-    os.makedirs(os.path.dirname(args.db), exist_ok=True)
-    for suffix in ("", "-wal", "-shm") if not args.reuse else ():
-        if os.path.exists(args.db + suffix):
-            os.remove(args.db + suffix)
     conf = configuration()
     model = build_model(conf)
-    provider = SQLiteProvider(model, args.db, statement_timeout_ms=None)
-    provider.create_schema()
+    provider = fresh_provider(model, args.db, keep=args.reuse)
     if args.reuse:
         (stored,) = provider.link.run(f'SELECT count(*) FROM "{REG}_RecordType"').fetchone()
         args.entries = stored

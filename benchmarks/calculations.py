@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
 import sqlite3
 import statistics
@@ -38,6 +37,7 @@ from infobase_odata.configuration import Configuration  # noqa: E402
 from infobase_odata.kinds.chart_of_calculation_types import ensure_predefined, predefined_ref  # noqa: E402
 from infobase_odata.providers.sqlite import SQLiteProvider  # noqa: E402
 from infobase_odata.service import ODataService  # noqa: E402
+from registers import fresh_provider  # noqa: E402  (benchmarks/registers.py)
 from infobase_odata.values import complete_row  # noqa: E402
 
 RECORDS = "CalculationRegister_Accruals_RecordType"
@@ -163,14 +163,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--db", default=str(HERE / "var" / "calculations.db"))
     args = parser.parse_args()
-    os.makedirs(os.path.dirname(args.db), exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(args.db + suffix):
-            os.remove(args.db + suffix)
     conf = configuration()
     model = build_model(conf)
-    provider = SQLiteProvider(model, args.db, statement_timeout_ms=None)
-    provider.create_schema()
+    provider = fresh_provider(model, args.db)
     ensure_predefined(provider, model)
     built = time.perf_counter()
     employees = fill(provider, model, args.records, random.Random(2024))

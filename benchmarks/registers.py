@@ -115,19 +115,26 @@ def timed(app, path: str, repeat: int) -> tuple[float, float, int]:
     return statistics.median(times), p99, rows
 
 
+def fresh_provider(model, path: str, *, keep: bool = False) -> SQLiteProvider:
+    """A SQLite store at ``path`` (its files removed first unless ``keep``) with its schema, and no
+    statement budget (building a large register takes long)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    for suffix in ("", "-wal", "-shm") if not keep else ():
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    provider = SQLiteProvider(model, path, statement_timeout_ms=None)
+    provider.create_schema()
+    return provider
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--db", default=str(HERE / "var" / "registers.db"))
     args = parser.parse_args()
-    os.makedirs(os.path.dirname(args.db), exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(args.db + suffix):
-            os.remove(args.db + suffix)
     conf = configuration()
     model = build_model(conf)
-    provider = SQLiteProvider(model, args.db, statement_timeout_ms=None)
-    provider.create_schema()
+    provider = fresh_provider(model, args.db)
     app = ODataService(conf, provider)
     rng = random.Random(2024)
     balance = f"{SERVICE}AccumulationRegister_Stock/Balance(Period=datetime'{PERIOD}')?$format=json"
