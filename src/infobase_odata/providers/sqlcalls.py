@@ -11,7 +11,7 @@ call the registered functions of ``sqlfunctions``::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ..i18n import Message
 from ..query import evaluate as ev
@@ -20,8 +20,19 @@ from .dialect import SQLITE
 from .sqlcodec import BOOL, DATE, DEC, GUID, INT, STR
 from .sqlfrag import NULL, TYPED, CompileError, Frag
 
-if TYPE_CHECKING:
-    from .sql import Compiler
+
+
+class Compiler(Protocol):
+    """What the calls need of ``sql.Compiler`` (a Protocol here: ``sql`` imports this module)."""
+
+    dialect: Any
+    entity_set: Any
+
+    def bind(self, value: Any) -> str: ...
+    def compile(self, node: Any, scope: dict) -> Frag: ...
+    def as_dec(self, f: Frag) -> str: ...
+    def typed_parts(self, f: Frag, node: Any) -> tuple[str, str]: ...
+    def text_of(self, f: Frag) -> str: ...
 
 ESCAPE = SQLITE.like_escape
 MAX_TEXT = 10**9  # SQLITE_MAX_LENGTH: no text is longer

@@ -13,22 +13,32 @@ provider (the model, the dialect, the tables, this thread's connection and trans
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .sqlconn import Link
-    from .sqlprovider import SQLProvider
+
+class StoreHost(Protocol):
+    """What a store uses of ``sqlprovider.SQLProvider`` (a Protocol here: the provider imports
+    its stores, so they do not import it)."""
+
+    model: Any
+    dialect: Any
+    sets: dict[str, Any]
+    connector: Any
+
+    @property
+    def link(self) -> Any: ...
+    def transaction(self) -> Any: ...
 
 
 class SQLStore:
-    def __init__(self, sql: "SQLProvider") -> None:
+    def __init__(self, sql: StoreHost) -> None:
         self.sql = sql
         self.model = sql.model
         self.dialect = sql.dialect
         self._info = sql.sets
 
     @property
-    def link(self) -> "Link":
+    def link(self) -> Any:
         """This thread's connection (the provider opens it lazily)."""
         return self.sql.link
 
