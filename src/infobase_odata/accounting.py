@@ -224,7 +224,7 @@ def ext_types(layout: AccLayout, text: str) -> tuple[str, ...]:
 
 
 def acc_parameters(model: m.Model, register_set: m.EntitySet, name: str, args: str | None,
-                   custom: Iterable[tuple[str, str]]) -> AccParams:
+                   custom: Iterable[tuple[str, str]], limits: Any = None) -> AccParams:
     """Parameters in the parentheses and/or the query string (§6); an unknown one is 501 code 0."""
     layout = AccLayout.of(model, register_set)
     declared = dict(RESULTS[name][1])
@@ -246,10 +246,10 @@ def acc_parameters(model: m.Model, register_set: m.EntitySet, name: str, args: s
         elif pname == "Condition":
             if str(value).strip():
                 params.condition = parse_filter(str(value), condition_set(model, layout, name), model,
-                                                option="Condition")
+                                                option="Condition", limits=limits)
         elif pname in ("AccountCondition", "BalancedAccountCondition"):
             if str(value).strip():
-                expr = parse_filter(str(value), layout.lines_set, model, option=pname)
+                expr = parse_filter(str(value), layout.lines_set, model, option=pname, limits=limits)
                 setattr(params, "account_condition" if pname == "AccountCondition" else
                         "balanced_account_condition", expr)
         elif pname == "Dimensions":

@@ -11,6 +11,8 @@ from webob import Response
 
 from . import accounting as a, security
 from .vt_response import result_table
+from .query.ast import QueryOptions
+from .query.joins import check_joins
 from .query.parser import parse_query_options
 
 
@@ -20,7 +22,9 @@ def virtual_table(ctx, resource) -> Response:
     layout = a.AccLayout.of(ctx.model, entity_set)
     result_set = a.result_set(ctx.model, layout, name)
     options = parse_query_options(ctx.query_pairs, result_set, ctx.model, limits=ctx.limits)
-    params = a.acc_parameters(ctx.model, entity_set, name, args, options.custom)
+    params = a.acc_parameters(ctx.model, entity_set, name, args, options.custom, limits=ctx.limits)
+    for condition in (params.condition, params.account_condition, params.balanced_account_condition):
+        check_joins(QueryOptions(filter=condition), ctx.limits.max_joins)  # as register_handlers
     restriction = security.restrict_read(ctx, layout.records_set, None, options.allowed_only)
     result = ctx.provider.virtual_table(entity_set, params, restriction=restriction, options=options,
                                         result_set=result_set)
