@@ -13,7 +13,8 @@ from typing import Any
 from .i18n import Message
 from .edm import NIL_GUID
 from .errors import ODataError
-from .model import CONSTANT, JOURNAL, EntitySet
+from .model import CONSTANT, JOURNAL, EntitySet, Property
+from .query.ast import Literal
 from .query.parser import parse_key_predicate
 
 # Literal types accepted for a key property of each EDM type (integers widen).
@@ -50,6 +51,8 @@ def resolve_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
         raise ODataError.bad_key(Message("{name} needs a key in parentheses", name=entity_set.name))
     parts = parse_key_predicate(args)
     if len(parts) == 1 and parts[0].name is None:
+        if len(key_props) == 1 and entity_set.kind != JOURNAL:  # the usual (guid'…'): checked at once
+            return {key_props[0].name: _checked(key_props[0], parts[0].value)}
         if len(key_props) != 1:
             raise ODataError.bad_key(
                 Message("{name} has a composite key: name every part ({parts})",
@@ -80,8 +83,13 @@ def resolve_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
             # the document's GUID as guid'…' (the URL form is UNCONFIRMED, §3.3): accept both.
             key[prop.name] = str(literal.value)
             continue
-        if literal.edm_type not in COMPATIBLE_LITERALS.get(prop.edm_type, {prop.edm_type}):
-            raise ODataError.bad_key(Message("{name} must be a {edm_type} literal, not {edm_type2}",
-                                             name=prop.name, edm_type=prop.edm_type, edm_type2=literal.edm_type))
-        key[prop.name] = literal.value
+        key[prop.name] = _checked(prop, literal)
     return key
+
+
+def _checked(prop: Property, literal: Literal) -> Any:
+    """The literal's value when its type fits the key property's (integers widen)."""
+    if literal.edm_type not in COMPATIBLE_LITERALS.get(prop.edm_type, {prop.edm_type}):
+        raise ODataError.bad_key(Message("{name} must be a {edm_type} literal, not {edm_type2}",
+                                         name=prop.name, edm_type=prop.edm_type, edm_type2=literal.edm_type))
+    return literal.value

@@ -112,8 +112,9 @@ class EntityType(ComplexType):
         return self.always_open or any(p.role == COMPOSITE_TYPE for p in self.properties)
 
     @property
-    def key(self) -> list[Property]:
-        return [self.property(n) for n in self.key_names]  # type: ignore[misc]
+    def key(self) -> tuple[Property, ...]:
+        frozen = self.__dict__.get("_key")  # set by freeze: the hot path of every key lookup
+        return frozen if frozen is not None else tuple(self.property(n) for n in self.key_names)  # type: ignore[misc]
 
     def navigation_property(self, name: str) -> NavigationProperty | None:
         for nav in self.navigation:
@@ -125,6 +126,7 @@ class EntityType(ComplexType):
         if not self.__dict__.get("_frozen"):
             object.__setattr__(self, "navigation", tuple(self.navigation))
             super().freeze()
+            self.__dict__["_key"] = tuple(self.property(n) for n in self.key_names)
 
 
 @dataclass(frozen=True)

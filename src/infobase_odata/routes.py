@@ -114,7 +114,7 @@ def check_stores(ctx: Context, needs: tuple[type, ...], method: str) -> None:
 
 def dispatch(ctx: Context, segments: list[Segment]) -> Response:
     method = ctx.request.method.upper()
-    tunnelled = ctx.request.headers.get("X-HTTP-Method", "").strip().upper()
+    tunnelled = ctx.request.environ.get("HTTP_X_HTTP_METHOD", "").strip().upper()
     if method == "POST" and tunnelled in TUNNELLED:
         method = tunnelled
     check_request(ctx.request, ctx.settings, method)  # cross-site request forgery (csrf.py)

@@ -149,7 +149,7 @@ class ODataService:
                 err = ODataError.of(errors.INTERNAL, errors.INTERNAL_TEMPLATE + " ({detail})",
                                     detail=f"{type(exc).__name__}: {exc}")
             response = self.error_response(err, fmt)
-        response.headers["DataServiceVersion"] = "3.0"
+        response.headerlist.append(("DataServiceVersion", "3.0"))  # nothing else sets it
         return response
 
     def _dispatch(self, context: Context, segments: list[str]) -> Response:

@@ -140,3 +140,7 @@ class RowCodec:
     def encode_value(self, name: str, value: Any) -> Any:
         f = encoder(self.storage[name], self.native_bool)
         return value if f is None else f(value)
+
+    def value_encoder(self, name: str) -> Callable[[Any], Any] | None:
+        """``encode_value`` of ``name`` as a function built once (None: stored as it is)."""
+        return encoder(self.storage[name], self.native_bool)

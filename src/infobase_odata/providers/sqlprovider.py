@@ -40,7 +40,7 @@ from .calculations_sql import SQLCalculations
 from .sqlite_registers import SQLRegisters
 from .sqlnames import q
 from .sqlschema import PostgreSQLDDL, SQLiteDDL
-from .sqltables import SetInfo
+from .sqltables import SetInfo, key_value
 from .sqlitewrites import SQLObjectWrites
 
 CHUNK = 500  # owners per tabular-section query while streaming a page
@@ -355,9 +355,7 @@ class SQLProvider:
         if entity_set.kind == m.CONSTANT:
             found = self.link.run(info.select).fetchone()
             return info.codec.decode(found) if found else v.constant_row(entity_set.entity_type)
-        cond = " AND ".join(f"t0.{q(n)} = ?" for n in info.key_names)
-        params = [info.codec.encode_value(n, self._key_value(n, key[n])) for n in info.key_names]
-        return self._one(info, f"{info.select} WHERE {cond}", params)
+        return self._one(info, info.select_by_key, info.key_params(key))
 
     def _one(self, info: SetInfo, sql: str, params: list[Any]) -> Row | None:
         """The row ``sql`` selects (tabular sections attached), or None."""
@@ -369,17 +367,13 @@ class SQLProvider:
             self._attach_tabs(info, [row], info.tabs)
         return row
 
-    @staticmethod
-    def _key_value(name: str, value: Any) -> Any:
-        return str(value).lower() if name == "Ref_Key" else int(value) if name in (
-            "LineNumber", "SurrogateKey") else value
 
     def get_many(self, entity_set: m.EntitySet, keys: Iterable[Key]) -> Iterator[Row]:
         info = self._info[entity_set.name]
         if entity_set.kind == m.CONSTANT:
             return iter([self.get(entity_set, {"SurrogateKey": 0})])  # type: ignore[list-item]
         names = info.key_names
-        packed = [[self._key_value(n, k[n]) for n in names] for k in keys]
+        packed = [[key_value(n, k[n]) for n in names] for k in keys]
         if not packed:
             return iter(())
         join, params = self.dialect.join_keys(names, packed)

@@ -28,4 +28,16 @@ class SetInfo:
                        f'WHERE _id = ? AND "DataVersion" = ?')
         self.tabs = v.tabular_properties(entity_set.entity_type)
         self.key_names = entity_set.entity_type.key_names
+        self.select_by_key = f"{self.select} WHERE " + " AND ".join(f"t0.{q(n)} = ?" for n in self.key_names)
+        self.key_encoders = tuple((n, self.codec.value_encoder(n)) for n in self.key_names)
         self.numbering = w.numbering(entity_set)
+
+    def key_params(self, key: dict) -> list:
+        """The bound parameters of ``select_by_key`` for ``key`` (normalized, encoded)."""
+        return [key_value(n, key[n]) if f is None else f(key_value(n, key[n])) for n, f in self.key_encoders]
+
+
+def key_value(name: str, value: object) -> object:
+    """A key part as stored: GUIDs lowercase, line numbers and surrogate keys integers."""
+    return str(value).lower() if name == "Ref_Key" else int(value) if name in (  # type: ignore[call-overload]
+        "LineNumber", "SurrogateKey") else value
