@@ -198,7 +198,7 @@ def _operation(part: MultipartSegment, payload: bytes, where: str) -> Operation:
     split = _BLANK_LINE.search(payload)
     head, body = (payload[: split.start()], payload[split.end():]) if split else (payload, b"")
     lines = head.strip(b"\r\n").split(b"\n")
-    if len(lines) > MAX_REQUEST_HEADERS + 1 or any(len(line) > MAX_LINE for line in lines):
+    if len(lines) > MAX_REQUEST_HEADERS + 1 or (len(head) > MAX_LINE and any(len(line) > MAX_LINE for line in lines)):
         raise bad_batch(Message("{where}: more than {headers} request headers or a line over {line} bytes",
                                 where=where, headers=MAX_REQUEST_HEADERS, line=MAX_LINE))
     match = _REQUEST_LINE.match(lines[0].decode("latin-1").strip())

@@ -157,7 +157,7 @@ def _empties(entity_type: m.ComplexType) -> tuple[Any, int, dict[str, Any], tupl
                 again = normalize(prop, empty)
                 if type(again) is type(empty) and repr(again) == repr(empty):  # a fixed point
                     settled[prop.name] = empty
-        if len(_empty_rows) >= 256:
+        if len(_empty_rows) >= 4096:  # a type per entity set and tabular section
             _empty_rows.clear()
         found = _empty_rows[id(entity_type)] = (entity_type, len(properties), template, fresh, settled)
     return found
