@@ -27,7 +27,7 @@ from webob import Request, Response
 from .errors import ODataError
 from .multipart import BatchLimits, ChangeSet, Operation, change_set_part, http_part, multipart, parse_batch
 from .urls import SERVICE_PATH, Segment
-from .writes import read_body
+from .writes import BODY_KEY, read_body
 
 log = logging.getLogger("infobase_odata")
 
@@ -85,6 +85,7 @@ class _Runner:
         self.subject = context.subject
         self.format = context.format
         self.base = context.base
+        self.max_body_bytes = context.settings.max_body_bytes
         environ = context.request.environ
         self.environ = {key: value for key, value in environ.items()
                         if not key.startswith(("HTTP_", "webob.")) and key not in _OWN_KEYS}
@@ -120,8 +121,12 @@ class _Runner:
         environ["QUERY_STRING"] = query
         for key in self.raw_keys:
             environ[key] = self.raw_root + relative
-        environ["wsgi.input"] = io.BytesIO(body)
+        stream = environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
+        if len(body) <= self.max_body_bytes:  # what read_body would read back (413 above it)
+            environ[BODY_KEY] = (stream, body)
+        else:
+            environ.pop(BODY_KEY, None)
         for name, value in operation.headers:
             key = name.upper().replace("-", "_")
             if key == "CONTENT_TYPE":

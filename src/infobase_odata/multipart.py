@@ -1,26 +1,34 @@
-"""``multipart/mixed`` bodies of ``$batch`` (OData v3 batch format): read with the standard
-library's ``email`` parser after cheap size checks, written back as one part per answer::
+"""``multipart/mixed`` bodies of ``$batch`` (OData v3 batch format): read with the ``multipart``
+library's push parser after cheap size checks, written back as one part per answer::
 
     items = parse_batch(body, "multipart/mixed; boundary=b", BatchLimits(max_parts=1000))
     items[0]  # Operation('GET', 'Catalog_Goods?$top=1', ...) or ChangeSet([...])
 
-The parser (``email.feedparser``) is lenient and line-based: it records defects instead of
-failing and spends time per line and per nesting level, so the body is bounded *before*
-parsing (delimiter lines and lines in total, derived from ``max_parts``), fed in chunks that
-stop at the first part nested deeper than ``max_nesting``, and every recorded defect is a 400.
+The body is bounded *before* parsing (delimiter lines and lines in total, derived from
+``max_parts``); the parser then scans for delimiters (CRLF line breaks, as RFC 2046 requires),
+limits each part's MIME headers and raises on anything malformed, which is a 400. Only two
+levels are ever parsed: the batch, then each change set, whose own parts may not be multipart.
 Each part's own HTTP request head is read strictly (at most 100 headers of 8 KiB, no folding).
+The library (``multipart``, imported on the first ``$batch``) parses ``multipart/form-data`` by
+default; ``_create_segment`` is its documented hook for other multipart types.
 """
 
 from __future__ import annotations
 
+import binascii
 import email.message
+import functools
+import quopri
 import re
 from dataclasses import dataclass, field
-from email.feedparser import FeedParser
+from typing import TYPE_CHECKING, Any
 
 from .i18n import Message
 from . import errors
 from .errors import ODataError
+
+if TYPE_CHECKING:
+    from multipart import MultipartSegment
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "MERGE", "DELETE")
 CHANGE_METHODS = ("POST", "PUT", "PATCH", "MERGE", "DELETE")
@@ -29,7 +37,6 @@ MIN_LINES = 20_000
 MAX_PART_HEADER_BYTES = 16 * 1024  # MIME headers of one part
 MAX_REQUEST_HEADERS = 100  # HTTP headers of one operation (as http.client)
 MAX_LINE = 8192  # bytes in its request line or one header line
-CHUNK = 8192  # characters fed to the parser between two nesting checks
 _BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]\Z")  # RFC 2046 §5.1.1
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _HEADER = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*\Z")  # RFC 9110 token ":" value
@@ -85,59 +92,72 @@ def _check_bounds(body: bytes, limits: BatchLimits) -> None:
         raise ODataError(errors.BAD_REQUEST, Message("The $batch body has too many lines"), status=413)
 
 
-def _check_defects(message: email.message.Message, where: str) -> None:
-    if message.defects:
-        names = ", ".join(type(defect).__name__ for defect in message.defects)
-        raise bad_batch(Message("{where}: malformed MIME ({names})", where=where, names=names))
-    size = sum(len(name) + len(value) + 4 for name, value in message.items())
-    if size > MAX_PART_HEADER_BYTES:
-        raise bad_batch(Message("{where}: the part headers exceed {limit} bytes",
-                                where=where, limit=MAX_PART_HEADER_BYTES))
+@functools.cache
+def _library() -> tuple[Any, Any, Any]:
+    """(parser class, segment class, error class) of ``multipart``, imported on first use."""
+    import multipart
+
+    class MixedParser(multipart.PushMultipartParser):
+        """Parts of any ``multipart/*`` body: no ``Content-Disposition: form-data`` required."""
+
+        def _create_segment(self, headerlist: list[tuple[str, str]]) -> multipart.MultipartSegment:
+            return multipart.MultipartSegment(headerlist)
+
+    return MixedParser, multipart.MultipartSegment, multipart.MultipartError
 
 
-def _parse(data: bytes, max_nesting: int) -> email.message.Message:
-    """``BytesParser.parsebytes`` fed in chunks, stopped as soon as parts nest deeper than
-    allowed (the parser's work grows with the depth times the lines)."""
-    parser = FeedParser()  # policy compat32, its default (email.policy costs ~15 ms to import)
-    text = data.decode("ascii", "surrogateescape")  # as BytesParser does
+def _segments(data: bytes, boundary: str, where: str, prefix: str = "") -> list[tuple[MultipartSegment, bytes]]:
+    """The parts of one ``multipart/mixed`` level: (MIME headers, payload) each; 400 when the
+    parser refuses it, or when a part's MIME headers exceed ``MAX_PART_HEADER_BYTES``."""
+    MixedParser, MultipartSegment, MultipartError = _library()
+    parser = MixedParser(boundary, len(data), max_header_size=MAX_PART_HEADER_BYTES,
+                          max_header_count=MAX_REQUEST_HEADERS, header_charset="latin1")
+    parts: list[tuple[MultipartSegment, bytes]] = []
+    chunks: list[bytes] = []
     try:
-        for start in range(0, len(text), CHUNK):
-            parser.feed(text[start: start + CHUNK])
-            # _msgstack: the messages open at this point, the batch's included (batch > change
-            # set > operation is 3); a private attribute, hence the default.
-            if len(getattr(parser, "_msgstack", ())) > max_nesting + 1:
-                raise bad_batch(Message("multipart parts are nested too deeply"))
-        return parser.close()
-    except RecursionError:
-        raise bad_batch(Message("multipart parts are nested too deeply")) from None
+        for event in parser.parse(data):
+            if isinstance(event, MultipartSegment):
+                chunks = []
+                parts.append((event, b""))
+            elif event is None:
+                parts[-1] = (parts[-1][0], b"".join(chunks))
+            else:
+                chunks.append(event)
+        parser.close()
+    except MultipartError as err:
+        detail = str(err).replace("(", "").replace(")", "")  # the library's own words (English)
+        raise bad_batch(Message("{where}: malformed MIME ({names})", where=where, names=detail)) from None
+    for number, (segment, _) in enumerate(parts, 1):
+        if sum(len(name) + len(value) + 4 for name, value in segment.headerlist) > MAX_PART_HEADER_BYTES:
+            raise bad_batch(Message("{where}: the part headers exceed {limit} bytes",
+                                    where=Message("part {number}", number=f"{prefix}{number}"),
+                                    limit=MAX_PART_HEADER_BYTES))
+    return parts
 
 
 def parse_batch(body: bytes, content_type: str, limits: BatchLimits) -> list[Operation | ChangeSet]:
     """The operations and change sets of a ``$batch`` body, in order; 400/413 when malformed."""
     boundary = boundary_of(content_type)
     _check_bounds(body, limits)
-    head = f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii")
-    message = _parse(head + body, limits.max_nesting)
-    _check_defects(message, Message("the batch"))
-    if not message.is_multipart() or not message.get_payload():
+    parts = _segments(body, boundary, Message("the batch"))
+    if not parts:
         raise bad_batch(Message("no parts between the boundaries"))
     items: list[Operation | ChangeSet] = []
     count = 0
-    for number, part in enumerate(message.get_payload(), 1):
+    for number, (part, payload) in enumerate(parts, 1):
         where = Message("part {number}", number=number)
-        _check_defects(part, where)
-        if part.get_content_maintype() == "multipart":
-            if part.get_content_type() != "multipart/mixed" or not part.is_multipart():
+        if (part.content_type or "").startswith("multipart/"):
+            if part.content_type != "multipart/mixed":
                 raise bad_batch(Message("{where}: a change set must be multipart/mixed", where=where))
             if limits.max_nesting < 2:
                 raise bad_batch(Message("{where}: change sets are not accepted (max_batch_nesting)", where=where))
             change_set = ChangeSet()
-            for inner_number, inner in enumerate(part.get_payload(), 1):
+            inner_parts = _segments(payload, boundary_of(part.header("Content-Type", "")), where, f"{number}.")
+            for inner_number, (inner, inner_payload) in enumerate(inner_parts, 1):
                 inner_where = Message("part {number}", number=f"{number}.{inner_number}")
-                _check_defects(inner, inner_where)
-                if inner.is_multipart():
+                if (inner.content_type or "").startswith("multipart/"):
                     raise bad_batch(Message("{where}: change sets cannot be nested", where=inner_where))
-                operation = _operation(inner, inner_where)
+                operation = _operation(inner, inner_payload, inner_where)
                 if operation.method not in CHANGE_METHODS:
                     raise bad_batch(Message("{where}: a change set holds only POST, PUT, PATCH, MERGE and DELETE, not {method}",
                                             where=inner_where, method=operation.method))
@@ -147,7 +167,7 @@ def parse_batch(body: bytes, content_type: str, limits: BatchLimits) -> list[Ope
             count += len(change_set.operations)
             items.append(change_set)
         else:
-            items.append(_operation(part, where))
+            items.append(_operation(part, payload, where))
             count += 1
         if count > limits.max_parts:
             raise ODataError(errors.BAD_REQUEST,
@@ -156,17 +176,29 @@ def parse_batch(body: bytes, content_type: str, limits: BatchLimits) -> list[Ope
     return items
 
 
-def _operation(part: email.message.Message, where: str) -> Operation:
+def _decoded(payload: bytes, encoding: str, where: str) -> bytes:
+    """The part's payload under its Content-Transfer-Encoding (binary, as OData sends, or
+    base64 / quoted-printable, which the stdlib parser used before decoded too)."""
+    encoding = encoding.strip().lower()
+    if encoding == "base64":
+        try:
+            return binascii.a2b_base64(payload)
+        except binascii.Error:
+            raise bad_batch(Message("{where}: malformed MIME ({names})", where=where, names="base64")) from None
+    if encoding == "quoted-printable":
+        return quopri.decodestring(payload)
+    return payload
+
+
+def _operation(part: MultipartSegment, payload: bytes, where: str) -> Operation:
     """One ``application/http`` part: request line, headers, body."""
-    if part.get_content_type() != "application/http":
+    if part.content_type != "application/http":
         raise bad_batch(Message("{where}: Content-Type must be application/http", where=where))
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        raise bad_batch(Message("{where}: no request", where=where))
+    payload = _decoded(payload, part.header("Content-Transfer-Encoding", ""), where)
     split = _BLANK_LINE.search(payload)
     head, body = (payload[: split.start()], payload[split.end():]) if split else (payload, b"")
     lines = head.strip(b"\r\n").split(b"\n")
-    if len(lines) > MAX_REQUEST_HEADERS + 1 or any(len(line) > MAX_LINE for line in lines):
+    if len(lines) > MAX_REQUEST_HEADERS + 1 or (len(head) > MAX_LINE and any(len(line) > MAX_LINE for line in lines)):
         raise bad_batch(Message("{where}: more than {headers} request headers or a line over {line} bytes",
                                 where=where, headers=MAX_REQUEST_HEADERS, line=MAX_LINE))
     match = _REQUEST_LINE.match(lines[0].decode("latin-1").strip())
@@ -184,7 +216,7 @@ def _operation(part: email.message.Message, where: str) -> Operation:
         if not length.isdigit():
             raise bad_batch(Message("{where}: invalid Content-Length", where=where))
         body = body[: int(length)]
-    content_id = part.get("Content-ID") or found.get("content-id")
+    content_id = part.header("Content-ID") or found.get("content-id")
     return Operation(match["method"].upper(), match["target"], headers, body,
                      content_id.strip() if content_id else None)
 

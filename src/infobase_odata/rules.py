@@ -26,7 +26,7 @@ from . import edm, model as m
 from .errors import DUPLICATE_MESSAGE, STALE_MESSAGE
 from .kinds import kind_of
 from .stores import Conflict, DirectRowWrite, Invalid, NotAllowed, NotFound, Stale, StoreError
-from .values import complete_row, complete_tabular, empty_value, new_data_version, normalize
+from .values import complete_row, complete_tabular, empty_value, new_data_version, normalize, settled_empties
 
 Row = dict[str, Any]
 
@@ -127,7 +127,7 @@ def new_object(entity_set: m.EntitySet, values: Mapping[str, Any]) -> Row:
     ref = edm.new_guid() if given in (None, "", edm.NIL_GUID) else check_guid(given)
     entity_type = entity_set.entity_type
     scalars = [p for p in entity_type.properties if p.role != m.TABULAR]
-    row = complete_row(scalars, values)
+    row = complete_row(scalars, values, settled_empties(entity_type))
     row["Ref_Key"] = ref
     row["DataVersion"] = new_data_version()
     for prop in entity_type.properties:

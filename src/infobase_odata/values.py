@@ -122,16 +122,61 @@ def period_start(value: dt.datetime, periodicity: str) -> dt.datetime:
     return value  # second (whole seconds already), recorder position
 
 
-def complete_row(properties: Iterable[m.Property], values: Mapping[str, Any]) -> dict[str, Any]:
+def complete_row(properties: Iterable[m.Property], values: Mapping[str, Any],
+                 settled: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """All properties in model order: given values normalized, the rest empty.
-    Tabular sections are completed row by row with :func:`complete_tabular`."""
+    Tabular sections are completed row by row with :func:`complete_tabular`. A value that *is*
+    (the same object) its entry in ``settled`` (:func:`settled_empties`) needs no normalizing."""
     row: dict[str, Any] = {}
     for prop in properties:
-        if prop.name in values:
-            row[prop.name] = normalize(prop, values[prop.name])
+        name = prop.name
+        if name in values:
+            value = values[name]
+            row[name] = value if settled is not None and value is settled.get(name, _UNSET) else normalize(prop, value)
         else:
-            row[prop.name] = empty_value(prop)
+            row[name] = empty_value(prop)
     return row
+
+
+_UNSET = object()
+# id(entity type) -> (the type, its property count, empty row, properties with mutable empties,
+# the settled empties): what empty_value gives, computed once per type.
+_empty_rows: dict[int, tuple[Any, int, dict[str, Any], tuple[m.Property, ...], dict[str, Any]]] = {}
+
+
+def _empties(entity_type: m.ComplexType) -> tuple[Any, int, dict[str, Any], tuple[m.Property, ...], dict[str, Any]]:
+    properties = entity_type.properties
+    found = _empty_rows.get(id(entity_type))
+    if found is None or found[0] is not entity_type or found[1] != len(properties):
+        template = {p.name: empty_value(p) for p in properties}
+        fresh = tuple(p for p in properties if isinstance(template[p.name], (list, dict, bytearray)))
+        settled = {}
+        for prop in properties:
+            empty = template[prop.name]
+            if not isinstance(empty, (list, dict, bytearray)):
+                again = normalize(prop, empty)
+                if type(again) is type(empty) and repr(again) == repr(empty):  # a fixed point
+                    settled[prop.name] = empty
+        if len(_empty_rows) >= 4096:  # a type per entity set and tabular section
+            _empty_rows.clear()
+        found = _empty_rows[id(entity_type)] = (entity_type, len(properties), template, fresh, settled)
+    return found
+
+
+def empty_row(entity_type: m.ComplexType) -> dict[str, Any]:
+    """Every property of the type with its :func:`empty_value`, in model order: a new dict, with
+    new lists and dicts each time (the immutable empties are shared)."""
+    _, _, template, fresh, _ = _empties(entity_type)
+    row = dict(template)
+    for prop in fresh:
+        row[prop.name] = empty_value(prop)
+    return row
+
+
+def settled_empties(entity_type: m.ComplexType) -> Mapping[str, Any]:
+    """The shared empty values of :func:`empty_row` that :func:`normalize` returns unchanged
+    (checked when first computed): :func:`complete_row` keeps them as they are."""
+    return _empties(entity_type)[4]
 
 
 def complete_tabular(prop: m.Property, owner_key: str, rows: Iterable[Mapping[str, Any]]) -> list[dict]:

@@ -24,7 +24,7 @@ from .formats import atom_reader, json_reader
 from .model import EntitySet
 from .shape import shared_shape
 from .supplied import Supplied
-from .values import empty_value
+from .values import empty_row, empty_value
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +160,9 @@ def create_entity(ctx, resource) -> Response:
     load = data_load_mode(ctx, entity_set)
     values = read_values(ctx, entity_set)
     values.setdefault("Ref_Key", new_guid())
-    obj = Supplied({p.name: values.get(p.name, empty_value(p)) for p in entity_set.entity_type.properties},
-                   given=values)
+    filled = empty_row(entity_set.entity_type)  # every property, the given ones as given
+    filled.update((name, value) for name, value in values.items() if name in filled)
+    obj = Supplied(filled, given=values)
     with ctx.provider.transaction():
         _fire(ctx, BEFORE_WRITE, entity_set, obj, is_new=True, data_load=load)
         row = ctx.provider.create(entity_set, obj)

@@ -345,3 +345,48 @@ def test_fuzzed_bodies_never_fail_the_server(fuzz_app, body):
 @pytest.fixture(scope="module")
 def fuzz_app(model):
     return AsUser(ODataMiddleware(None, SAMPLE, provider=seeded_memory_provider(model, 10), prefix="trade"))
+
+
+# --- the parser and the shortcuts of the batch runner (issue #19's benchmark work) --------------
+
+def test_bare_lf_line_breaks_are_400_and_base64_parts_are_decoded(app):
+    lf = body_of([GET]).replace(b"\r\n", b"\n")
+    response = post_batch(app, lf, Accept="application/json")
+    assert_odata_error(response, 400, 2)
+    assert "MIME" in json.loads(response.body)["odata.error"]["message"]["value"]
+    import base64
+    request = f"GET {PARTIES}/$count HTTP/1.1\r\nAccept: text/plain\r\n\r\n".encode()
+    part = b"Content-Type: application/http\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(request)
+    (answer,) = answers(post_batch(app, body_of([part])))
+    assert answer[0] == 200 and int(answer[2]) == count(app, PARTIES)
+
+
+def test_each_operation_body_keeps_max_body_bytes(tmp_path, model):
+    """The runner hands an operation its body without a second read only up to the limit."""
+    app = AsUser(make_app("memory", tmp_path, model, max_body_bytes=200))
+    fits = b'{"Description": "fits"' + b" " * (200 - 23) + b"}"  # exactly the limit
+    over = fits + b" "
+    assert len(fits) == 200
+    json_type = {"Content-Type": "application/json"}
+    first, second = answers(post_batch(app, body_of([op("POST", PARTIES, fits, **json_type),
+                                                     op("POST", PARTIES, over, **json_type)])))
+    assert first[0] == 201 and json.loads(first[2])["Description"] == "fits"
+    assert second[0] == 413 and json.loads(second[2])["odata.error"]["code"] == "2"
+    (failed,) = answers(post_batch(app, body_of([change_set(op("POST", PARTIES, fits, **json_type),
+                                                            op("POST", PARTIES, over, **json_type))])))
+    assert failed[0] == 413
+
+
+def test_change_set_creates_answer_as_single_posts(app):
+    """A create in a change set answers the same entity a single POST answers (every property,
+    the empties the shared empty row gives, the given values normalized)."""
+    values = {"Description": "same", "INN": "7700000001"}
+    request = Request.blank(SERVICE + PARTIES, method="POST", headers={"Accept": "application/json"})
+    request.body = json.dumps(values).encode()
+    request.content_type = "application/json"
+    single = json.loads(request.get_response(app).body)
+    ((created,),) = answers(post_batch(app, body_of([change_set(op("POST", PARTIES, values))])))
+    batched = json.loads(created[2])
+    for varying in ("Ref_Key", "Code", "DataVersion", "odata.metadata"):
+        single.pop(varying, None), batched.pop(varying, None)
+    assert batched == single
