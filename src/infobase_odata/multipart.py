@@ -5,7 +5,8 @@ library's push parser after cheap size checks, written back as one part per answ
     items[0]  # Operation('GET', 'Catalog_Goods?$top=1', ...) or ChangeSet([...])
 
 The body is bounded *before* parsing (delimiter lines and lines in total, derived from
-``max_parts``); the parser then scans for delimiters (CRLF line breaks, as RFC 2046 requires),
+``max_parts``); the parser then scans for delimiters (CRLF line breaks, as RFC 2046 requires;
+bodies written with bare LF and delimiters with transport padding are normalized first),
 limits each part's MIME headers and raises on anything malformed, which is a 400. Only two
 levels are ever parsed: the batch, then each change set, whose own parts may not be multipart.
 Each part's own HTTP request head is read strictly (at most 100 headers of 8 KiB, no folding).
@@ -106,10 +107,25 @@ def _library() -> tuple[Any, Any, Any]:
     return MixedParser, multipart.MultipartSegment, multipart.MultipartError
 
 
+def _lenient(data: bytes, boundary: str) -> bytes:
+    """The body as the parser wants it (CRLF, no blanks after delimiters), for two forms the
+    parser refuses but clients send and the old ``email`` parser took: a body written with
+    bare LF line breaks throughout (a hand-written script's), and RFC 2046's transport padding
+    (blanks after a delimiter). A body that has CRLF anywhere keeps its LFs: they may be data."""
+    if b"\r\n" not in data and b"\n" in data:
+        data = data.replace(b"\n", b"\r\n")
+    delimiter = b"--" + boundary.encode("latin-1")
+    if delimiter + b" " in data or delimiter + b"\t" in data or delimiter + b"-- " in data \
+            or delimiter + b"--\t" in data:
+        data = re.sub(re.escape(delimiter) + rb"(--)?[ \t]+(?=\r\n|\Z)", lambda m: m[0].rstrip(b" \t"), data)
+    return data
+
+
 def _segments(data: bytes, boundary: str, where: str, prefix: str = "") -> list[tuple[MultipartSegment, bytes]]:
     """The parts of one ``multipart/mixed`` level: (MIME headers, payload) each; 400 when the
     parser refuses it, or when a part's MIME headers exceed ``MAX_PART_HEADER_BYTES``."""
     MixedParser, MultipartSegment, MultipartError = _library()
+    data = _lenient(data, boundary)
     parser = MixedParser(boundary, len(data), max_header_size=MAX_PART_HEADER_BYTES,
                           max_header_count=MAX_REQUEST_HEADERS, header_charset="latin1")
     parts: list[tuple[MultipartSegment, bytes]] = []
