@@ -34,6 +34,7 @@ LAZY = {
     "infobase_odata.httpserver": "serve without --get",
     "infobase_odata.importer.importing": "import-metadata",
     "infobase_odata.importer.edmx": "import-metadata",
+    "difflib": "a configuration error's 'did you mean'",
 }
 NOT_AT_START = [name for name, path in LAZY.items() if path is not None]
 
