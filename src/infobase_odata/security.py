@@ -90,7 +90,7 @@ class Security:
         self._parsed: dict[tuple[str, str, int], Expr] = {}
         self._templates: dict[tuple[str, str], Binary] = {}
         # Restrictions are parsed when a request first needs one (parsing the first loads the
-        # grammar, ~60 ms of a cold start); ``validate`` parses them all: ``infobase-odata check``
+        # grammar, ~50 ms of a cold start); ``validate`` parses them all: ``infobase-odata check``
         # and a listening ``serve`` call it, and a broken one a request meets answers 500 and logs.
 
     def validate(self) -> None:
