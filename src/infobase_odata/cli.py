@@ -23,8 +23,6 @@ import os
 import sys
 import time
 from urllib.parse import quote
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 from . import __version__
 from .configuration import ConfigurationError, load_configuration
@@ -37,42 +35,12 @@ from .middleware import ODataMiddleware, is_open
 from .security_auth import PBKDF2_ITERATIONS, hash_password
 from .settings import SETTING_NAMES, Settings
 
-MAX_REQUEST_LINE = 1024 * 1024
 DESCRIPTION = "The 1C:Enterprise standard OData interface (OData v3, Atom and JSON) for any WSGI application."
 CLI_ONLY = ("database", "prefix", "seed_options")  # settings with a flag of their own
 
 
 class StartError(Exception):
     """A reason not to start: printed as one line, exit status 2."""
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    request_queue_size = 64
-
-
-class _LongLineHandler(WSGIRequestHandler):
-    """wsgiref's handler with a 1 MiB request-line limit instead of 64 KiB; requests are logged
-    by :class:`~infobase_odata.logs.RequestLog` (with their duration), errors here."""
-
-    def handle(self) -> None:
-        self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
-        if len(self.raw_requestline) > MAX_REQUEST_LINE:
-            self.requestline = self.request_version = self.command = ""
-            self.send_error(414)
-            return
-        if not self.parse_request():
-            return
-        handler = ServerHandler(self.rfile, self.wfile, self.get_stderr(), self.get_environ(),
-                                multithread=True)
-        handler.request_handler = self
-        handler.run(self.server.get_app())
-
-    def log_request(self, code="-", size="-") -> None:
-        pass
-
-    def log_message(self, format: str, *args) -> None:
-        sys.stderr.write("%s - %s\n" % (self.address_string(), format % args))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -166,6 +134,8 @@ def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
                          "or pass --allow-anonymous")
     app = ODataMiddleware(None, args.configuration, provider=provider, **overrides)
     service = app.service
+    if not getattr(args, "get", None):  # check, or a server that will listen: every restriction parses
+        service.security.validate()
     default = service.settings.database_path
     if is_server_database(default):
         pass  # a PostgreSQL server: its schema is created on first use, next to other tables
@@ -242,10 +212,11 @@ def main(argv: list[str] | None = None) -> int:
         response = request.get_response(app)
         sys.stdout.buffer.write(response.body + b"\n")
         return 0 if response.status_code < 400 else 1
+    from .httpserver import make_server  # wsgiref and socketserver: only for a server that listens
+
     served = app if args.quiet else RequestLog(app, sys.stderr)
     try:
-        server = make_server(args.host, args.port, served, server_class=_ThreadingServer,
-                             handler_class=_LongLineHandler)
+        server = make_server(args.host, args.port, served)
     except (OSError, OverflowError, UnicodeError) as exc:
         print(f"infobase-odata: {bind_error(exc, args.host, args.port)}", file=sys.stderr)  # type: ignore[arg-type]
         return 2

@@ -8,7 +8,6 @@ the positions of both entries.
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -28,6 +27,8 @@ def read_json(path: Path, what: str, error: type[ConfigurationError] = Configura
 
 def did_you_mean(word: str, choices: Iterable[str], *, quote: bool = False) -> str:
     """`` (did you mean X?)`` for the closest of ``choices``, or an empty string."""
+    import difflib  # only on an error: not at every start (#18)
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not close:
         return ""

@@ -17,13 +17,12 @@ from urllib.parse import quote
 
 from webob import Request, Response
 
-from . import batch, errors
+from . import errors
 from .configuration import Configuration, ConfigurationError
 from .errors import ODataError, StoreError, WriteConflict, from_store_error
 from .context import Context, query_limits
 from .events import EventHandlers
 from .formats import atom, json as json_format
-from .formats.csdl import metadata_document
 from .kinds.reads import KindReads
 from .model import Model
 from .negotiation import ATOM_FORMAT, Format, format_from_accept, negotiate
@@ -80,6 +79,8 @@ class ODataService:
     @property
     def metadata_bytes(self) -> bytes:
         if self._metadata is None:
+            from .formats.csdl import metadata_document  # lxml loads with the first $metadata (#18)
+
             self._metadata = metadata_document(self.model)
         return self._metadata
 
@@ -118,8 +119,8 @@ class ODataService:
             request.environ["infobase_odata.user"] = subject.name
             segments = split_segments(service_relative_path(request.environ))
             context = Context(self, request, fmt, self.base_url(request), subject, query_parts)
-            if batch.addressed(context, segments):  # an extension beyond the platform
-                response = batch.respond(context)
+            if segments and segments[0].name == "$batch" and _batch().addressed(context, segments):
+                response = _batch().respond(context)  # an extension beyond the platform
             else:
                 response = self._dispatch(context, segments)
         except ODataError as err:
@@ -180,3 +181,10 @@ class ODataService:
         if err.status == 401 and "WWW-Authenticate" not in err.headers:
             response.headers["WWW-Authenticate"] = f'Basic realm="{self.settings.realm}"'
         return response
+
+
+def _batch() -> Any:
+    """``batch.py`` (with multipart and the email package), loaded by the first ``$batch`` (#18)."""
+    from . import batch
+
+    return batch

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 
 import pytest
+from webob import Request
 
 from infobase_odata import cli
 from infobase_odata.configuration import Configuration, ConfigurationError, Role, User
 from infobase_odata.errors import ODataError
+from infobase_odata.middleware import ODataMiddleware
 from infobase_odata import build_model
 from infobase_odata.security import Security, Subject
 from infobase_odata.security_auth import basic_credentials, hash_password, verify_password
 from infobase_odata.settings import Settings
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, SERVICE, assert_odata_error, basic, seeded_memory_provider
 
 FAST = hash_password("secret", iterations=1000)
 
@@ -86,14 +90,47 @@ def test_configuration_rejects_bad_users_and_roles(change, message):
         Configuration.from_dict(data)
 
 
-def test_a_restriction_that_does_not_parse_is_a_configuration_error():
+def broken_restriction() -> dict:
     data = sample_data()
     data["roles"][2]["restrictions"]["Document_SalesOrder"] = "Warehouse/Nope eq 1"
-    configuration = Configuration.from_dict(data)
-    with pytest.raises(ConfigurationError, match="restriction of Document_SalesOrder"):
-        Security(configuration, build_model(configuration), Settings())
+    return data
+
+
+def test_a_restriction_that_does_not_parse_is_a_configuration_error():
+    configuration = Configuration.from_dict(broken_restriction())
+    security = Security(configuration, build_model(configuration), Settings())  # parsed when first needed (#18)
+    with pytest.raises(ConfigurationError, match="role SalesManager: restriction of Document_SalesOrder: .*Nope"):
+        security.validate()
     with pytest.raises(ValueError, match="rights_status"):
         Security(Configuration.from_dict(sample_data()), build_model(configuration), Settings(rights_status=500))
+
+
+def test_a_broken_restriction_a_request_meets_answers_500_and_is_logged(caplog):
+    configuration = Configuration.from_dict(broken_restriction())
+    app = ODataMiddleware(None, configuration, provider=seeded_memory_provider(build_model(configuration), 5),
+                          prefix="trade")
+
+    def get(path: str, user: str):
+        return Request.blank(SERVICE + path + "?$format=json", headers={"Authorization": basic(user, user)}
+                             ).get_response(app)
+
+    assert get("Catalog_Goods", "manager").status_code == 200  # an object without a restriction
+    with caplog.at_level("ERROR", logger="infobase_odata"):
+        response = get("Document_SalesOrder", "manager")
+    assert "журнал сервера" in assert_odata_error(response, 500, -1)  # not the client's fault: no 400 about a $filter it never sent
+    assert "misconfigured: restriction of Document_SalesOrder: " in caplog.text and "Nope" in caplog.text
+    assert get("Document_SalesOrder", "admin").status_code == 200  # FullRights has no restriction
+
+
+@pytest.mark.parametrize("command", [["check"], ["serve", "--port", "0"]])
+def test_check_and_a_listening_server_refuse_a_broken_restriction(tmp_path, command):
+    (tmp_path / "configuration.json").write_text(json.dumps(broken_restriction()), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "infobase_odata", command[0], str(tmp_path),
+                           "--db", str(tmp_path / "t.db"), *command[1:]],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == (1 if command == ["check"] else 2)
+    assert "role SalesManager: restriction of Document_SalesOrder:" in done.stderr and "Nope" in done.stderr
+    assert "Traceback" not in done.stderr and "Serving" not in done.stdout
 
 
 def test_roles_combine_rights_and_or_restrictions():

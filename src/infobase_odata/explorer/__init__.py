@@ -10,7 +10,6 @@ user sees exactly the objects and rows the interface would give them::
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import quote
 
@@ -18,11 +17,11 @@ from webob import Request, Response
 
 from ..errors import ODataError
 from ..urls import split_segments
-from . import views
-from .client import Client
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+
+    from . import views
 
 EXPLORER_PATH = "/odata/explorer"
 STYLESHEET = "-/explorer.css"
@@ -60,7 +59,15 @@ class Explorer:
     def __init__(self, service: Any, publication: str) -> None:
         self.service = service
         self.mount = publication + EXPLORER_PATH  # /<prefix>/odata/explorer
-        self.stylesheet = resources.files(__name__).joinpath("static", "explorer.css").read_bytes()
+        self._stylesheet: bytes | None = None
+
+    @property
+    def stylesheet(self) -> bytes:
+        if self._stylesheet is None:  # read with the first page: a start serving JSON never needs it (#18)
+            from importlib import resources
+
+            self._stylesheet = resources.files(__name__).joinpath("static", "explorer.css").read_bytes()
+        return self._stylesheet
 
     def claims(self, path: str) -> bool:
         """Whether a (decoded) request path belongs to the explorer."""
@@ -73,6 +80,9 @@ class Explorer:
         return self.respond(Request(dict(environ)), root, path[len(self.mount):])(environ, start_response)
 
     def respond(self, request: Request, root: str, path: str) -> Response:
+        from . import views  # the pages' modules load with the first page (#18)
+        from .client import Client
+
         mount = root + EXPLORER_PATH + "/"
         if path == "":
             return Response(status=301, location=quote(mount, safe="/"))
@@ -98,6 +108,8 @@ class Explorer:
         return self._page(self.dispatch(state, path[1:], request), mount, state)
 
     def dispatch(self, state: views.State, path: str, request: Request) -> views.Page:
+        from . import views
+
         if path == "":
             return views.index(state)
         try:

@@ -17,14 +17,15 @@ a ``<category term>`` naming another entity type is code 2 too (a missing catego
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from ..i18n import Message
 from ..model import NAMESPACE, TABULAR, EntitySet, Model
 from .body_values import bad_request, bad_value, read_object, split_bind_url
 from .values import ATOM_NS, D_NS, M_NS
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 RELATED = "http://schemas.microsoft.com/ado/2007/08/dataservices/related/"
 _ENTRY = f"{{{ATOM_NS}}}entry"
@@ -39,6 +40,8 @@ _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
 
 
 def _parser() -> etree.XMLParser:
+    from lxml import etree  # with the first Atom body: a JSON-only process never loads lxml (#18)
+
     # A new parser per body: lxml parsers are not shared between threads.
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                            dtd_validation=False, remove_comments=True, remove_pis=True,
@@ -51,6 +54,8 @@ def parse_entry(body: bytes) -> etree._Element:
         raise bad_request(Message("DOCTYPE and ENTITY declarations are not allowed"))
     if not body.strip():
         raise bad_request(Message("the body is empty"))
+    from lxml import etree
+
     try:
         root = etree.fromstring(body, _parser())
     except (etree.XMLSyntaxError, ValueError) as exc:

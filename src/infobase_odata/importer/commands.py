@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 from ..store import prepare_database
-from .edmx import MetadataError
 
 COMMANDS = ("import-metadata", "fake")
 
@@ -38,6 +37,8 @@ def add_arguments(commands: Any, serve: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .edmx import MetadataError
+
     try:
         if args.command == "import-metadata":
             return import_command(args)
