@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from ..errors import ODataError
 from ..model import NAMESPACE, TABULAR, EntitySet, Model, Property
 from ..shape import Shape
-from .values import Lenient, is_reference, json_converter, json_string, path_function, value_text
+from .values import (JSON_BOOLEAN, JSON_CALL, JSON_STRING, Lenient, encode_basestring, is_reference,
+                     json_converter, json_inline, json_string, path_function, value_text)
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 
@@ -63,15 +64,17 @@ class _EntityWriter:
     def __init__(self, shape: Shape, flavour: str, base: str) -> None:
         entity_set = shape.entity_set
         self.path = path_function(entity_set)
-        self.fields: list[tuple[str, str, Callable[[Any], str], str]] = []
+        # (fragment, name, converter, text of None, inline kind): see __call__
+        self.fields: list[tuple[str, str, Callable[[Any], str], str, int]] = []
         for prop in shape.properties:
             fragment = "," + json_string(prop.name) + ":"
             if prop.role == TABULAR:
                 # A tabular section is written inline as a list of row objects; never null.
                 convert = _tabular_converter(shape.row_properties_of(prop))
-                self.fields.append((fragment, prop.name, convert, "[]"))
+                self.fields.append((fragment, prop.name, convert, "[]", JSON_CALL))
             else:
-                self.fields.append((fragment, prop.name, json_converter(prop.edm_type), "null"))
+                self.fields.append((fragment, prop.name, json_converter(prop.edm_type), "null",
+                                    json_inline(prop.edm_type)))
         self.presentations = [("," + json_string(n) + ":", n) for n in shape.presentations]
         entity_type = entity_set.entity_type
         # 1C writes "Nav@navigationLinkUrl" (no odata. prefix) in minimal metadata, only for
@@ -94,8 +97,14 @@ class _EntityWriter:
         self.needs_path = bool(self.links) or self.full
 
     def __call__(self, row: Mapping[str, Any]) -> str:
+        # The converters of strings and booleans inlined (the same text without a call per
+        # field: most of a row's properties are strings, GUIDs and flags).
         try:
-            parts = [f + (nl if (v := row[n]) is None else c(v)) for f, n, c, nl in self.fields]
+            parts = [f + (nl if (v := row[n]) is None
+                          else encode_basestring(v) if k == JSON_STRING and v.__class__ is str
+                          else ("true" if v else "false") if k == JSON_BOOLEAN
+                          else c(v))
+                     for f, n, c, nl, k in self.fields]
         except KeyError:
             return self(Lenient(row))
         if self.presentations:

@@ -52,8 +52,8 @@ class KindReads:
     def count(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
         return self._for(entity_set).count(entity_set, *args, **kwargs)
 
-    def get(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
-        return self._for(entity_set).get(entity_set, *args, **kwargs)
+    def get(self, entity_set: m.EntitySet, key: Any) -> Any:  # the hot path: no argument packing
+        return self._for(entity_set).get(entity_set, key)
 
     def get_many(self, entity_set: m.EntitySet, *args: Any, **kwargs: Any) -> Any:
         return self._for(entity_set).get_many(entity_set, *args, **kwargs)
