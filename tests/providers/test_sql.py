@@ -219,3 +219,40 @@ def test_the_sql_provider_is_a_dialect_and_a_connector(model, tmp_path):
     assert any(s.startswith("ROLLBACK TO SAVEPOINT sp1") for s in statements)
     same = SQLiteProvider(model, tmp_path / "t.db")
     assert same.count(goods, None) == 1
+
+
+def test_a_level_with_nothing_written_since_the_enclosing_savepoint_shares_it(model, tmp_path):
+    """A $batch change set nests create_entity's transaction and the store's: the inner level
+    takes no savepoint of its own when nothing was written since the enclosing one, and a
+    failure there still rolls back exactly what it wrote, whoever catches it."""
+    from infobase_odata.providers.dialect import SQLITE
+    from infobase_odata.providers.sqlconn import SQLiteConnector
+    from infobase_odata.providers.sqlprovider import SQLProvider
+
+    statements: list[str] = []
+    provider = SQLProvider(model, SQLITE, SQLiteConnector(tmp_path / "t.db", trace=statements.append))
+    goods = model.entity_set("Catalog_Goods")
+    names = lambda: sorted(r["Description"] for r in provider.query(goods, QueryOptions()).rows)  # noqa: E731
+    provider.count(goods, None)  # the schema, outside the statements counted
+    statements.clear()
+    with provider.transaction():
+        provider.create(goods, {"Description": "before"})
+        statements.clear()
+        with provider.transaction():  # sp1: something was written under BEGIN
+            with provider.transaction():  # nothing written since sp1: shares it
+                provider.create(goods, {"Description": "shared"})
+        savepoints = [s for s in statements if s.startswith("SAVEPOINT")]
+        with provider.transaction():
+            with pytest.raises(RuntimeError), provider.transaction():  # shares the new sp1
+                provider.create(goods, {"Description": "rolled back"})
+                raise RuntimeError
+            provider.create(goods, {"Description": "after the caught failure"})
+            with provider.transaction():  # written since sp1 (and rolled back): a savepoint of its own
+                with pytest.raises(RuntimeError), provider.transaction():
+                    provider.create(goods, {"Description": "rolled back too"})
+                    raise RuntimeError
+                provider.create(goods, {"Description": "inner kept"})
+    # the store's create nests one more level: shared as well when nothing was written before it
+    assert savepoints == ["SAVEPOINT sp1"] and "RELEASE SAVEPOINT sp2" not in statements[:4]
+    assert names() == ["after the caught failure", "before", "inner kept", "shared"]
+    assert "SAVEPOINT sp2" in statements and not provider.in_transaction
