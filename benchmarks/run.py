@@ -413,6 +413,21 @@ def probe(drive, servers: list["Server"], server: "Server", path: str, duration:
     return result
 
 
+def median_round(name: str, runs: list[dict[str, Result]]) -> dict[str, Result]:
+    """The round of a case whose share is the median (ours over the plain table where there is
+    one, else over its base): a ratio is taken within one round, whose sides ran interleaved,
+    so the machine's drift between rounds does not mix into it. Prints every round's share."""
+    if len(runs) == 1:
+        return runs[0]
+    reference = "plain" if "plain" in runs[0] else "base"
+    shares = [r["ours"].rps / r[reference].rps if r[reference].rps else 0.0 for r in runs]
+    order = sorted(range(len(runs)), key=shares.__getitem__)
+    median = order[(len(order) - 1) // 2]  # the lower median of an even count
+    print(f"  ({name}) ours/{reference} per round: " + ", ".join(f"{x:.2f}" for x in shares)
+          + f"; median {shares[median]:.2f} (round {median + 1}, shown below)", flush=True)
+    return runs[median]
+
+
 def measure_case(case: Case, ours: "Server", raw: "Server", drive, duration: int,
                  connections: int, plain: "Server | None" = None,
                  mapped: "Server | None" = None) -> dict[str, Result]:
@@ -690,15 +705,18 @@ def run_cases(database, args, loadgen: str, drive, servers: list) -> bool:
 
     print(f"load: {loadgen}, {args.connections} connections, {args.duration} s per case and "
           f"side (two halves, interleaved), gunicorn -w 2 -k sync on 127.0.0.1, "
-          f"{os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.2f}", flush=True)
-    results: dict[str, dict[str, Result]] = {}
-    for case in CASES:
-        if args.cases and case.name not in args.cases:
-            continue
-        r = results[case.name] = measure_case(case, ours, raw, drive, args.duration,
-                                              args.connections, plain, mapped)
-        print(f"  ({case.name}) " + ", ".join(f"{k} {v.rps:.0f} req/s" for k, v in r.items()),
-              file=sys.stderr, flush=True)
+          f"{os.cpu_count()} CPUs, {args.rounds} round(s), load average before: "
+          f"{os.getloadavg()[0]:.2f}", flush=True)
+    rounds: dict[str, list[dict[str, Result]]] = {}
+    for number in range(1, args.rounds + 1):
+        for case in CASES:
+            if args.cases and case.name not in args.cases:
+                continue
+            r = measure_case(case, ours, raw, drive, args.duration, args.connections, plain, mapped)
+            rounds.setdefault(case.name, []).append(r)
+            print(f"  round {number} ({case.name}) " + ", ".join(f"{k} {v.rps:.0f} req/s" for k, v in r.items()),
+                  file=sys.stderr, flush=True)
+    results = {name: median_round(name, runs) for name, runs in rounds.items()}
     for server in servers:
         server.stop()
     servers.clear()
@@ -752,6 +770,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="Basic credentials sent to both apps (the sample's users; raw ignores them)")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--cases", default="", help="only these cases, e.g. 'bcd' (default: all)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds of every case; the tables show each case's median round (issue #18 "
+                             "compares medians of 3)")
     parser.add_argument("--cold-rounds", type=int, default=10, help="cold-start rounds (0: skip)")
     parser.add_argument("--only-cold", action="store_true", help="only the cold start (no servers, no load)")
     args = parser.parse_args(argv)
