@@ -367,7 +367,6 @@ class SQLProvider:
             self._attach_tabs(info, [row], info.tabs)
         return row
 
-
     def get_many(self, entity_set: m.EntitySet, keys: Iterable[Key]) -> Iterator[Row]:
         info = self._info[entity_set.name]
         if entity_set.kind == m.CONSTANT:
