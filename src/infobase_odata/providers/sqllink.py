@@ -42,9 +42,12 @@ class Transactions:
         none, and nothing is remembered in ``memo`` across statements)."""
         return None
 
-    def _shared(self, name: str, written: int) -> Iterator[Any]:
-        """A nested level on the enclosing savepoint ``name``: a failure rolls back to it (which
-        keeps it open for its owner), success leaves it to its owner."""
+    def _nested(self, name: str, written: int | None, own: bool) -> Iterator[Any]:
+        """A nested level on savepoint ``name``: its ``own`` (SAVEPOINT … RELEASE), or the
+        enclosing level's, shared: a failure rolls back to it either way, and a shared one is
+        left open (and released) by its owner."""
+        if own:
+            self._statement(f"SAVEPOINT {name}")
         self.depth += 1
         self._savepoints.append((name, written))
         try:
@@ -52,7 +55,12 @@ class Transactions:
         except BaseException:
             self.memo.clear()
             self._quiet(f"ROLLBACK TO SAVEPOINT {name}")
+            if own:
+                self._quiet(f"RELEASE SAVEPOINT {name}")
             raise
+        else:
+            if own:
+                self._statement(f"RELEASE SAVEPOINT {name}")
         finally:
             self.depth -= 1
             self._savepoints.pop()
@@ -79,28 +87,12 @@ class Transactions:
     def transaction(self) -> Iterator[Any]:
         if self.depth:
             written = self.changes()
-            if self._savepoints and written is not None and self._savepoints[-1][1] == written:
-                # Nothing written since the enclosing savepoint was taken: rolling back to it is
-                # rolling back to here, so this level shares it (a create in a $batch change set
-                # nests create_entity's transaction and the store's: two statements fewer each).
-                yield from self._shared(self._savepoints[-1][0], written)
-                return
-            name = f"sp{self.depth}"
-            self._statement(f"SAVEPOINT {name}")
-            self.depth += 1
-            self._savepoints.append((name, written))
-            try:
-                yield self.handle
-            except BaseException:
-                self.memo.clear()
-                self._quiet(f"ROLLBACK TO SAVEPOINT {name}")
-                self._quiet(f"RELEASE SAVEPOINT {name}")
-                raise
-            else:
-                self._statement(f"RELEASE SAVEPOINT {name}")
-            finally:
-                self.depth -= 1
-                self._savepoints.pop()
+            # Nothing written since the enclosing savepoint was taken: rolling back to it is
+            # rolling back to here, so this level shares it (a create in a $batch change set
+            # nests create_entity's transaction and the store's: two statements fewer each).
+            shared = bool(self._savepoints) and written is not None and self._savepoints[-1][1] == written
+            name = self._savepoints[-1][0] if shared else f"sp{self.depth}"
+            yield from self._nested(name, written, own=not shared)
             return
         self._begin()  # cleans up after itself when it fails
         self.memo = {}
