@@ -23,6 +23,8 @@ FLAVOURS = ("minimalmetadata", "nometadata", "fullmetadata")
 
 @dataclass(frozen=True)
 class Format:
+    """The negotiated response format: Atom or JSON (and its flavour)."""
+
     kind: str  # ATOM or JSON
     flavour: str = "minimal"  # JSON only: minimal, nometadata, fullmetadata
 

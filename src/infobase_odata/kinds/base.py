@@ -13,6 +13,8 @@ from ..stores import ObjectWriter
 
 @dataclass(frozen=True)
 class Kind:
+    """One kind of metadata object and the modules that serve it."""
+
     name: str  # the entity-set prefix: Catalog, Document, ...
     config_class: type | None  # None: not modelled yet
     set_kind: str  # the EntitySet kind of its main set (model.OBJECT, CONSTANT, ...)

@@ -36,6 +36,8 @@ JSON = "json"  # a complex value (ValueType) as JSON text
 
 @dataclass(frozen=True)
 class Storage:
+    """How a value type is stored in a column."""
+
     kind: str
     scale: int = 0
     digits: int = 0

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class QueryLimits:
+    """Bounds on the size of a query's expressions (4xx beyond)."""
+
     max_filter_depth: int = 100
     max_filter_nodes: int = 1000
     max_expand_depth: int = 5

@@ -26,6 +26,8 @@ PRESENTATION = "____Presentation"  # §3.2: four underscores
 
 @dataclass(frozen=True)
 class Scope:
+    """What bare names and lambda variables refer to while validating."""
+
     root: Any  # EntityType or ComplexType the bare names refer to
     variables: tuple[tuple[str, ComplexType], ...] = ()
 
