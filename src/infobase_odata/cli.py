@@ -189,10 +189,11 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    program = argv is None  # run as the program (console script, python -m), not called in-process
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(next((word for word in argv if not word.startswith("-")), None)).parse_args(argv)
-    if args.command == "serve":
-        # This process serves (or answers --get) until it ends: what the start-up imported stays,
+    if program and args.command == "serve":
+        # The process serves (or answers --get) until it ends: what the start-up imported stays,
         # and collections need not walk it again (gc.freeze; #18, cold start).
         gc.freeze()
     if args.command == "hash-password":
