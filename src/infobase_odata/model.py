@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from . import configuration as cfg
 from .types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueStorage, ValueType
@@ -51,8 +51,7 @@ class Property:
         return self.role == TABULAR
 
 
-@dataclass(frozen=True)
-class NavigationProperty:
+class NavigationProperty(NamedTuple):
     """A reference published as a navigation link to ``target_set``."""
 
     name: str
@@ -137,16 +136,14 @@ class EntityType(ComplexType):
             self.__dict__["_key"] = tuple(self.property(n) for n in self.key_names)
 
 
-@dataclass(frozen=True)
-class EnumType:
+class EnumType(NamedTuple):
     """An enumeration's published type."""
 
     name: str
     members: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Association:
+class Association(NamedTuple):
     """An association between two entity types ($metadata)."""
 
     name: str
@@ -154,8 +151,7 @@ class Association:
     target_type: str
 
 
-@dataclass(frozen=True)
-class FunctionImport:
+class FunctionImport(NamedTuple):
     """A function of the service (virtual tables, actions) bound to ``binding_type``."""
 
     name: str

@@ -13,8 +13,7 @@ start-up) answers 405 code 19 by itself, or 501 for virtual tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from webob import Response
 
@@ -38,8 +37,7 @@ writes = HandlerModule("infobase_odata.writes")
 Handler = Callable[[Context, Resource], Response]
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """One row of the routing table."""
 
     shape: str
