@@ -41,6 +41,8 @@ LAZY = {
     "infobase_odata.writes": "a write, a register's virtual table (register_handlers)",
     "infobase_odata.exchange_handlers": "SelectChanges/NotifyChangesReceived (a POST: see the last test)",
     "infobase_odata.process_handlers": "a business process's Start, a task's ExecuteTask (a POST: last test)",
+    "uuid": "a new object's Ref_Key (a write), predefined items (a new database)",
+    "platform": "uuid",
 }
 NOT_AT_START = list(LAZY)
 
@@ -77,6 +79,7 @@ def test_a_start_on_an_existing_database_imports_only_what_the_answer_needs(tmp_
     database = tmp_path / "trade.db"
     first = start(database)  # creates and seeds: the schema statements need sqlite-utils
     assert first[:2] == ["status", "0"] and "sqlite_utils" in first and "filelock" in first
+    assert "uuid" in first  # the seed's objects get new keys
     assert start(database) == ["status", "0"]
 
 
