@@ -20,11 +20,12 @@ class HandlerModule:
         self.__name = name
 
     def __getattr__(self, attribute: str) -> Any:
-        module = sys.modules.get(self.__name)
-        if module is not None:
-            return getattr(module, attribute)
         if attribute.startswith("__"):
             raise AttributeError(attribute)
+        if self.__name in sys.modules:
+            # import_module, not the sys.modules entry: a module another thread is still importing
+            # (a gthread worker's first requests) is in sys.modules half-made; import_module waits.
+            return getattr(importlib.import_module(self.__name), attribute)
         return DeferredHandler(self.__name, attribute)
 
 
