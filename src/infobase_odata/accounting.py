@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -44,7 +43,7 @@ from .query.evaluate import Evaluator
 from .query.parser import parse_filter
 from .registers import VTParams, function_arguments
 
-_NAMESPACE = uuid.UUID("6f1c0a3e-0d3b-4c55-9a55-6b2f1c9d7e01")  # of predefined items' Ref_Keys
+_NAMESPACE = "6f1c0a3e-0d3b-4c55-9a55-6b2f1c9d7e01"  # of predefined items' Ref_Keys
 
 _RANGE = (("Condition", "Edm.String"), ("EndPeriod", "Edm.DateTime"), ("StartPeriod", "Edm.DateTime"))
 _ACC = (("AccountCondition", "Edm.String"), ("Dimensions", "Edm.String"), ("ExtraDimensions", "Edm.String"))
@@ -64,7 +63,9 @@ DEBIT, CREDIT = "Debit", "Credit"  # RecordType of a register without correspond
 
 def predefined_key(object_id: str, name: str) -> str:
     """The Ref_Key of a predefined item: the same in every database made from the configuration."""
-    return str(uuid.uuid5(_NAMESPACE, f"{object_id}.{name}"))
+    import uuid  # only where there are predefined items, not at every start (#18, cold start)
+
+    return str(uuid.uuid5(uuid.UUID(_NAMESPACE), f"{object_id}.{name}"))
 
 
 @dataclass

@@ -52,6 +52,8 @@ EMPTY_DAY = dt.date(1, 1, 1)
 
 @dataclass
 class CalcParams:
+    """The parameters of a calculation register's virtual-table call."""
+
     function: str  # the canonical name: ScheduleData, ActualActionPeriod, Base<B>, <Recalculation>
     condition: Expr | None = None
     main_dimensions: tuple[str, ...] | None = None
@@ -62,6 +64,8 @@ class CalcParams:
 
 @dataclass
 class CalcType:
+    """The dependences of one calculation type."""
+
     displacing: set[str] = field(default_factory=set)
     base: set[str] = field(default_factory=set)
     leading: set[str] = field(default_factory=set)

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import json
 import logging
 import os
 import sys
 import time
+from pathlib import Path
 from urllib.parse import quote
 
 from . import __version__
@@ -43,7 +45,9 @@ class StartError(Exception):
     """A reason not to start: printed as one line, exit status 2."""
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; given the ``command`` a command line names, only its sub-parser gets the
+    long list of infobase arguments (each ``add_argument`` costs; a start pays for one command)."""
     parser = argparse.ArgumentParser(prog="infobase-odata", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -51,8 +55,9 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Publish an infobase over HTTP (the built-in threaded server).")
     check = commands.add_parser("check", help="check a configuration, mapping and database as a start would",
                                 description="Check everything a start would, change nothing; exit 1 with the problems.")
-    for command in (serve, check):
-        _infobase_arguments(command)
+    for name, sub in (("serve", serve), ("check", check)):
+        if command in (None, name):
+            _infobase_arguments(sub)
     serve.add_argument("--get", metavar="PATH", help="answer one GET request for PATH and exit")
     serve.add_argument("--user", metavar="NAME:PASSWORD", help="Basic credentials of the --get request")
     serve.add_argument("--quiet", action="store_true", help="do not log requests")
@@ -126,13 +131,15 @@ def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
         check_database_file(args.database, existing=True)
         trace = sql_trace if overrides.get("trace_sql") else None
         provider = MappedSQLiteProvider.factory(args.database, args.mapping, trace=trace)
-    configuration = load_configuration(args.configuration)
+    configuration = load_configuration(args.configuration)  # read once: the service is built from it
+    path = Path(args.configuration)
     settings = Settings().replace(**{k: v for k, v in overrides.items() if k in ("auth", "allow_anonymous")})
     if is_open(configuration, settings) and not settings.allow_anonymous and not is_loopback(args.host):
         raise StartError(f"refusing to listen on {args.host} without users: anyone on the network could "
                          "change every object; declare users in the configuration, listen on 127.0.0.1, "
                          "or pass --allow-anonymous")
-    app = ODataMiddleware(None, args.configuration, provider=provider, **overrides)
+    app = ODataMiddleware(None, configuration, provider=provider, folder=path if path.is_dir() else path.parent,
+                          **overrides)
     service = app.service
     if not getattr(args, "get", None):  # check, or a server that will listen: every restriction parses
         service.security.validate()
@@ -182,7 +189,13 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    program = argv is None  # run as the program (console script, python -m), not called in-process
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(next((word for word in argv if not word.startswith("-")), None)).parse_args(argv)
+    if program and args.command == "serve":
+        # The process serves (or answers --get) until it ends: what the start-up imported stays,
+        # and collections need not walk it again (gc.freeze; #18, cold start).
+        gc.freeze()
     if args.command == "hash-password":
         return hash_command(args)
     if args.command in local_double.COMMANDS:

@@ -47,6 +47,8 @@ class Attribute:
 
 @dataclass(frozen=True)
 class TabularSection:
+    """A tabular section (табличная часть) and its columns."""
+
     name: str
     attributes: tuple[Attribute, ...] = ()
 
@@ -84,6 +86,8 @@ class ReferenceObject(MetadataObject):
 
 @dataclass(frozen=True, kw_only=True)
 class Catalog(ReferenceObject):
+    """A catalog (справочник): codes, descriptions, optional hierarchy and owners."""
+
     kind = "Catalog"
     code_length: int = 9
     code_type: str = "String"  # "String" or "Number"
@@ -104,6 +108,8 @@ class Catalog(ReferenceObject):
 
 @dataclass(frozen=True, kw_only=True)
 class Document(ReferenceObject):
+    """A document: numbers, dates, and the registers it posts to."""
+
     kind = "Document"
     number_length: int = 9
     number_type: str = "String"
@@ -203,6 +209,8 @@ def _items(owner: str, cls: type, raw: Any) -> tuple:
 
 @dataclass(frozen=True, kw_only=True)
 class ChartOfCharacteristicTypes(ReferenceObject):
+    """A chart of characteristic types (план видов характеристик)."""
+
     kind = "ChartOfCharacteristicTypes"
     code_length: int = 9
     description_length: int = 25
@@ -218,6 +226,8 @@ class ChartOfCharacteristicTypes(ReferenceObject):
 
 @dataclass(frozen=True, kw_only=True)
 class ChartOfAccounts(ReferenceObject):
+    """A chart of accounts (план счетов) and its ext-dimension types."""
+
     kind = "ChartOfAccounts"
     code_length: int = 9
     description_length: int = 25
@@ -364,6 +374,8 @@ class BusinessProcess(ReferenceObject):
 
 @dataclass(frozen=True, kw_only=True)
 class Task(ReferenceObject):
+    """A task (задача) of a business process."""
+
     kind = "Task"
     number_length: int = 9
     description_length: int = 25
@@ -376,6 +388,8 @@ class Task(ReferenceObject):
 
 @dataclass(frozen=True, kw_only=True)
 class Enum(MetadataObject):
+    """An enumeration (перечисление): its members."""
+
     kind = "Enum"
     members: tuple[str, ...] = ()
 
@@ -387,6 +401,8 @@ class Enum(MetadataObject):
 
 @dataclass(frozen=True, kw_only=True)
 class Constant(MetadataObject):
+    """A constant: one value of ``type``."""
+
     kind = "Constant"
     type: ValueType = field(default_factory=lambda: parse_type("String(0)"))
 
@@ -423,6 +439,8 @@ class DocumentJournal(MetadataObject):
 
 @dataclass(frozen=True, kw_only=True)
 class RegisterObject(MetadataObject):
+    """Common part of the registers: dimensions, resources, attributes."""
+
     dimensions: tuple[Attribute, ...] = ()
     resources: tuple[Attribute, ...] = ()
     attributes: tuple[Attribute, ...] = ()
@@ -439,6 +457,8 @@ PERIODICITIES = ("none", "second", "day", "month", "quarter", "year", "recorder_
 
 @dataclass(frozen=True, kw_only=True)
 class InformationRegister(RegisterObject):
+    """An information register (регистр сведений), periodic or not."""
+
     kind = "InformationRegister"
     periodicity: str = "none"  # none, second, day, month, quarter, year, recorder_position
     write_mode: str = "independent"  # or "recorder" (subordinate to recorders)
@@ -457,6 +477,8 @@ class InformationRegister(RegisterObject):
 
 @dataclass(frozen=True, kw_only=True)
 class AccumulationRegister(RegisterObject):
+    """An accumulation register (регистр накопления): balances or turnovers."""
+
     kind = "AccumulationRegister"
     register_kind: str = "balance"  # or "turnovers"
     recorders: tuple[str, ...] = ()

@@ -23,6 +23,8 @@ from .urls import decode_query_parts, split_query_string
 
 @dataclass
 class Context:
+    """One request: the service, the request, its format and options."""
+
     service: Any  # ODataService
     request: Request
     format: Format
@@ -93,6 +95,8 @@ _options: dict[tuple, tuple[Any, Any, QueryLimits, QueryOptions]] = {}  # see Co
 
 @dataclass
 class Resource:
+    """What a resource path resolved to (its ``kind`` is the route's shape)."""
+
     kind: str  # service, metadata, collection, count, entity, property, value
     entity_set: EntitySet | None = None
     key: dict | None = None

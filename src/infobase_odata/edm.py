@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -44,6 +43,8 @@ def new_guid() -> str:
     takes libuuid's safe generator (unique across the processes of one host: gunicorn workers);
     passing the node would take the standard library's own code, about 2 us faster per object
     but unsynchronized between threads and processes (a 14-bit random clock sequence apart)."""
+    import uuid  # on the first write, not at start (uuid imports platform; #18, cold start)
+
     return str(uuid.uuid1())
 
 

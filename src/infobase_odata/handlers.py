@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from webob import Response
 
-from . import errors, paging, register_handlers, security
+from . import errors, paging, security
 from .context import Context, Resource, content_type, response, stream
 from .edm import NIL_GUID, text_value
 from .errors import ODataError
@@ -20,6 +20,9 @@ from .formats.atom import XML_CONTENT_TYPE
 from .model import CONSTANT, RECORD_SET, EntitySet, NavigationProperty, TABULAR
 from .projection import build_shape
 from .urls import Segment
+from .lazy import HandlerModule
+
+register_handlers = HandlerModule("infobase_odata.register_handlers")  # record sets, virtual tables only
 
 
 # --- resolution -------------------------------------------------------------------------------

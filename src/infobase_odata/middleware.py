@@ -39,15 +39,17 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 def make_service(configuration: Configuration | str | Path, provider: Any = None,
                  settings: Settings | None = None, *, events: EventHandlers | None = None,
-                 authenticate: Authenticate | str | None = None, **overrides: Any) -> ODataService:
+                 authenticate: Authenticate | str | None = None, folder: str | Path | None = None,
+                 **overrides: Any) -> ODataService:
     """An :class:`ODataService` for a configuration object or a configuration file/folder.
     Without a provider, the embedded SQLite store at ``settings.database`` is used; a provider
     may also be a factory called with the model (``MappedSQLiteProvider.factory(...)``); without
     ``events``, the handler module the configuration names (``"handlers": "handlers.py"``).
     ``authenticate(environ)`` (or ``"module:function"``) delegates authentication to the host:
-    it returns a user name of the configuration, a :class:`User`, or None (401)."""
+    it returns a user name of the configuration, a :class:`User`, or None (401). ``folder``: where
+    the ``handlers.py`` and ``seed.py`` of a configuration object are (a file's own folder else)."""
     settings = settings_from_strings(overrides, settings or Settings())
-    folder = None
+    folder = None if folder is None else Path(folder)
     if not isinstance(configuration, Configuration):
         path = Path(configuration)
         folder = path if path.is_dir() else path.parent
@@ -99,17 +101,18 @@ class ODataMiddleware:
     :param events: event handlers (default: the module the configuration names in ``handlers``).
     :param authenticate: ``fn(environ)`` (or ``"module:function"``) returning a user name, a
         ``User`` or None, when the host authenticates instead of HTTP Basic.
+    :param folder: the folder of a :class:`Configuration` object's ``handlers.py`` and ``seed.py``.
     """
 
     def __init__(self, app: WSGIApp | None, configuration: Configuration | str | Path,
                  provider: Any = None, prefix: str | None = None, settings: Settings | None = None,
                  *, events: EventHandlers | None = None, authenticate: Authenticate | str | None = None,
-                 **overrides: Any) -> None:
+                 folder: str | Path | None = None, **overrides: Any) -> None:
         if prefix is not None:
             overrides["prefix"] = prefix
         self.app = app or _not_found
         self.service = make_service(configuration, provider, settings, events=events,
-                                    authenticate=authenticate, **overrides)
+                                    authenticate=authenticate, folder=folder, **overrides)
         self.mount = "/" + self.service.settings.prefix.strip("/") + SERVICE_PATH
         self.explorer = None
         if self.service.settings.explorer:

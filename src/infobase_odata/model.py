@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from . import configuration as cfg
 from .types import Boolean, Composite, Date, Number, Ref, String, Uuid, ValueStorage, ValueType
@@ -34,6 +34,8 @@ TABULAR = "tabular"  # Collection(<Owner>_<Tab>_RowType)
 
 @dataclass(frozen=True)
 class Property:
+    """A property of an entity or complex type, with its role."""
+
     name: str
     edm_type: str  # Edm.String, Edm.Guid, ..., Collection(StandardODATA.X_RowType)
     role: str  # one of the roles above
@@ -49,8 +51,9 @@ class Property:
         return self.role == TABULAR
 
 
-@dataclass(frozen=True)
-class NavigationProperty:
+class NavigationProperty(NamedTuple):
+    """A reference published as a navigation link to ``target_set``."""
+
     name: str
     key_property: str  # the X_Key property that holds the target's key
     target_set: str  # entity-set name of the (published) target
@@ -80,6 +83,8 @@ class _Freezable:
 
 @dataclass
 class ComplexType(_Freezable):
+    """A complex type (a tabular-section row, a composite) of the model."""
+
     name: str
     properties: list[Property] = field(default_factory=list)
 
@@ -102,6 +107,8 @@ class ComplexType(_Freezable):
 
 @dataclass
 class EntityType(ComplexType):
+    """An entity type: its key and navigation properties."""
+
     key_names: tuple[str, ...] = ()
     navigation: list[NavigationProperty] = field(default_factory=list)
     always_open: bool = False  # document journals are open types without a composite (§3.3)
@@ -129,21 +136,24 @@ class EntityType(ComplexType):
             self.__dict__["_key"] = tuple(self.property(n) for n in self.key_names)
 
 
-@dataclass(frozen=True)
-class EnumType:
+class EnumType(NamedTuple):
+    """An enumeration's published type."""
+
     name: str
     members: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Association:
+class Association(NamedTuple):
+    """An association between two entity types ($metadata)."""
+
     name: str
     source_type: str
     target_type: str
 
 
-@dataclass(frozen=True)
-class FunctionImport:
+class FunctionImport(NamedTuple):
+    """A function of the service (virtual tables, actions) bound to ``binding_type``."""
+
     name: str
     binding_type: str
     parameters: tuple[tuple[str, str], ...]  # (name, Edm type), alphabetical (§4.2)
@@ -166,6 +176,8 @@ PERIOD_FIELDS = ("Period", "SecondPeriod", "MinutePeriod", "HourPeriod", "DayPer
 
 @dataclass
 class EntitySet(_Freezable):
+    """A published entity set: its type, kind and the configuration object it comes from."""
+
     name: str
     entity_type: EntityType
     kind: str

@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 from urllib.parse import unquote
 
 from webob import Request
@@ -21,8 +20,9 @@ JSON = "json"
 FLAVOURS = ("minimalmetadata", "nometadata", "fullmetadata")
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
+    """The negotiated response format: Atom or JSON (and its flavour)."""
+
     kind: str  # ATOM or JSON
     flavour: str = "minimal"  # JSON only: minimal, nometadata, fullmetadata
 

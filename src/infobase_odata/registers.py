@@ -172,6 +172,8 @@ def counts(layout: Layout, row: Mapping[str, Any]) -> bool:
 
 @dataclass
 class VTParams:
+    """The parameters of a register's virtual-table call."""
+
     function: str
     period: dt.datetime | None = None
     start: dt.datetime | None = None

@@ -13,13 +13,13 @@ start-up) answers 405 code 19 by itself, or 501 for virtual tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from webob import Response
 
 from .i18n import Message
-from . import calculation_handlers as calculations, errors, exchange_handlers as exchange, handlers, process_handlers, register_handlers as registers, writes
+from . import errors, handlers
+from .lazy import HandlerModule
 from .context import Context, Resource
 from .csrf import check_request
 from .errors import ODataError
@@ -28,11 +28,18 @@ from .stores import CalculationStore, ConstantStore, ExchangeStore, ObjectWriter
 from .urls import Segment
 
 ANY = "*"
+# Imported on the first request that needs them (#18, cold start: a start loads only its route's).
+calculations = HandlerModule("infobase_odata.calculation_handlers")
+exchange = HandlerModule("infobase_odata.exchange_handlers")
+process_handlers = HandlerModule("infobase_odata.process_handlers")
+registers = HandlerModule("infobase_odata.register_handlers")
+writes = HandlerModule("infobase_odata.writes")
 Handler = Callable[[Context, Resource], Response]
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
+    """One row of the routing table."""
+
     shape: str
     kind: str  # an EntitySet kind (model.OBJECT, CONSTANT, ...) or ANY
     methods: tuple[str, ...]

@@ -18,8 +18,7 @@ SQLite provider store the same rows for the same writes (reference §8)::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from .i18n import Message
 from . import edm, model as m
@@ -169,8 +168,7 @@ def merge(entity_set: m.EntitySet, old: Row, values: Mapping[str, Any], *, repla
 
 # ---- numbering ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Numbering:
+class Numbering(NamedTuple):
     """How ``Code``/``Number`` is assigned when written empty: a string code is the prefix plus
     (the largest numeric suffix among codes with that prefix + 1), zero-padded to the declared
     length; a numeric (Int64) code is the largest + 1."""

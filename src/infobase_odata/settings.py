@@ -21,6 +21,8 @@ def _setting(default: Any, help: str) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
+    """The settings of a service (the README's settings table); ``replace`` changes some."""
+
     prefix: str = _setting("", "Publication name: the interface answers at /<prefix>/odata/standard.odata/")
     database: str = _setting("", "SQLite file of the embedded store (default: var/<prefix>.db under the working directory), or a PostgreSQL URL postgresql://user@host/dbname")
     seed_options: str = _setting("", "Options for the configuration folder's seed hook when a new database is seeded: NAME=VALUE[,NAME=VALUE] (the sample: goods=100000)")

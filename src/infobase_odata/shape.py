@@ -17,6 +17,8 @@ from .model import EntitySet, NavigationProperty, Property
 
 @dataclass
 class Shape:
+    """What an entry of ``entity_set`` is written with: properties, links, expansions."""
+
     entity_set: EntitySet
     properties: list[Property]
     links: list[NavigationProperty]  # navigation links written for non-empty references

@@ -43,6 +43,8 @@ Key = Mapping[str, Any]  # key property name -> Python value
 
 @dataclass
 class QueryResult:
+    """The rows of a query and, with ``$inlinecount``, their total."""
+
     rows: Iterable[Row]  # may be a generator: consumed once, while serializing
     total: int | None = None  # filled when options.inlinecount is set
 

@@ -35,6 +35,8 @@ class ConfigurationError(ValueError):
 
 @dataclass(frozen=True)
 class String:
+    """Строка: ``length`` 0 is unlimited."""
+
     length: int = 0  # 0 = unlimited
     fixed: bool = False  # fixed-length strings are padded with spaces (reference §3.1)
 
@@ -45,6 +47,8 @@ class String:
 
 @dataclass(frozen=True)
 class Number:
+    """Число: ``digits`` in all, ``scale`` of them after the point."""
+
     digits: int = 10
     scale: int = 0
     nonnegative: bool = False
@@ -58,6 +62,8 @@ class Number:
 
 @dataclass(frozen=True)
 class Date:
+    """Дата: ``parts`` is date, time or datetime."""
+
     parts: str = "datetime"  # "date", "time" or "datetime" (1C "Состав даты")
     # The Period of a periodic information register: written values are truncated to the start
     # of their second, day, month, quarter or year ("" for any other date).
@@ -70,12 +76,12 @@ class Date:
 
 @dataclass(frozen=True)
 class Boolean:
-    pass
+    """Булево."""
 
 
 @dataclass(frozen=True)
 class Uuid:
-    pass
+    """УникальныйИдентификатор."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,8 @@ class Ref:
 
 @dataclass(frozen=True)
 class Composite:
+    """A composite type (составной тип): one value of any of ``types``."""
+
     types: tuple["ValueType", ...]
 
     def __post_init__(self) -> None:

@@ -36,6 +36,13 @@ LAZY = {
     "infobase_odata.importer.importing": "import-metadata",
     "infobase_odata.importer.edmx": "import-metadata",
     "difflib": "a configuration error's 'did you mean'",
+    "infobase_odata.register_handlers": "a register's record set or virtual table, Post/Unpost",
+    "infobase_odata.calculation_handlers": "a register's virtual table (register_handlers)",
+    "infobase_odata.writes": "a write, a register's virtual table (register_handlers)",
+    "infobase_odata.exchange_handlers": "SelectChanges/NotifyChangesReceived (a POST: see the last test)",
+    "infobase_odata.process_handlers": "a business process's Start, a task's ExecuteTask (a POST: last test)",
+    "uuid": "a new object's Ref_Key (a write), predefined items (a new database)",
+    "platform": "uuid",
 }
 NOT_AT_START = list(LAZY)
 
@@ -72,6 +79,7 @@ def test_a_start_on_an_existing_database_imports_only_what_the_answer_needs(tmp_
     database = tmp_path / "trade.db"
     first = start(database)  # creates and seeds: the schema statements need sqlite-utils
     assert first[:2] == ["status", "0"] and "sqlite_utils" in first and "filelock" in first
+    assert "uuid" in first  # the seed's objects get new keys
     assert start(database) == ["status", "0"]
 
 
@@ -80,9 +88,30 @@ def test_the_paths_that_need_them_still_load_them(tmp_path):
     start(database)
     loaded = start(database, JSON_GET, "/trade/odata/standard.odata/$metadata",
                    "/trade/odata/standard.odata/Catalog_Goods?$filter=Price%20gt%201&$format=json",
-                   "/trade/odata/explorer/Catalog_Goods", "/trade/odata/explorer/-/explorer.css")
-    assert loaded[:6] == ["status", "0", "0", "0", "0", "0"]
+                   "/trade/odata/explorer/Catalog_Goods", "/trade/odata/explorer/-/explorer.css",
+                   "/trade/odata/standard.odata/AccumulationRegister_Stock/Balance()?$format=json")
+    assert loaded[:7] == ["status", "0", "0", "0", "0", "0", "0"]
     assert all(importlib.util.find_spec(name) for name in NOT_AT_START)  # each name is a real module
-    assert set(loaded[6:]) == {"lxml", "infobase_odata.formats.csdl", "parsimonious", "regex",
+    assert set(loaded[7:]) == {"lxml", "infobase_odata.formats.csdl", "parsimonious", "regex",
                                "infobase_odata.query.grammar", "jinja2", "markupsafe", "infobase_odata.explorer.views",
-                               "infobase_odata.explorer.client", "importlib.resources"} - preloaded_by_the_interpreter()
+                               "infobase_odata.explorer.client", "importlib.resources", "infobase_odata.register_handlers",
+                               "infobase_odata.calculation_handlers", "infobase_odata.writes"} - preloaded_by_the_interpreter()
+
+
+DEFERRED = """
+import importlib
+from infobase_odata import routes
+from infobase_odata.lazy import DeferredHandler
+handlers = [route.handler for route in routes.ROUTES] + list(routes.ACTIONS.values())
+deferred = [handler for handler in handlers if isinstance(handler, DeferredHandler)]
+assert all(callable(getattr(importlib.import_module(h.module), h.name)) for h in deferred), deferred
+print(*sorted({handler.module for handler in deferred}))
+"""
+
+
+def test_every_handler_imported_on_first_use_names_a_function_of_its_module():
+    # A fresh process: once a handler module is imported, the table holds its functions themselves.
+    done = subprocess.run([sys.executable, "-c", DEFERRED], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["infobase_odata.calculation_handlers", "infobase_odata.exchange_handlers",
+                                   "infobase_odata.process_handlers", "infobase_odata.register_handlers",
+                                   "infobase_odata.writes"]

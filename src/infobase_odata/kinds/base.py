@@ -5,14 +5,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from ..stores import ObjectWriter
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
+    """One kind of metadata object and the modules that serve it."""
+
     name: str  # the entity-set prefix: Catalog, Document, ...
     config_class: type | None  # None: not modelled yet
     set_kind: str  # the EntitySet kind of its main set (model.OBJECT, CONSTANT, ...)

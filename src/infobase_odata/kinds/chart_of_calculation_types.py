@@ -18,7 +18,6 @@ Predefined types get fixed ``Ref_Key``s (``predefined_ref``) and are written by
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Any
 
 from .. import configuration as cfg, model as m
@@ -29,7 +28,7 @@ from .base import Kind
 TABULAR_SECTIONS = ("LeadingCalculationTypes", "DisplacingCalculationTypes", "BaseCalculationTypes")
 _LISTS = {"LeadingCalculationTypes": "leading", "DisplacingCalculationTypes": "displacing",
           "BaseCalculationTypes": "base"}
-_NAMESPACE = uuid.UUID("6f1c0a52-3d7e-4f0e-9a51-0c5d2b1e7a10")
+_NAMESPACE = "6f1c0a52-3d7e-4f0e-9a51-0c5d2b1e7a10"
 
 
 def standard_sections(chart: cfg.ChartOfCalculationTypes) -> tuple[cfg.TabularSection, ...]:
@@ -62,7 +61,9 @@ def build(builder: Any, chart: cfg.ChartOfCalculationTypes) -> None:
 
 def predefined_ref(chart: cfg.ChartOfCalculationTypes, name: str) -> str:
     """The fixed ``Ref_Key`` of a predefined calculation type."""
-    return str(uuid.uuid5(_NAMESPACE, f"{chart.object_id}.{name}"))
+    import uuid  # only where there are predefined calculation types, not at every start (#18)
+
+    return str(uuid.uuid5(uuid.UUID(_NAMESPACE), f"{chart.object_id}.{name}"))
 
 
 def predefined_rows(chart: cfg.ChartOfCalculationTypes) -> list[dict[str, Any]]:

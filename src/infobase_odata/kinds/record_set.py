@@ -15,7 +15,7 @@ POST on the set is refused (records are written by recorder, ``routes.py``); wri
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from .. import configuration as cfg, model as m
 from ..registers import recorders_of
@@ -57,8 +57,7 @@ def register_attributes(builder: Any, reg: cfg.RegisterObject, key_dimensions: b
     return dims + rest, dim_types + rest_types
 
 
-@dataclasses.dataclass(frozen=True)
-class Built:
+class Built(NamedTuple):
     """What the register kinds build their virtual tables from."""
     records_name: str
     attrs: list[m.Property]

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from .. import edm, model as m
 from ..types import Boolean, Date, Number, TypeDescription, ValueStorage
@@ -34,8 +33,9 @@ BLOB = "blob"
 JSON = "json"  # a complex value (ValueType) as JSON text
 
 
-@dataclass(frozen=True)
-class Storage:
+class Storage(NamedTuple):
+    """How a value type is stored in a column."""
+
     kind: str
     scale: int = 0
     digits: int = 0

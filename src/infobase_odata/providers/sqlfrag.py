@@ -28,6 +28,8 @@ class CompileError(InvalidQuery, ValueError):
 
 @dataclass
 class Frag:
+    """A SQL fragment, its kind and scale."""
+
     sql: str
     kind: str
     scale: int = 0
@@ -46,5 +48,7 @@ class Frag:
 
 @dataclass
 class Scope:
+    """The table alias and type an expression's names refer to."""
+
     alias: str
     entity_type: m.ComplexType

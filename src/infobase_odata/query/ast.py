@@ -22,6 +22,8 @@ from typing import Any, Union
 
 @dataclass(frozen=True)
 class Literal:
+    """A literal value and its Edm type."""
+
     value: Any
     edm_type: str  # "Edm.String", "Edm.Guid", ..., or "Null"
 
@@ -42,6 +44,8 @@ class Member:
 
 @dataclass(frozen=True)
 class Unary:
+    """``not x`` or ``-x``."""
+
     op: str  # "not" or "-"
     operand: "Expr"
     type: str | None = field(default=None, compare=False)
@@ -49,6 +53,8 @@ class Unary:
 
 @dataclass(frozen=True)
 class Binary:
+    """``left op right``."""
+
     op: str  # eq ne gt ge lt le and or add sub mul div mod
     left: "Expr"
     right: "Expr"
@@ -81,6 +87,8 @@ Expr = Union[Literal, Member, Unary, Binary, Call, Lambda]
 
 @dataclass(frozen=True)
 class OrderBy:
+    """One ``$orderby`` item."""
+
     expr: Expr
     descending: bool = False
 
@@ -111,6 +119,8 @@ class KeyValue:
 
 @dataclass(frozen=True)
 class QueryOptions:
+    """The parsed system query options of one request."""
+
     filter: Expr | None = None
     orderby: tuple[OrderBy, ...] = ()
     select: tuple[SelectItem, ...] = ()

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..i18n import Message
 from ..errors import KEY_MISSING, PARSE_STRING, ODataError
@@ -29,8 +28,9 @@ if TYPE_CHECKING:
     from .visitor import Parsed
 
 
-@dataclass(frozen=True)
-class QueryLimits:
+class QueryLimits(NamedTuple):
+    """Bounds on the size of a query's expressions (4xx beyond)."""
+
     max_filter_depth: int = 100
     max_filter_nodes: int = 1000
     max_expand_depth: int = 5

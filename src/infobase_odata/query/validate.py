@@ -9,8 +9,8 @@ Returns new frozen nodes (``dataclasses.replace``); every problem is an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from ..i18n import Message
 from ..errors import BAD_FUNCTION, ODataError
@@ -24,8 +24,9 @@ NUMERIC = {"int", "decimal"}
 PRESENTATION = "____Presentation"  # §3.2: four underscores
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
+    """What bare names and lambda variables refer to while validating."""
+
     root: Any  # EntityType or ComplexType the bare names refer to
     variables: tuple[tuple[str, ComplexType], ...] = ()
 
