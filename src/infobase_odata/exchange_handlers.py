@@ -27,7 +27,7 @@ from .errors import ODataError
 from .i18n import Message
 from .formats.atom import FEED_CONTENT_TYPE
 from .formats.changes import changes_feed
-from .keys import resolve_key
+from .keys import entity_key, resolve_key
 from .model import OBJECT, RECORD_SET, EntitySet
 from .shape import default_shape
 from .urls import SERVICE_PATH, parse_query_string, split_segments
@@ -88,7 +88,7 @@ def select_changes(ctx: Context, resource: Resource) -> Response:
                 continue
             if entity_set.name not in restrictions:
                 restrictions[entity_set.name] = security.require(ctx, entity_set, "Read")
-            key = register_handlers.register_key(entity_set, change.key)
+            key = entity_key(entity_set, change.key)
             row = provider.get(entity_set, key)
             path = f"{entity_set.name}({change.key})"
             if row is None and entity_set.kind == RECORD_SET:  # a cleared record set is sent empty

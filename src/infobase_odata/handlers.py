@@ -17,6 +17,7 @@ from .edm import NIL_GUID, text_value
 from .errors import ODataError
 from .expansion import decorate_rows
 from .formats.atom import XML_CONTENT_TYPE
+from .keys import entity_key
 from .model import CONSTANT, RECORD_SET, EntitySet, NavigationProperty, TABULAR
 from .projection import build_shape
 from .urls import Segment
@@ -53,7 +54,7 @@ def _read_entity(ctx: Context, entity_set: EntitySet, key: dict) -> dict:
 def resolve_for_write(ctx: Context, segment: Segment) -> Resource:
     """``<Set>(<key>)`` addressed by a write: the entity, not read yet."""
     entity_set = _entity_set(ctx, segment.name)
-    return Resource("entity", entity_set, register_handlers.register_key(entity_set, segment.args))
+    return Resource("entity", entity_set, entity_key(entity_set, segment.args))
 
 
 def resolve(ctx: Context, segments: list[Segment]) -> Resource:
@@ -74,7 +75,7 @@ def resolve(ctx: Context, segments: list[Segment]) -> Resource:
         if rest[0].name == "$count" and rest[0].args is None and len(rest) == 1:
             return Resource("count", entity_set)
         return register_handlers.resolve_function(ctx, entity_set, rest)  # virtual tables (§6)
-    key = register_handlers.register_key(entity_set, first.args)
+    key = entity_key(entity_set, first.args)
     if rest:
         action = register_handlers.resolve_action(ctx, entity_set, key, rest)  # Post/Unpost (§7)
         if action is not None:

@@ -8,12 +8,13 @@ Constants accept every lenient form of §2: none, ``0``, ``SurrogateKey=0`` and 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .i18n import Message
 from .edm import NIL_GUID
 from .errors import ODataError
-from .model import CONSTANT, JOURNAL, EntitySet, Property
+from .model import CONSTANT, JOURNAL, NAMESPACE, RECORD_SET, EntitySet, Property
 from .query.ast import Literal
 from .query.parser import parse_key_predicate
 
@@ -93,3 +94,30 @@ def _checked(prop: Property, literal: Literal) -> Any:
         raise ODataError.bad_key(Message("{name} must be a {edm_type} literal, not {edm_type2}",
                                          name=prop.name, edm_type=prop.edm_type, edm_type2=literal.edm_type))
     return literal.value
+
+
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def entity_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
+    """The key of ``<Set>(args)``; a record set's is its recorder. A composite recorder is written
+    ``(Recorder='<guid>',Recorder_Type='StandardODATA.Document_Y')``; we also accept
+    ``Recorder=guid'…'`` and a type without the namespace (UNCONFIRMED literal form, §14.5)."""
+    if entity_set.kind != RECORD_SET or entity_set.entity_type.key_names == ("Recorder_Key",):
+        return resolve_key(entity_set, args)
+    if not args or not args.strip():
+        raise ODataError.bad_key(Message("{name} needs a key in parentheses", name=entity_set.name))
+    parts = {p.name: p.value for p in parse_key_predicate(args)}
+    if set(parts) != {"Recorder", "Recorder_Type"}:
+        raise ODataError.bad_key(Message("{name} is addressed as (Recorder='…',Recorder_Type='…')",
+                                         name=entity_set.name))
+    recorder, kind = str(parts["Recorder"].value).lower(), str(parts["Recorder_Type"].value)
+    if not kind.startswith(NAMESPACE + "."):
+        kind = f"{NAMESPACE}.{kind}"
+    if not _GUID.fullmatch(recorder):
+        raise ODataError.bad_key(Message("Recorder must be a GUID, not {recorder!r}", recorder=recorder))
+    allowed = {f"{NAMESPACE}.{t.object_id}" for t in entity_set.entity_type.property("Recorder").value_type.types}
+    if kind not in allowed:
+        raise ODataError.bad_key(Message("Recorder_Type must be one of {allowed}",
+                                         allowed=', '.join(sorted(allowed))))
+    return {"Recorder": recorder, "Recorder_Type": kind}

@@ -12,10 +12,7 @@ here (reference §6, §7, §8.4)::
 
 from __future__ import annotations
 
-import re
-
 import logging
-from typing import Any
 
 from webob import Response
 
@@ -27,13 +24,12 @@ from .context import Resource, content_type, response, stream
 from .query.joins import check_joins
 from .events import POSTING, UNDO_POSTING, Event, Movements
 from .expansion import decorate_rows
-from .keys import resolve_key
 from .kinds import kind_of
-from .model import NAMESPACE, OBJECT, RECORD_SET, EntitySet
+from .model import NAMESPACE, OBJECT, EntitySet
 from .projection import build_shape
 from .vt_response import result_table
 from .query.ast import QueryOptions
-from .query.parser import parse_filter, parse_key_predicate, parse_query_options
+from .query.parser import parse_filter, parse_query_options
 from .shape import shared_shape
 from .stores import RecordSetStore
 from .urls import Segment
@@ -76,31 +72,6 @@ def resolve_action(ctx, entity_set: EntitySet, key: dict, rest: list[Segment]):
     return Resource("action", entity_set, key, path=[segment.name])
 
 
-_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def register_key(entity_set: EntitySet, args: str | None) -> dict[str, Any]:
-    """The recorder key of a record set. A composite recorder is written
-    ``(Recorder='<guid>',Recorder_Type='StandardODATA.Document_Y')``; we also accept
-    ``Recorder=guid'…'`` and a type without the namespace (UNCONFIRMED literal form, §14.5)."""
-    if entity_set.kind != RECORD_SET or entity_set.entity_type.key_names == ("Recorder_Key",):
-        return resolve_key(entity_set, args)
-    if not args or not args.strip():
-        raise ODataError.bad_key(Message("{name} needs a key in parentheses", name=entity_set.name))
-    parts = {p.name: p.value for p in parse_key_predicate(args)}
-    if set(parts) != {"Recorder", "Recorder_Type"}:
-        raise ODataError.bad_key(Message("{name} is addressed as (Recorder='…',Recorder_Type='…')",
-                                         name=entity_set.name))
-    recorder, kind = str(parts["Recorder"].value).lower(), str(parts["Recorder_Type"].value)
-    if not kind.startswith(NAMESPACE + "."):
-        kind = f"{NAMESPACE}.{kind}"
-    if not _GUID.fullmatch(recorder):
-        raise ODataError.bad_key(Message("Recorder must be a GUID, not {recorder!r}", recorder=recorder))
-    allowed = {f"{NAMESPACE}.{t.object_id}" for t in entity_set.entity_type.property("Recorder").value_type.types}
-    if kind not in allowed:
-        raise ODataError.bad_key(Message("Recorder_Type must be one of {allowed}",
-                                         allowed=', '.join(sorted(allowed))))
-    return {"Recorder": recorder, "Recorder_Type": kind}
 
 
 # ---- virtual tables -------------------------------------------------------------------------------
