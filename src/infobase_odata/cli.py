@@ -23,11 +23,10 @@ import logging
 import os
 import sys
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 from . import __version__
-from .configuration import ConfigurationError, load_configuration
+from .configuration import ConfigurationError, configuration_folder, load_configuration
 from .dbfile import DatabaseFileError, check_database_file, embedded_tables
 from .store import is_server_database
 from .listening import bind_error, is_loopback
@@ -132,13 +131,12 @@ def _build(args: argparse.Namespace, *, prepare: bool) -> ODataMiddleware:
         trace = sql_trace if overrides.get("trace_sql") else None
         provider = MappedSQLiteProvider.factory(args.database, args.mapping, trace=trace)
     configuration = load_configuration(args.configuration)  # read once: the service is built from it
-    path = Path(args.configuration)
     settings = Settings().replace(**{k: v for k, v in overrides.items() if k in ("auth", "allow_anonymous")})
     if is_open(configuration, settings) and not settings.allow_anonymous and not is_loopback(args.host):
         raise StartError(f"refusing to listen on {args.host} without users: anyone on the network could "
                          "change every object; declare users in the configuration, listen on 127.0.0.1, "
                          "or pass --allow-anonymous")
-    app = ODataMiddleware(None, configuration, provider=provider, folder=path if path.is_dir() else path.parent,
+    app = ODataMiddleware(None, configuration, provider=provider, folder=configuration_folder(args.configuration),
                           **overrides)
     service = app.service
     if not getattr(args, "get", None):  # check, or a server that will listen: every restriction parses

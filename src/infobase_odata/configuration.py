@@ -888,6 +888,13 @@ def _object_from_dict(raw: Any, where: str) -> MetadataObject:
         raise ConfigurationError(f"{where}: {exc}") from None
 
 
+def configuration_folder(path: str | Path) -> Path:
+    """The folder of a configuration given as ``configuration.json`` or as its folder: where its
+    ``handlers.py`` and ``seed.py`` are."""
+    path = Path(path)
+    return path if path.is_dir() else path.parent
+
+
 def load_configuration(path: str | Path) -> Configuration:
     """Load ``configuration.json`` (or a folder holding it)."""
     path = Path(path)

@@ -18,15 +18,19 @@ class HandlerModule:
 
     def __init__(self, name: str) -> None:
         self.__name = name
+        self.__module: Any = None  # the module once its import has completed
 
     def __getattr__(self, attribute: str) -> Any:
         if attribute.startswith("__"):
             raise AttributeError(attribute)
-        if self.__name in sys.modules:
+        module = self.__module
+        if module is None:
+            if self.__name not in sys.modules:
+                return DeferredHandler(self.__name, attribute)
             # import_module, not the sys.modules entry: a module another thread is still importing
             # (a gthread worker's first requests) is in sys.modules half-made; import_module waits.
-            return getattr(importlib.import_module(self.__name), attribute)
-        return DeferredHandler(self.__name, attribute)
+            module = self.__module = importlib.import_module(self.__name)
+        return getattr(module, attribute)
 
 
 class DeferredHandler:

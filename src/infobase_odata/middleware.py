@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .events import EventHandlers, load_handlers
-from .configuration import Configuration, load_configuration
+from .configuration import Configuration, configuration_folder, load_configuration
 from .register_model import build_model
 from .service import ODataService
 from .settings import Settings, settings_from_strings
@@ -51,9 +51,8 @@ def make_service(configuration: Configuration | str | Path, provider: Any = None
     settings = settings_from_strings(overrides, settings or Settings())
     folder = None if folder is None else Path(folder)
     if not isinstance(configuration, Configuration):
-        path = Path(configuration)
-        folder = path if path.is_dir() else path.parent
-        configuration = load_configuration(path)
+        folder = configuration_folder(configuration)
+        configuration = load_configuration(configuration)
     if not settings.prefix:
         settings = settings.replace(prefix=configuration.name)
     model = build_model(configuration)
