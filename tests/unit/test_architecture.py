@@ -3,6 +3,7 @@ providers never import webob, lxml or the HTTP layer; no import cycles anywhere.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,3 +20,20 @@ def test_import_contracts_are_kept():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "Contracts: 3 kept, 0 broken." in result.stdout
+
+
+def test_the_contracts_run_where_the_package_is_not_installed():
+    """``lint-imports`` at the root of a clean checkout (the package not installed): the
+    interpreter without site initialisation, so no editable install is on the path; only the
+    linter's own site-packages directory is added."""
+    import importlinter
+
+    site_packages = str(Path(importlinter.__file__).resolve().parents[1])
+    script = ("import importlib.util, sys; sys.path.append(sys.argv[2]); "
+              "assert importlib.util.find_spec('infobase_odata') is None, 'installed'; " + LINT.split("; ", 1)[1])
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-S", "-c", script, str(ROOT / ".importlinter"), site_packages], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
+
